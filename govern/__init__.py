@@ -1,0 +1,91 @@
+"""govern: the governance of a health and care partnership under its MoU."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The application factory: configuration, then one ``register_*`` call per concern."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("GOVERN_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_relative_config=True,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+    )
+    from govern.config import load_config
+
+    load_config(app, test_config)
+    register_templates(app)
+    register_extensions(app)
+    register_security(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_templates(app: Flask) -> None:
+    """Our templates first, then the NHS.UK frontend Jinja macros."""
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [FileSystemLoader(str(ROOT / "templates")), PackageLoader("nhsuk_frontend_jinja")]
+        ),
+        "autoescape": True,
+    }
+    from govern.web import template_helpers
+
+    template_helpers.init_app(app)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions of :mod:`govern.extensions`."""
+    from govern import extensions as ext
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    ext.csrf.init_app(app)
+    ext.login_manager.init_app(app)
+    from govern.auth import sessions
+
+    sessions.init_app(app)
+    from govern import models  # noqa: F401  (every model registered before Alembic looks)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers, CSP nonce, error pages."""
+    from govern import security
+
+    security.init_app(app)
+    try:
+        from govern import assets
+
+        assets.init_app(app)
+    except ImportError:  # pragma: no cover - assets module is optional at start-up
+        pass
+
+
+def register_blueprints(app: Flask) -> None:
+    """Each feature folder's views."""
+    from govern.admin.views import bp as admin_bp
+    from govern.auth.views import bp as auth_bp
+    from govern.web.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_commands(app: Flask) -> None:
+    """``flask --app govern seed | demo | users | audit``."""
+    from govern import cli
+
+    cli.init_app(app)

@@ -1,0 +1,169 @@
+"""Accounts: list, add, change, disable; and who is STP Leader."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from govern.admin.forms import AccountForm, StpLeaderForm
+from govern.auth import operations
+from govern.auth.models import Role, StpLeaderAssignment, User, current_stp_leader_assignment
+from govern.core.errors import OperationError
+from govern.extensions import db
+from govern.partnership.models import Organisation, SubordinateGroup
+from govern.web.access import requires
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+is_admin = requires(lambda user: user.can_manage_accounts())
+
+
+def _fill_choices(form: AccountForm) -> None:
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    groups = db.session.scalars(select(SubordinateGroup).order_by(SubordinateGroup.name)).all()
+    form.organisation_id.choices = [("", "Choose an organisation")] + [(o.id, o.name) for o in organisations]
+    form.group_id.choices = [("", "Not a chair")] + [(g.id, g.name) for g in groups]
+
+
+def _get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users")
+@is_admin
+def users() -> str:
+    """Every account, by organisation."""
+    rows = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
+    return render_template("admin/users.html", users=rows, stp_leader=current_stp_leader_assignment())
+
+
+def _save(form: AccountForm, user: User | None) -> User:
+    organisation = db.session.get(Organisation, form.organisation_id.data) if form.organisation_id.data else None
+    group = db.session.get(SubordinateGroup, form.group_id.data) if form.group_id.data else None
+    fields = {
+        "email": form.email.data or "",
+        "name": form.name.data or "",
+        "job_title": form.job_title.data or "",
+        "organisation": organisation,
+        "role": Role(form.role.data),
+        "group": group,
+    }
+    if user is None:
+        return operations.create_user(password=form.password.data or "", actor=current_user, **fields)
+    return operations.update_user(user, new_password=form.password.data or "", actor=current_user, **fields)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@is_admin
+def new_user() -> str | Response | tuple[str, int]:
+    """Add an account."""
+    form = AccountForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors = ["Enter a password of at least 12 characters"]
+        else:
+            try:
+                user = _save(form, None)
+            except OperationError as error:
+                db.session.rollback()
+                _attach_error(form, error)
+            else:
+                db.session.commit()
+                flash(f"Account added for {user.name}.", "success")
+                return redirect(url_for("admin.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@is_admin
+def edit_user(user_id: int) -> str | Response | tuple[str, int]:
+    """Change an account."""
+    user = _get_user_or_404(user_id)
+    form = AccountForm(obj=user)
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            _save(form, user)
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Changes to {user.name}'s account saved.", "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.post("/users/<int:user_id>/disable")
+@is_admin
+def disable_user(user_id: int) -> Response:
+    """Disable an account; its open sessions end at once."""
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/enable")
+@is_admin
+def enable_user(user_id: int) -> Response:
+    """Re-enable an account."""
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool) -> Response:
+    user = _get_user_or_404(user_id)
+    try:
+        operations.set_user_active(user, active, actor=current_user)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{user.name}'s account is now {'enabled' if active else 'disabled'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/stp-leader", methods=["GET", "POST"])
+@is_admin
+def stp_leader() -> str | Response | tuple[str, int]:
+    """Who is STP Leader, the history of the role, and moving it (clause 6.3)."""
+    form = StpLeaderForm()
+    people = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)).all()
+    form.user_id.choices = [("", "Choose a person")] + [
+        (u.id, f"{u.name} ({u.organisation.short_name})") for u in people
+    ]
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data)
+        if user is None:
+            abort(404)
+        try:
+            operations.assign_stp_leader(user, authority=form.authority.data or "", actor=current_user)
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"{user.name} is now STP Leader.", "success")
+            return redirect(url_for("admin.stp_leader"))
+    history = db.session.scalars(
+        select(StpLeaderAssignment).order_by(StpLeaderAssignment.started_at.desc())
+    ).all()
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "admin/stp_leader.html", form=form, current=current_stp_leader_assignment(), history=history
+    ), status
+
+
+def _attach_error(form: AccountForm | StpLeaderForm, error: OperationError) -> None:
+    """Show an operation's refusal beside its field (or at the top of the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)

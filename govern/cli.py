@@ -1,0 +1,99 @@
+"""Command-line commands: ``seed``, ``demo``, ``users create``, ``audit verify``.
+
+Each command runs its operation and commits once at the end, or rolls everything back.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from govern.audit import chain
+from govern.auth import operations
+from govern.auth.models import Role, User
+from govern.core.errors import OperationError
+from govern.extensions import db
+from govern.partnership.demo import DEMO_PASSWORD, load_demo
+from govern.partnership.models import Organisation, SubordinateGroup
+from govern.partnership.seed import seed_partnership
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Load the Devon STP MoU: parties, groups, principles. Running it twice changes nothing."""
+    created = seed_partnership()
+    db.session.commit()
+    click.echo(f"Seeded {len(created)} new records." if created else "Already seeded: nothing changed.")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load the seed plus demo accounts (password: the README's demo password)."""
+    added = load_demo()
+    db.session.commit()
+    click.echo(f"Demo loaded: {added} new accounts. Demo password: {DEMO_PASSWORD}")
+
+
+users_group = click.Group("users", help="Manage accounts.")
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--organisation", "organisation_code", required=True, help="Organisation code, e.g. RDE.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--group", "group_code", default=None, help="Subordinate group code, for a chair.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_command(
+    email: str, name: str, organisation_code: str, role: str, group_code: str | None, password: str
+) -> None:
+    """Add an account."""
+    organisation = db.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
+    group = (
+        db.session.scalar(select(SubordinateGroup).where(SubordinateGroup.code == group_code)) if group_code else None
+    )
+    try:
+        user = operations.create_user(
+            email=email, name=name, password=password, organisation=organisation, role=Role(role), group=group
+        )
+    except OperationError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role.title}, {user.organisation.name}).")
+
+
+@users_group.command("list")
+def list_users_command() -> None:
+    """List accounts."""
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        state = "active" if user.active else "disabled"
+        click.echo(f"{user.email}\t{user.role.value}\t{user.organisation.code}\t{state}")
+
+
+audit_group = click.Group("audit", help="The audit trail.")
+
+
+@audit_group.command("verify")
+def verify_command() -> None:
+    """Check the hash chain; name the first broken event and exit 1 if any."""
+    result = chain.verify()
+    if result.ok:
+        click.echo(f"Audit trail intact: {result.checked} events verified.")
+        return
+    click.echo(
+        f"Audit trail BROKEN at event {result.broken_seq}"
+        + (f" (id {result.broken_id})" if result.broken_id is not None else "")
+        + f": {result.reason}. {result.checked} events before it verified.",
+        err=True,
+    )
+    sys.exit(1)
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's ``flask`` CLI."""
+    for command in (seed_command, demo_command, users_group, audit_group):
+        app.cli.add_command(command)

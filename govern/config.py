@@ -1,0 +1,76 @@
+"""Configuration: defaults here, then ``instance/config.py``, then environment variables.
+
+Environment variables: ``DATABASE_URL`` and ``SECRET_KEY`` by their usual names, and any other
+setting as ``GOVERN_<NAME>`` (values are read as JSON where they parse, e.g. ``GOVERN_SESSION_COOKIE_SECURE=false``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+class Defaults:
+    """Settings used when nothing else says otherwise."""
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SESSION_COOKIE_NAME = "govern_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    PREFERRED_URL_SCHEME = "https"
+    PROPAGATE_EXCEPTIONS = False
+    TRAP_HTTP_EXCEPTIONS = False
+    SERVICE_NAME = "Govern — Devon STP partnership"
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` in order: defaults, instance file, environment, then ``test_config``."""
+    app.config.from_object(Defaults)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'govern.sqlite3'}"
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("GOVERN")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given in the common ``postgres://`` forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the secret key from ``instance/``, generating it on first run (never committed)."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        # O_EXCL: if two processes start together, one writes and the other reads its key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key

@@ -1,0 +1,1 @@
+"""Pieces every feature folder uses: the clock, column types, enums, errors."""

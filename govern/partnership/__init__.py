@@ -1,0 +1,1 @@
+"""The partnership itself: the MoU, its parties, its subordinate groups and its principles."""

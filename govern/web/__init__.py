@@ -1,0 +1,1 @@
+"""Cross-cutting web pieces: the home page, navigation, template helpers, access decorators."""

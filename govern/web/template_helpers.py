@@ -1,0 +1,51 @@
+"""Filters and globals every template can use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def local_datetime(moment: datetime | None) -> str:
+    """'25 November 2026 at 7:56pm', in London time (GOV.UK/NHS style)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(LONDON)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local:%p}".replace("AM", "am").replace("PM", "pm")
+
+
+def local_date(value: date | datetime | None) -> str:
+    """'25 November 2026' (a datetime is converted to its London date first)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def nav_items() -> list[dict[str, Any]]:
+    """The header navigation for the signed-in user."""
+    if not current_user.is_authenticated:
+        return []
+    items = [("main.home", "Home")]
+    if current_user.can_manage_accounts():
+        items += [("admin.users", "Accounts"), ("admin.stp_leader", "STP Leader")]
+    current = request.endpoint or ""
+    return [
+        {"href": url_for(endpoint), "text": text, "current": current == endpoint}
+        for endpoint, text in items
+    ]
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters and globals."""
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
+    app.context_processor(lambda: {"nav_items": nav_items(), "service_name": app.config["SERVICE_NAME"]})
