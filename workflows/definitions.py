@@ -1,0 +1,280 @@
+"""The data a process is made of: states, steps, transitions, deadline rules, headings, field specs.
+
+A process is a ``ProcessDefinition``; one engine (``workflows.engine``) runs every definition, and
+``workflows.deadlines`` computes every definition's deadlines, so a new process needs no engine code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from .errors import Problem
+from .roles import CaseRole
+
+if TYPE_CHECKING:
+    from .facts import Actor, Facts
+
+
+class Unit(StrEnum):
+    """How a deadline's amount is counted (DOMAIN.md, "How deadlines are counted")."""
+
+    WEEKS = "weeks"  # calendar weeks, then on to the next working day
+    WORKING_DAYS = "working_days"
+    SAME_DAY = "same_day"  # "on the day or as soon as possible thereafter"
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """When a step is due: ``amount`` ``unit`` after the LATEST of ``after`` (whichever is later).
+
+    ``may_be_early``: the step may be done before its ``after`` events (e.g. a panel nominated at the
+    point of notification).  ``late_needs_reason``: doing it after the due day needs a reason for the
+    delay (Scenario 1, step five).  ``text`` is the MoU's own wording of the timescale.
+    """
+
+    after: tuple[str, ...]
+    amount: int
+    unit: Unit
+    clause: str
+    text: str
+    may_be_early: bool = False
+    late_needs_reason: bool = False
+
+
+@dataclass(frozen=True)
+class StepDef:
+    """A step of a process, for the UI and for deadlines.
+
+    The step is done when ``done_event`` is recorded.  ``follows``: events that must have happened
+    before it can be done (it cannot be skipped).  It is running ("due") once ``follows`` and the
+    deadline's ``after`` events have all happened.
+    """
+
+    key: str
+    title: str
+    clause: str
+    roles: tuple[CaseRole, ...]
+    done_event: str
+    follows: tuple[str, ...] = ()
+    deadline: DeadlineRule | None = None
+    guidance: str = ""
+
+
+@dataclass(frozen=True)
+class StateDef:
+    """A state of a process with its plain-English title and clause."""
+
+    name: str
+    title: str
+    clause: str
+    terminal: bool = False
+
+
+class FieldKind(StrEnum):
+    """Kinds of payload field the engine validates and normalises before any rule runs."""
+
+    TEXT = "text"
+    DATE = "date"
+    DATETIME = "datetime"
+    BOOL = "bool"
+    ORG_ID = "org_id"
+    ORG_IDS = "org_ids"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A payload field a transition takes: key (form field), label, kind, required, choices."""
+
+    key: str
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    required: bool = True
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading the written material must have, with the MoU's title and guidance.
+
+    ``per_party``: one text per party (Scenario 1's positions and solutions); ``reference``: the
+    heading also needs a reference to the document containing the decision (``decision_reference``).
+    """
+
+    key: str
+    title: str
+    guidance: str
+    clause: str
+    per_party: bool = False
+    reference: bool = False
+
+    def field_key(self, organisation_id: int | None = None) -> str:
+        """The key of this heading in ``DisputeFacts.written_material`` (per party: ``key_<org id>``)."""
+        if self.per_party:
+            if organisation_id is None:
+                raise ValueError(f"heading {self.key!r} is per party: give an organisation id")
+            return f"{self.key}_{organisation_id}"
+        return self.key
+
+
+REFERENCE_FIELD = "decision_reference"
+
+
+class EffectKind(StrEnum):
+    """Something the app must do in the same transaction as recording the outcome."""
+
+    OPEN_RECOMMENDATION = "open_recommendation"  # data: dispute link, kind, text
+    START_RATIFICATION = "start_ratification"  # data: version, organisation_ids
+    RESTART_RATIFICATION = "restart_ratification"  # data: version, organisation_ids
+    LAPSE_RATIFICATIONS = "lapse_ratifications"  # data: organisation_id (clause 15)
+    PARTY_WITHDRAWS = "party_withdraws"  # data: organisation_id (clause 15)
+    OFFER_SCENARIO_2 = "offer_scenario_2"  # data: organisation_id, decision_reference
+    CHECK_RATIFICATION = "check_ratification"  # re-check the recommendation (fire conclude_ratification)
+    DECISION_RATIFIED = "decision_ratified"
+    DISPUTE_CLOSED = "dispute_closed"
+    NOTIFY_STP_LEADER = "notify_stp_leader"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An effect of an outcome: its kind and JSON-friendly data."""
+
+    kind: EffectKind
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event to record: name, aware UTC moment, and JSON-friendly data (normalised payload)."""
+
+    name: str
+    at: datetime
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a rule, route or recorder sees; built fresh for each check, never stored."""
+
+    definition: ProcessDefinition
+    transition: TransitionDef
+    facts: Facts
+    actor: Actor
+    values: Mapping[str, object]
+    now: datetime
+
+
+RuleCheck = Callable[[Context], list[Problem]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule from the MoU: its clause, what it says, and the check returning problems."""
+
+    clause: str
+    text: str
+    check: RuleCheck
+
+
+def _no_events(ctx: Context) -> tuple[RecordedEvent, ...]:
+    return ()
+
+
+def _no_effects(ctx: Context) -> tuple[Effect, ...]:
+    return ()
+
+
+@dataclass(frozen=True)
+class TransitionDef:
+    """One way a trigger can move a case.
+
+    ``dest`` None means the state does not change (e.g. one panel member's declaration).  Several
+    TransitionDefs may share a trigger and source; ``route`` picks the one that applies (e.g. the last
+    party's response closes the case).  ``preconditions`` depend on facts only and decide whether the
+    action is offered at all; ``rules`` also see the payload.  ``records`` and ``effects`` compute, and
+    never perform, what the app must store and do.
+    """
+
+    trigger: str
+    source: str
+    dest: str | None
+    roles: frozenset[CaseRole]
+    label: str
+    clause: str
+    fields: tuple[FieldSpec, ...] = ()
+    preconditions: tuple[Rule, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    route: Callable[[Context], bool] | None = None
+    records: Callable[[Context], tuple[RecordedEvent, ...]] = _no_events
+    effects: Callable[[Context], tuple[Effect, ...]] = _no_effects
+
+
+@dataclass(frozen=True)
+class ProcessDefinition:
+    """A whole process: states, steps, transitions and, for disputes, the written material's headings.
+
+    ``params`` holds process-wide values rules read (e.g. ``min_panel``, ``party_count``,
+    ``outcomes``) so one rule implementation serves every process.
+    """
+
+    key: str
+    title: str
+    clause: str
+    kind: str  # "dispute", "recommendation" or "ratification"
+    states: tuple[StateDef, ...]
+    initial: str
+    transitions: tuple[TransitionDef, ...]
+    steps: tuple[StepDef, ...] = ()
+    headings: tuple[Heading, ...] = ()
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names = [s.name for s in self.states]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.key}: duplicate state names")
+        known = set(names)
+        if self.initial not in known:
+            raise ValueError(f"{self.key}: unknown initial state {self.initial!r}")
+        terminal = {s.name for s in self.states if s.terminal}
+        for t in self.transitions:
+            if t.source not in known or (t.dest is not None and t.dest not in known):
+                raise ValueError(f"{self.key}: transition {t.trigger!r} names an unknown state")
+            # Terminal states stay terminal: nothing may leave them, not even an internal transition.
+            if t.source in terminal:
+                raise ValueError(f"{self.key}: transition {t.trigger!r} leaves terminal state {t.source!r}")
+        step_keys = [s.key for s in self.steps]
+        if len(set(step_keys)) != len(step_keys):
+            raise ValueError(f"{self.key}: duplicate step keys")
+
+    @cached_property
+    def _states_by_name(self) -> dict[str, StateDef]:
+        return {s.name: s for s in self.states}
+
+    def state(self, name: str) -> StateDef:
+        """The StateDef called ``name`` (KeyError if unknown)."""
+        return self._states_by_name[name]
+
+    def step(self, key: str) -> StepDef:
+        """The StepDef with ``key`` (KeyError if unknown)."""
+        for s in self.steps:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def is_terminal(self, state: str) -> bool:
+        """True if ``state`` is terminal."""
+        return self.state(state).terminal
+
+    @cached_property
+    def triggers(self) -> tuple[str, ...]:
+        """Every trigger of the process, in declaration order."""
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+    def transitions_for(self, trigger: str, source: str | None = None) -> tuple[TransitionDef, ...]:
+        """The TransitionDefs for ``trigger`` (from ``source`` if given), in declaration order."""
+        return tuple(t for t in self.transitions if t.trigger == trigger and (source is None or t.source == source))
