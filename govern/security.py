@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, Response, g, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from govern.extensions import db
@@ -62,7 +63,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
-        if error.code == 400 and "CSRF" in (error.description or ""):
+        if isinstance(error, CSRFError):
             return _render_error(
                 400, "Your form expired or was sent twice. Go back, reload the page and try again."
             )

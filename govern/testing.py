@@ -20,8 +20,8 @@ from govern.extensions import db
 
 def use_fast_password_hashing() -> None:
     """Argon2 with the cheapest parameters: tests create many accounts."""
-    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)  # noqa: SLF001
-    passwords._DUMMY_HASH = passwords._hasher.hash("no such account")  # noqa: SLF001
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("no such account")
 
 
 def _insert_audit_head() -> None:

@@ -11,12 +11,14 @@ import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from govern import create_app
 from govern.auth import operations as auth_ops
@@ -28,6 +30,28 @@ from govern.partnership.seed import seed_partnership
 from govern.testing import clean_database, create_schema, derived_database_url, use_fast_password_hashing
 
 PASSWORD = "correct horse battery staple"
+
+#: The configuration every test app starts from: a fixed key, no CSRF tokens, cookies not Secure-only.
+TEST_CONFIG: dict[str, Any] = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "SESSION_COOKIE_SECURE": False,
+}
+
+
+class RequestIsolatingClient(FlaskClient):
+    """A test client whose every request runs in its own application context, as in production.
+
+    Flask reuses an application context that is already pushed, and each test runs inside one, so
+    without this ``g`` (Flask-Login's loaded user, cached lookups) and the database session would
+    carry over from the test and from one request to the next, and a revoked session could never
+    be seen to be refused.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 def database_url(tmp_root: Path) -> str:
@@ -43,16 +67,12 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     root = tmp_path_factory.mktemp("govern")
     os.environ["GOVERN_INSTANCE_PATH"] = str(root / "instance")
     use_fast_password_hashing()
-    application = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url(root),
-            "SECRET_KEY": "test-secret",
-            "WTF_CSRF_ENABLED": False,
-            "SESSION_COOKIE_SECURE": False,
-        }
-    )
+    application = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url(root)})
+    application.test_client_class = RequestIsolatingClient
     with application.app_context():
+        if db.engine.dialect.name == "sqlite":
+            # The test database is thrown away: no need to wait for the disk on every commit.
+            event.listen(db.engine, "connect", lambda conn, _record: conn.execute("PRAGMA synchronous = OFF"))
         create_schema()
     yield application
     with application.app_context():
@@ -69,7 +89,8 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
     application: Flask = request.getfixturevalue("app")
     with application.app_context():
         clean_database()
-        seed_partnership()
+        with db.session.no_autoflush:  # codes are unique: one flush at the end is enough, and fast
+            seed_partnership()
         db.session.commit()
         db.session.remove()
     ctx = application.app_context()
@@ -89,7 +110,27 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def org() -> Callable[[str], Organisation]:
+def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Flask]]:
+    """Build a separate app (own instance folder) for tests that need other settings than the
+    session's: ``make_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})``. Engines are disposed after."""
+    built: list[Flask] = []
+
+    def build(config: dict[str, Any] | None = None, *, instance: Path | None = None) -> Flask:
+        monkeypatch.setenv("GOVERN_INSTANCE_PATH", str(instance or tmp_path / f"instance-{len(built)}"))
+        application = create_app(config)
+        application.test_client_class = RequestIsolatingClient
+        built.append(application)
+        return application
+
+    yield build
+    for application in built:
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def org(app: Flask) -> Callable[[str], Organisation]:
     """Look up a seeded organisation by its code, e.g. ``org("RDE")``."""
 
     def lookup(code: str) -> Organisation:
@@ -149,6 +190,25 @@ def auth(client: FlaskClient) -> Auth:
 
 
 @pytest.fixture
+def client_for(app: Flask) -> Callable[[User], FlaskClient]:
+    """A new client, logged in as ``user`` through the real login page."""
+
+    def login(user: User) -> FlaskClient:
+        new_client = app.test_client()
+        response = Auth(new_client).login(user)
+        assert response.status_code == 302, f"could not log in as {user.email}"
+        return new_client
+
+    return login
+
+
+@pytest.fixture
+def admin(make_user: Callable[..., User]) -> User:
+    """An administrator at the STP programme office."""
+    return make_user(Role.ADMINISTRATOR, "STP", name="Alex Admin")
+
+
+@pytest.fixture
 def stp_leader(make_user: Callable[..., User]) -> User:
     """A user holding the STP Leader assignment (clause 6)."""
     leader = make_user(Role.SYSTEM_LEADERSHIP, "STP", name="Sam Leader")
@@ -156,3 +216,58 @@ def stp_leader(make_user: Callable[..., User]) -> User:
     auth_ops.assign_stp_leader(leader, authority="PDEG minute 1/2026", actor=admin)
     db.session.commit()
     return leader
+
+
+class Page(HTMLParser):
+    """A rendered page, read the way a user reads it: text by element id, form values by name."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self._open: list[tuple[str, str | None]] = []
+        self._texts: dict[str, list[str]] = {}
+        self.values: dict[str, str] = {}
+        self.selected: dict[str, str] = {}
+        self._select: str | None = None
+        self.scripts: list[dict[str, str | None]] = []
+        self.feed(html)
+
+    @classmethod
+    def of(cls, response: Any) -> Page:
+        """Parse a test client's response."""
+        return cls(response.get_data(as_text=True))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("name"):
+            self.values[attributes["name"] or ""] = attributes.get("value") or ""
+        elif tag == "select":
+            self._select = attributes.get("name")
+        elif tag == "option" and self._select and "selected" in attributes:
+            self.selected[self._select] = attributes.get("value") or ""
+        elif tag == "script":
+            self.scripts.append(attributes)
+        if tag not in self.VOID:
+            self._open.append((tag, attributes.get("id")))
+            if attributes.get("id"):
+                self._texts.setdefault(attributes["id"] or "", [])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        for index in range(len(self._open) - 1, -1, -1):
+            if self._open[index][0] == tag:
+                del self._open[index:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _tag, element_id in self._open:
+            if element_id:
+                self._texts[element_id].append(data)
+
+    def text(self, element_id: str) -> str | None:
+        """The text inside the element with this id, whitespace collapsed (None if absent)."""
+        if element_id not in self._texts:
+            return None
+        return " ".join("".join(self._texts[element_id]).split())

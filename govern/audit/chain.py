@@ -167,7 +167,10 @@ def verify() -> VerifyResult:
     head = db.session.get(AuditHead, 1)
     if head is not None and (head.seq != checked or head.last_hash != expected_prev):
         reason = f"the chain should hold {head.seq} events ending in {head.last_hash[:12]}…, but holds {checked}"
-        return VerifyResult(False, checked, checked + 1, None, reason)
+        # Name the first event that does not fit where the head says the chain ends: the first
+        # missing one, the first one added beyond the end, or the last one if it was replaced.
+        broken = checked + 1 if checked < head.seq else head.seq + 1 if checked > head.seq else checked
+        return VerifyResult(False, broken - 1, broken, None, reason)
     return VerifyResult(True, checked)
 
 

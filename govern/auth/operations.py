@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import g
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from govern.audit import chain
 from govern.auth.models import LoginAttempt, Role, StpLeaderAssignment, User, UserSession
@@ -226,8 +227,13 @@ def load_session(token: str) -> User | None:
     ):
         return None
     # Touch at most once a minute: a write on every request would serialise readers on SQLite.
+    # In its own short transaction: a request that only reads (a GET) never commits the request's
+    # session, so a touch made there would be rolled back and an active user would be logged out
+    # 8 hours after logging in.
     if moment - session_row.last_seen_at > timedelta(minutes=1):
-        session_row.last_seen_at = moment
+        with db.engine.begin() as connection:
+            connection.execute(update(UserSession).where(UserSession.token == token).values(last_seen_at=moment))
+        set_committed_value(session_row, "last_seen_at", moment)
     user.session_token = token
     return user
 

@@ -1,0 +1,131 @@
+"""Running one transition of a case: the engine decides, this stores the outcome.
+
+Every change of state goes through :func:`fire`: it asks ``workflows.engine`` for the outcome,
+sets the new state, records the events, writes one audit event and returns the outcome so the
+caller can update its own rows and carry out effects in the same transaction. It never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from govern.audit import chain
+from govern.cases.models import CaseEvent, CaseKind, DeadlineExtension
+from govern.core import clock
+from govern.core.errors import OperationError, StaleCase
+from govern.extensions import db
+from workflows import Actor, Extension, Problem, RulesNotMet, TransitionNotAllowed
+from workflows import engine as wf_engine
+from workflows.definitions import ProcessDefinition
+from workflows.engine import Outcome, jsonable
+
+
+class RulesRefused(OperationError):
+    """The MoU's rules for this action are not met; ``problems`` say which, with their clauses."""
+
+    def __init__(self, problems: tuple[Problem, ...]) -> None:
+        first = problems[0]
+        super().__init__(first.message, clause=first.clause, field=first.field)
+        self.problems = problems
+
+
+def case_events(kind: CaseKind, case_id: int) -> dict[str, datetime]:
+    """The latest moment of each event recorded for a case."""
+    rows = db.session.execute(
+        select(CaseEvent.name, CaseEvent.occurred_at)
+        .where(CaseEvent.case_kind == kind, CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.occurred_at, CaseEvent.id)
+    )
+    return {name: at for name, at in rows}
+
+
+def case_extensions(kind: CaseKind, case_id: int) -> dict[str, Extension]:
+    """The STP Leader's latest extension of each step's deadline."""
+    rows = db.session.scalars(
+        select(DeadlineExtension)
+        .where(DeadlineExtension.case_kind == kind, DeadlineExtension.case_id == case_id)
+        .order_by(DeadlineExtension.granted_at, DeadlineExtension.id)
+    )
+    return {row.step_key: Extension(row.due_date, row.reason) for row in rows}
+
+
+def check_version(row: Any, expected_version: int | None, version_attr: str = "version") -> None:
+    """Refuse if the user acted on a page showing an older version of the case."""
+    if expected_version is not None and getattr(row, version_attr) != expected_version:
+        raise StaleCase()
+
+
+def fire(
+    *,
+    kind: CaseKind,
+    row: Any,
+    definition: ProcessDefinition,
+    facts: Any,
+    actor: Actor,
+    user: Any,
+    trigger: str,
+    payload: Mapping[str, object],
+    state_enum: type,
+    audit_changes: Mapping[str, Any] | None = None,
+) -> Outcome:
+    """Fire ``trigger`` on the case in ``row`` and store the new state, events and audit event.
+
+    Raises :class:`OperationError` (not allowed) or :class:`RulesRefused` (rules not met); in both
+    cases nothing has been changed.
+    """
+    now = clock.now()
+    try:
+        outcome = wf_engine.fire(definition, facts, actor, trigger, payload, now)
+    except TransitionNotAllowed as refused:
+        raise OperationError(refused.message, clause=refused.clause) from refused
+    except RulesNotMet as unmet:
+        raise RulesRefused(unmet.problems) from unmet
+    row.state = state_enum(outcome.state_after)
+    row.updated_at = now  # always dirty, so the version check runs even when the state stays
+    for event in outcome.events:
+        db.session.add(
+            CaseEvent(
+                case_kind=kind,
+                case_id=row.id,
+                name=event.name,
+                occurred_at=event.at,
+                data=dict(event.data),
+                recorded_by_id=getattr(user, "id", None),
+                recorded_at=now,
+            )
+        )
+        if event.name == "deadline_extended":
+            db.session.add(
+                DeadlineExtension(
+                    case_kind=kind,
+                    case_id=row.id,
+                    step_key=str(event.data["step"]),
+                    due_date=event.data["due_date"] if not isinstance(event.data["due_date"], str)
+                    else datetime.fromisoformat(str(event.data["due_date"])).date(),
+                    reason=str(event.data["reason"]),
+                    granted_by_id=user.id,
+                    granted_at=now,
+                )
+            )
+    changes: dict[str, Any] = {"state": [outcome.state_before, outcome.state_after]}
+    for key, value in outcome.values.items():
+        changes[key] = [None, jsonable(value)]
+    if audit_changes:
+        changes.update(audit_changes)
+    chain.record(trigger, kind.value, row.id, changes, actor=user)
+    return outcome
+
+
+def flush_or_stale() -> None:
+    """Flush, turning a lost optimistic-lock race into a clear "this case has changed"."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        db.session.rollback()
+        raise StaleCase() from error

@@ -1,0 +1,89 @@
+"""From rows to the workflows' view of a dispute: its definition, its facts, the user's roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from govern.cases.models import CaseKind
+from govern.cases.runner import case_events, case_extensions
+from govern.disputes.models import Dispute
+from govern.extensions import db
+from govern.partnership.models import MouStatus, Organisation
+from workflows import (
+    Actor,
+    CaseRole,
+    DeclarationStatus,
+    DisputeFacts,
+    DisputeParty,
+    PanelMember,
+    PanelRoute,
+    ResponseKind,
+    registry,
+)
+from workflows.definitions import ProcessDefinition
+
+
+def definition_of(dispute: Dispute) -> ProcessDefinition:
+    """The process the dispute follows: a Schedule 8 scenario or its bespoke process (16.2)."""
+    if dispute.bespoke_spec is not None:
+        return registry.bespoke(dispute.bespoke_spec, title=dispute.title)
+    return registry.get(dispute.process_key)
+
+
+def partnership_standing() -> tuple[frozenset[int], frozenset[int]]:
+    """(current parties, withdrawn organisations), in one query."""
+    rows = db.session.execute(select(Organisation.id, Organisation.mou_status)).all()
+    current = frozenset(i for i, status in rows if status.is_party)
+    withdrawn = frozenset(i for i, status in rows if status is MouStatus.WITHDRAWN)
+    return current, withdrawn
+
+
+def dispute_facts(dispute: Dispute) -> DisputeFacts:
+    """A snapshot of the dispute for the engine."""
+    current, withdrawn = partnership_standing()
+    return DisputeFacts(
+        process_key=dispute.process_key,
+        state=dispute.state.value,
+        parties=tuple(DisputeParty(p.organisation_id, p.filed) for p in dispute.parties),
+        current_parties=current,
+        withdrawn_organisations=withdrawn,
+        written_material={m.key: m.text for m in dispute.material},
+        principles_cited=frozenset(p.code for p in dispute.principles),
+        pack_agreements={a.organisation_id: a.digest for a in dispute.pack_agreements},
+        panel=tuple(
+            PanelMember(m.organisation_id, DeclarationStatus(m.declaration.value)) for m in dispute.active_panel
+        ),
+        panel_route=PanelRoute(dispute.panel_route.value),
+        external_authority=dispute.external_authority,
+        responses={r.organisation_id: ResponseKind(r.response.value) for r in dispute.responses},
+        events=case_events(CaseKind.DISPUTE, dispute.id),
+        extensions=case_extensions(CaseKind.DISPUTE, dispute.id),
+    )
+
+
+def dispute_roles(dispute: Dispute, user: Any) -> frozenset[CaseRole]:
+    """The user's roles relative to this dispute.
+
+    Only officers of a party (its CEO or nominated deputy, 10.3) act for it: parties represent
+    themselves, with no legal representation (Schedule 8 preamble).
+    """
+    roles: set[CaseRole] = set()
+    if user.is_stp_leader:
+        roles.add(CaseRole.STP_LEADER)
+    if user.is_administrator:
+        roles.add(CaseRole.ADMINISTRATOR)
+    if user.role.acts_for_organisation:
+        for party in dispute.parties:
+            if party.organisation_id == user.organisation_id:
+                roles.add(CaseRole.PARTY)
+                roles.add(CaseRole.FILING_PARTY if party.filed else CaseRole.OTHER_PARTY)
+        if any(m.organisation_id == user.organisation_id for m in dispute.active_panel):
+            roles.add(CaseRole.PANEL_MEMBER)
+    return frozenset(roles)
+
+
+def dispute_actor(dispute: Dispute, user: Any) -> Actor:
+    """The engine's view of the user acting on this dispute."""
+    return Actor(user_id=user.id, organisation_id=user.organisation_id, roles=dispute_roles(dispute, user))

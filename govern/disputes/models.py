@@ -1,0 +1,206 @@
+"""A dispute and what it holds: parties, written material, principles cited, panel, responses.
+
+The state column holds the workflows' state name; the rows below are the facts the engine reads
+(see :func:`govern.disputes.facts.dispute_facts`). Privacy (Schedule 3 behaviours: "professionally
+and privately"): only the parties, the panel, the STP Leader and administrators may see a dispute.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from govern.core.types import UTCDateTime, enum_column_type
+from govern.extensions import db
+from govern.partnership.models import Organisation, Principle
+
+if TYPE_CHECKING:
+    from govern.auth.models import User
+
+
+class DisputeState(StrEnum):
+    """Every state a dispute process (a Schedule 8 scenario or a bespoke one) can be in."""
+
+    DRAFT = "draft"
+    NOTIFIED = "notified"
+    PANEL_NOMINATED_EARLY = "panel_nominated_early"
+    DOCUMENTATION_RECEIVED = "documentation_received"
+    REPORT_RECEIVED = "report_received"
+    WRITTEN_MATERIAL_RECEIVED = "written_material_received"
+    PANEL_NOMINATED = "panel_nominated"
+    WITH_PANEL = "with_panel"
+    HEARING_HELD = "hearing_held"
+    DECISION_PRESENTED = "decision_presented"
+    RECOMMENDATION_MADE = "recommendation_made"
+    SOLUTION_PROPOSED = "solution_proposed"
+    CLOSED = "closed"
+
+
+class PanelRouteColumn(StrEnum):
+    """Where the panel comes from (16.2, Schedule 6)."""
+
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+
+
+class Declaration(StrEnum):
+    """A panel member's declaration of interest."""
+
+    PENDING = "pending"
+    NO_CONFLICT = "no_conflict"
+    CONFLICT = "conflict"
+
+
+class Response(StrEnum):
+    """A party's answer to the outcome: there is no appeal (clause 15, Schedule 8)."""
+
+    ACCEPTED = "accepted"
+    WITHDREW = "withdrew"
+
+
+class Dispute(db.Model):
+    """One dispute. ``version`` is checked on every change so two conflicting actions cannot both win."""
+
+    __tablename__ = "dispute"
+    __table_args__ = (Index("ix_dispute_state", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    process_key: Mapped[str] = mapped_column(String(40))
+    bespoke_spec: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[DisputeState] = mapped_column(enum_column_type(DisputeState, "dispute_state"))
+    version: Mapped[int] = mapped_column(default=1)
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    negotiation_account: Mapped[str] = mapped_column(Text, default="")
+    panel_route: Mapped[PanelRouteColumn] = mapped_column(
+        enum_column_type(PanelRouteColumn, "panel_route"), default=PanelRouteColumn.INTERNAL
+    )
+    external_authority: Mapped[str | None] = mapped_column(Text, default=None)
+    decision_recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation.id"), default=None)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    parties: Mapped[list[DisputeParty]] = relationship(
+        back_populates="dispute", cascade="all, delete-orphan", order_by="DisputeParty.id"
+    )
+    material: Mapped[list[DisputeMaterial]] = relationship(cascade="all, delete-orphan")
+    principles: Mapped[list[Principle]] = relationship(secondary="dispute_principle", order_by="Principle.id")
+    pack_agreements: Mapped[list[PackAgreement]] = relationship(cascade="all, delete-orphan")
+    panel: Mapped[list[PanelMember]] = relationship(
+        cascade="all, delete-orphan", order_by="PanelMember.id"
+    )
+    responses: Mapped[list[PartyResponse]] = relationship(cascade="all, delete-orphan")
+    filed_by: Mapped[User] = relationship()
+
+    @property
+    def party_ids(self) -> set[int]:
+        """Organisation ids of the parties."""
+        return {p.organisation_id for p in self.parties}
+
+    @property
+    def active_panel(self) -> list[PanelMember]:
+        """Panel members who have not been replaced."""
+        return [m for m in self.panel if m.active]
+
+    def can_view(self, user: Any) -> bool:
+        """Parties' officers and Board secretaries, the panel, the STP Leader and administrators."""
+        if user is None or not user.is_authenticated:
+            return False
+        if user.is_administrator or user.is_stp_leader:
+            return True
+        org = user.organisation_id
+        if org in self.party_ids:
+            return user.role.acts_for_organisation or user.role.value == "board_secretary"
+        return user.role.acts_for_organisation and any(m.organisation_id == org for m in self.active_panel)
+
+
+class DisputeParty(db.Model):
+    """An organisation that is party to a dispute; ``filed`` marks the one that notified it."""
+
+    __tablename__ = "dispute_party"
+    __table_args__ = (UniqueConstraint("dispute_id", "organisation_id", name="uq_dispute_party_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    filed: Mapped[bool] = mapped_column(default=False)
+
+    dispute: Mapped[Dispute] = relationship(back_populates="parties")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class DisputeMaterial(db.Model):
+    """The text under one heading of the written material (saved as a draft as the user writes)."""
+
+    __tablename__ = "dispute_material"
+    __table_args__ = (UniqueConstraint("dispute_id", "key", name="uq_dispute_material_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DisputePrinciple(db.Model):
+    """A Schedule 3 principle the written material cites."""
+
+    __tablename__ = "dispute_principle"
+
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"), primary_key=True)
+    principle_id: Mapped[int] = mapped_column(ForeignKey("principle.id"), primary_key=True)
+
+
+class PackAgreement(db.Model):
+    """Scenario 1: a party agreed the joint pack as it stood (``digest`` of its text)."""
+
+    __tablename__ = "pack_agreement"
+    __table_args__ = (UniqueConstraint("dispute_id", "organisation_id", name="uq_pack_agreement_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    digest: Mapped[str] = mapped_column(String(64))
+    agreed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PanelMember(db.Model):
+    """An organisation nominated to the panel; its CEO (or regulator equivalent) sits on it."""
+
+    __tablename__ = "panel_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    declaration: Mapped[Declaration] = mapped_column(
+        enum_column_type(Declaration, "declaration"), default=Declaration.PENDING
+    )
+    declaration_note: Mapped[str] = mapped_column(Text, default="")
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class PartyResponse(db.Model):
+    """A party's response to the outcome."""
+
+    __tablename__ = "party_response"
+    __table_args__ = (UniqueConstraint("dispute_id", "organisation_id", name="uq_party_response_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    response: Mapped[Response] = mapped_column(enum_column_type(Response, "party_response_kind"))
+    responded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    responded_at: Mapped[datetime] = mapped_column(UTCDateTime())

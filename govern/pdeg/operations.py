@@ -1,0 +1,217 @@
+"""Operations on recommendations and ratifications (clause 10, Schedule 4, 17.2). None commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from govern.cases import runner
+from govern.cases.models import CaseKind
+from govern.core import clock
+from govern.core.errors import OperationError
+from govern.extensions import db
+from govern.partnership.models import Organisation, SubordinateGroup
+from govern.pdeg.facts import (
+    SYSTEM_ACTOR,
+    ratification_actor,
+    ratification_facts,
+    recommendation_actor,
+    recommendation_facts,
+)
+from govern.pdeg.models import (
+    RaisedBy,
+    Ratification,
+    RatificationState,
+    Recommendation,
+    RecommendationState,
+)
+from workflows import engine as wf_engine
+from workflows import registry
+from workflows.definitions import EffectKind
+from workflows.engine import Outcome
+
+OPEN_RATIFICATIONS = (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED)
+
+
+def _reference(recommendation: Recommendation) -> str:
+    prefix = "V" if recommendation.is_variation else "R"
+    return f"{prefix}{recommendation.created_at.year}-{recommendation.id:04d}"
+
+
+def draft_recommendation(
+    user: Any,
+    *,
+    title: str,
+    summary: str,
+    decision_sought: str,
+    raised_by: RaisedBy,
+    affected: Iterable[Organisation],
+    group: SubordinateGroup | None = None,
+    raising_organisation: Organisation | None = None,
+    is_variation: bool = False,
+    linked_dispute_id: int | None = None,
+) -> Recommendation:
+    """Create a recommendation in draft (not yet raised to PDEG)."""
+    if not title.strip():
+        raise OperationError("Give the recommendation a title.", field="title")
+    now = clock.now()
+    recommendation = Recommendation(
+        reference=f"new-{now.timestamp()}",
+        title=title.strip(),
+        summary=summary.strip(),
+        decision_sought=decision_sought.strip(),
+        raised_by_kind=raised_by,
+        group_id=group.id if group else None,
+        raising_organisation_id=raising_organisation.id if raising_organisation else None,
+        raised_by_user_id=user.id,
+        is_variation=is_variation,
+        state=RecommendationState.DRAFT,
+        linked_dispute_id=linked_dispute_id,
+        created_at=now,
+        updated_at=now,
+    )
+    recommendation.affected = list(affected)
+    db.session.add(recommendation)
+    db.session.flush()
+    recommendation.reference = _reference(recommendation)
+    from govern.audit import chain
+
+    chain.record(
+        "draft_recommendation",
+        "recommendation",
+        recommendation.id,
+        {"reference": [None, recommendation.reference], "title": [None, recommendation.title],
+         "affected": [None, sorted(o.id for o in recommendation.affected)], "is_variation": [None, is_variation]},
+        actor=user,
+    )
+    return recommendation
+
+
+def raise_recommendation(user: Any, **fields: Any) -> Recommendation:
+    """Draft and raise a recommendation in one operation (Schedule 4: "referred to PDEG in the form of
+    a recommendation ... with sufficient information to inform the decision making process")."""
+    recommendation = draft_recommendation(user, **fields)
+    act_on_recommendation(recommendation, user, "raise_recommendation")
+    return recommendation
+
+
+def act_on_recommendation(recommendation: Recommendation, user: Any, trigger: str,
+                          payload: Mapping[str, object] | None = None,
+                          expected_version: int | None = None, *, system: bool = False) -> Outcome:
+    """Take one of the recommendation's actions (raise, record within delegation, agenda, PDEG outcome)."""
+    runner.check_version(recommendation, expected_version, "lock_version")
+    outcome = runner.fire(
+        kind=CaseKind.RECOMMENDATION,
+        row=recommendation,
+        definition=registry.get("recommendation"),
+        facts=recommendation_facts(recommendation),
+        actor=SYSTEM_ACTOR if system else recommendation_actor(recommendation, user),
+        user=user,
+        trigger=trigger,
+        payload=dict(payload or {}),
+        state_enum=RecommendationState,
+    )
+    for event in outcome.events:
+        if event.name == "placed_on_agenda":
+            recommendation.agenda_meeting_date = outcome.values.get("meeting_date")  # type: ignore[assignment]
+    runner.flush_or_stale()
+    for effect in outcome.effects:
+        if effect.kind in (EffectKind.START_RATIFICATION, EffectKind.RESTART_RATIFICATION):
+            _start_ratifications(recommendation, user, effect.data)
+    return outcome
+
+
+def _start_ratifications(recommendation: Recommendation, user: Any, data: Mapping[str, object]) -> None:
+    """Send the (new version of the) decision to each required Board; older versions are superseded."""
+    version = int(str(data["version"]))
+    if version != recommendation.amendment_version:
+        recommendation.amendment_version = version
+        recommendation.amendment = str(data.get("amendment") or "")
+        runner.flush_or_stale()
+        for old in list(recommendation.ratifications):
+            if old.version < version and old.state in OPEN_RATIFICATIONS:
+                act_on_ratification(old, user, "supersede", system=True)
+    now = clock.now()
+    for organisation_id in data["organisation_ids"]:  # type: ignore[attr-defined]
+        ratification = Ratification(
+            recommendation_id=recommendation.id,
+            organisation_id=int(str(organisation_id)),
+            version=version,
+            state=RatificationState.AWAITING_BOARD,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(ratification)
+        recommendation.ratifications.append(ratification)
+    runner.flush_or_stale()
+
+
+def act_on_ratification(ratification: Ratification, user: Any, trigger: str,
+                        payload: Mapping[str, object] | None = None,
+                        expected_version: int | None = None, *, system: bool = False) -> Outcome:
+    """Record a Board's decision (ratify, not ratify, defer), or lapse/supersede it as the system."""
+    runner.check_version(ratification, expected_version, "lock_version")
+    outcome = runner.fire(
+        kind=CaseKind.RATIFICATION,
+        row=ratification,
+        definition=registry.get("ratification"),
+        facts=ratification_facts(ratification),
+        actor=SYSTEM_ACTOR if system else ratification_actor(ratification, user),
+        user=user,
+        trigger=trigger,
+        payload=dict(payload or {}),
+        state_enum=RatificationState,
+    )
+    if "meeting_date" in outcome.values:
+        ratification.meeting_date = outcome.values["meeting_date"]  # type: ignore[assignment]
+        ratification.minute_reference = str(outcome.values.get("minute_reference") or "")
+        ratification.recorded_by_id = getattr(user, "id", None)
+    runner.flush_or_stale()
+    for effect in outcome.effects:
+        if effect.kind is EffectKind.CHECK_RATIFICATION:
+            conclude_if_ratified(ratification.recommendation, user)
+    return outcome
+
+
+def conclude_if_ratified(recommendation: Recommendation, user: Any) -> bool:
+    """Mark the decision ratified once every required Board has ratified (10.6; 17.2 for a variation)."""
+    definition = registry.get("recommendation")
+    facts = recommendation_facts(recommendation)
+    problems = wf_engine.check(definition, facts, SYSTEM_ACTOR, "conclude_ratification", {}, clock.now())
+    if problems:
+        return False
+    act_on_recommendation(recommendation, user, "conclude_ratification", system=True)
+    return True
+
+
+def lapse_ratifications_of(organisation: Organisation, user: Any) -> int:
+    """A party that withdraws (clause 15) no longer ratifies: its open ratifications lapse."""
+    open_ones = db.session.scalars(
+        select(Ratification).where(
+            Ratification.organisation_id == organisation.id, Ratification.state.in_(OPEN_RATIFICATIONS)
+        )
+    ).all()
+    for ratification in open_ones:
+        act_on_ratification(ratification, user, "lapse", system=True)
+    return len(open_ones)
+
+
+def open_recommendation_from_dispute(dispute: Any, user: Any, data: Mapping[str, object]) -> Recommendation:
+    """A "revisited" outcome (Scenarios 2, 3) or an options paper (Scenario 4) becomes a new
+    recommendation, linked to the dispute, for the STP Lead to complete and raise to PDEG."""
+    kind = str(data.get("kind") or "")
+    title = ("Options paper" if "options" in kind else "Decision revisited") + f" following dispute {dispute.reference}"
+    affected = db.session.scalars(
+        select(Organisation).where(Organisation.id.in_(dispute.party_ids))
+    ).all()
+    return draft_recommendation(
+        user,
+        title=title,
+        summary=f"{data.get('proposal', '')}\n\nReasons: {data.get('reasons', '')}".strip(),
+        decision_sought="",
+        raised_by=RaisedBy.STP_LEADER,
+        affected=affected,
+        linked_dispute_id=dispute.id,
+    )

@@ -1,0 +1,130 @@
+"""The Alembic migrations build the schema the models describe, and keep data when they run.
+
+Each test builds its own app on a fresh, empty database (never the session's, which is made with
+``create_all``): a temporary SQLite file, or ``<DATABASE_URL>_migrations`` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import func, inspect, select
+
+from govern import ROOT
+from govern.audit import chain
+from govern.audit.models import AuditEvent
+from govern.auth import operations
+from govern.auth.models import Role, User
+from govern.extensions import db
+from govern.partnership.models import Organisation, Principle
+from govern.partnership.seed import seed_partnership
+from govern.testing import derived_database_url, drop_postgres_database, ensure_postgres_database
+from tests.conftest import PASSWORD, TEST_CONFIG
+
+SCRIPTS = ScriptDirectory(str(ROOT / "migrations"))
+#: Every revision that has a predecessor, oldest first: each is stepped down and up with data present.
+STEPPED_REVISIONS = [r.revision for r in reversed(list(SCRIPTS.walk_revisions())) if r.down_revision is not None]
+
+
+def _fresh_database_url(tmp_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql")):
+        fresh = derived_database_url(url, "migrations")
+        drop_postgres_database(fresh)
+        ensure_postgres_database(fresh)
+        return fresh
+    return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+
+
+@pytest.fixture
+def empty_app(make_app: Callable[..., Flask], tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty database, with its app context pushed."""
+    app = make_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": _fresh_database_url(tmp_path)})
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+def _schema_differences() -> list[object]:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def _tables() -> set[str]:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def _load_data() -> None:
+    """Rows in every kind of table: the seed, an account, its audit events."""
+    seed_partnership()
+    operations.create_user(
+        email="kept@example.nhs.uk", name="Kept Person", password=PASSWORD,
+        organisation=db.session.scalar(select(Organisation).where(Organisation.code == "RDE")),
+        role=Role.PARTNER_CEO,
+    )
+    db.session.commit()
+
+
+def _data_is_intact() -> None:
+    db.session.expire_all()
+    assert db.session.scalar(select(User.name).where(User.email == "kept@example.nhs.uk")) == "Kept Person"
+    assert db.session.scalar(select(func.count()).select_from(Organisation)) == 15
+    assert db.session.scalar(select(func.count()).select_from(Principle)) == 45
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 2
+    assert chain.verify().ok
+
+
+def test_upgrade_builds_the_schema_from_nothing(empty_app: Flask) -> None:
+    assert _tables() == set()
+    flask_migrate.upgrade()
+    assert _tables() == set(db.metadata.tables)
+
+
+def test_the_migrated_schema_matches_the_models_exactly(empty_app: Flask) -> None:
+    flask_migrate.upgrade()
+    assert _schema_differences() == []
+
+
+def test_the_migrated_database_is_ready_for_the_audit_chain(empty_app: Flask) -> None:
+    flask_migrate.upgrade()
+    _load_data()
+    assert chain.verify().ok
+    assert [e.seq for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq))] == [1, 2]
+
+
+def test_downgrade_to_base_then_upgrade_again(empty_app: Flask) -> None:
+    flask_migrate.upgrade()
+    flask_migrate.downgrade(revision="base")
+    assert _tables() == set()
+    flask_migrate.upgrade()
+    assert _schema_differences() == []
+
+
+def test_upgrading_a_database_at_head_keeps_its_data(empty_app: Flask) -> None:
+    flask_migrate.upgrade()
+    _load_data()
+    flask_migrate.upgrade()
+    _data_is_intact()
+
+
+@pytest.mark.parametrize("revision", STEPPED_REVISIONS)
+def test_each_migration_steps_down_and_up_with_data_present(empty_app: Flask, revision: str) -> None:
+    """A later migration is undone and redone on a database holding data, which must survive."""
+    script = SCRIPTS.get_revision(revision)
+    assert script is not None
+    flask_migrate.upgrade()
+    _load_data()
+    db.session.remove()
+    flask_migrate.downgrade(revision=script.down_revision)
+    flask_migrate.upgrade()
+    _data_is_intact()
+    assert _schema_differences() == []
