@@ -60,4 +60,7 @@ def load_demo() -> int:
         admin = db.session.scalar(select(User).where(User.email == f"admin@{DEMO_DOMAIN}"))
         assert leader is not None
         operations.assign_stp_leader(leader, authority="Designated in the MoU (clause 6.1)", actor=admin)
+    from govern.disputes.demo import load_demo_disputes
+
+    load_demo_disputes()
     return added
