@@ -76,12 +76,24 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Each feature folder's views."""
     from govern.admin.views import bp as admin_bp
+    from govern.attachments.views import bp as attachments_bp
     from govern.auth.views import bp as auth_bp
+    from govern.deadlines.views import bp as deadlines_bp
+    from govern.disputes.views import bp as disputes_bp
+    from govern.notify.views import bp as notify_bp
+    from govern.pdeg.views import bp as pdeg_bp
+    from govern.records.views import bp as records_bp
     from govern.web.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(attachments_bp)
+    app.register_blueprint(pdeg_bp)
+    app.register_blueprint(disputes_bp)
+    app.register_blueprint(records_bp)
+    app.register_blueprint(notify_bp)
+    app.register_blueprint(deadlines_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Command-line commands: ``seed``, ``demo``, ``users create``, ``audit verify``.
+"""Command-line commands: ``seed``, ``demo``, ``users create``, ``audit verify``, ``tick``, ``rebuild-deadlines``.
 
 Each command runs its operation and commits once at the end, or rolls everything back.
 """
@@ -93,7 +93,37 @@ def verify_command() -> None:
     sys.exit(1)
 
 
+@click.command("tick")
+@click.option("--no-send", is_flag=True, help="Run the reminder sweep only; leave the outbox for later.")
+def tick_command(no_send: bool) -> None:
+    """Send the deadline reminders that are due, then the outbox. Run it every few minutes (README)."""
+    from govern.deadlines.sweep import send_reminders
+    from govern.notify.sender import deliver_outbox
+
+    try:
+        swept = send_reminders()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(f"Reminders: {swept.reminders} sent for {swept.deadlines} deadlines.")
+    if not no_send:
+        delivered = deliver_outbox()
+        click.echo(f"Mail: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed.")
+
+
+@click.command("rebuild-deadlines")
+def rebuild_deadlines_command() -> None:
+    """Recompute every dispute's deadlines for the sweep (after upgrading to deadline reminders). Idempotent."""
+    from govern.core import clock
+    from govern.deadlines.tracking import rebuild_all
+
+    count = rebuild_all(clock.now())
+    db.session.commit()
+    click.echo(f"Deadlines recomputed for {count} disputes.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app's ``flask`` CLI."""
-    for command in (seed_command, demo_command, users_group, audit_group):
+    for command in (seed_command, demo_command, users_group, audit_group, tick_command, rebuild_deadlines_command):
         app.cli.add_command(command)

@@ -27,10 +27,29 @@ class Defaults:
     REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
     WTF_CSRF_TIME_LIMIT = 60 * 60 * 8
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    # Largest attachment, stated to users; below MAX_CONTENT_LENGTH so the clear message wins.
+    # UPLOAD_FOLDER defaults to <instance>/uploads (govern.attachments.storage.configure).
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
     PREFERRED_URL_SCHEME = "https"
     PROPAGATE_EXCEPTIONS = False
     TRAP_HTTP_EXCEPTIONS = False
     SERVICE_NAME = "Govern — Devon STP partnership"
+    # Email (govern.notify.sender). With no MAIL_SERVER, mail is written to instance/mail/*.eml
+    # (MAIL_BACKEND "files"); set MAIL_SERVER (and MAIL_BACKEND "smtp" if you like) to send it.
+    MAIL_BACKEND: str | None = None
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the start (usually port 465)
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "govern@localhost"
+    MAIL_TIMEOUT = 10
+    MAIL_MAX_ATTEMPTS = 20  # then the message is marked failed for administrators (about a day of retries)
+    MAIL_RETRY_BASE_SECONDS = 60  # first retry after a minute, doubling each time ...
+    MAIL_RETRY_MAX_SECONDS = 3600  # ... up to an hour between attempts
+    # The address people reach the app at, for links in emails (the sweep runs outside any request).
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:

@@ -1,8 +1,10 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
+from govern.attachments.models import Attachment
 from govern.audit.models import AuditEvent, AuditHead
 from govern.auth.models import LoginAttempt, StpLeaderAssignment, User, UserSession
 from govern.cases.models import CaseEvent, DeadlineExtension
+from govern.deadlines.models import CalendarFeed, CaseDeadline, Reminder
 from govern.disputes.models import (
     Dispute,
     DisputeMaterial,
@@ -12,12 +14,17 @@ from govern.disputes.models import (
     PanelMember,
     PartyResponse,
 )
+from govern.notify.models import Notice, OutboxMessage
 from govern.partnership.models import Mou, Organisation, Principle, SubordinateGroup
-from govern.pdeg.models import Ratification, Recommendation, RecommendationParty
+from govern.pdeg.models import AgendaItem, PdegMeeting, Ratification, Recommendation, RecommendationParty
 
 __all__ = [
+    "AgendaItem",
+    "Attachment",
     "AuditEvent",
     "AuditHead",
+    "CalendarFeed",
+    "CaseDeadline",
     "CaseEvent",
     "DeadlineExtension",
     "Dispute",
@@ -26,14 +33,18 @@ __all__ = [
     "DisputePrinciple",
     "LoginAttempt",
     "Mou",
+    "Notice",
     "Organisation",
+    "OutboxMessage",
     "PackAgreement",
     "PanelMember",
     "PartyResponse",
+    "PdegMeeting",
     "Principle",
     "Ratification",
     "Recommendation",
     "RecommendationParty",
+    "Reminder",
     "StpLeaderAssignment",
     "SubordinateGroup",
     "User",

@@ -20,11 +20,13 @@ def csp_nonce() -> str:
 
 def _set_headers(response: Response) -> Response:
     nonce = csp_nonce()
-    response.headers["Content-Security-Policy"] = (
+    # A view may set a stricter policy of its own (an attachment download: default-src 'none'; sandbox).
+    response.headers.setdefault(
+        "Content-Security-Policy",
         "default-src 'self'; "
         f"script-src 'self' 'nonce-{nonce}'; "
         "style-src 'self'; img-src 'self' data:; font-src 'self'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'",
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"

@@ -17,17 +17,37 @@ account made for the test (``targets.throwaway``), never on the visitor.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
+from govern.attachments.models import Attachment
+from govern.attachments.operations import attach_file
 from govern.auth.models import Role, User
+from govern.cases.models import CaseKind
+from govern.disputes import operations as dispute_ops
+from govern.disputes.models import Dispute
+from govern.extensions import db
 from govern.partnership.models import Organisation
+from govern.pdeg import operations as pdeg_ops
+from govern.pdeg.models import (
+    AgendaItem,
+    AgendaOutcome,
+    AgendaPart,
+    PdegMeeting,
+    RaisedBy,
+    Ratification,
+    Recommendation,
+)
 
 ANONYMOUS = "anonymous"
 STP_LEADER = "stp_leader"
@@ -51,6 +71,9 @@ class Targets:
 
     make_user: Callable[..., User]
     _throwaway: User | None = None
+    _secretariat: User | None = None
+    _recommendation: Recommendation | None = None
+    _meeting: PdegMeeting | None = None
 
     @property
     def throwaway(self) -> User:
@@ -62,6 +85,67 @@ class Targets:
     def user_in(self, organisation: Organisation) -> User:
         """An account at ``organisation`` (for rows where the organisation matters)."""
         return self.make_user(Role.BOARD_SECRETARY, organisation.code)
+
+    @property
+    def secretariat(self) -> User:
+        """A PDEG secretariat account nobody logs in as, to build meetings with."""
+        if self._secretariat is None:
+            self._secretariat = self.make_user(Role.PDEG_SECRETARIAT, "STP", name="Target Secretariat")
+        return self._secretariat
+
+    def raised_recommendation(self, *codes: str) -> Recommendation:
+        """A recommendation raised by the Finance Working Group's chair, affecting ``codes``."""
+        chair = self.make_user(Role.GROUP_CHAIR, "STP", group_code="FWG", name="Target Chair")
+        affected = db.session.scalars(select(Organisation).where(Organisation.code.in_(codes or ("RDE", "PHNT"))))
+        recommendation = pdeg_ops.raise_recommendation(
+            chair, title="Target", summary="Target summary", decision_sought="", raised_by=RaisedBy.SUBORDINATE_GROUP,
+            affected=list(affected), group=chair.group,
+        )
+        db.session.commit()
+        return recommendation
+
+    @property
+    def recommendation(self) -> Recommendation:
+        """A raised recommendation, visible to the whole partnership."""
+        if self._recommendation is None:
+            self._recommendation = self.raised_recommendation()
+        return self._recommendation
+
+    @property
+    def meeting(self) -> PdegMeeting:
+        """A PDEG meeting held yesterday."""
+        if self._meeting is None:
+            self._meeting = pdeg_ops.schedule_meeting(
+                self.secretariat, meeting_date=date.today() - timedelta(days=1), title="Target PDEG"
+            )
+            db.session.commit()
+        return self._meeting
+
+    @property
+    def agenda_item(self) -> AgendaItem:
+        """The target recommendation on the target meeting's agenda."""
+        item = pdeg_ops.add_to_agenda(self.meeting, self.recommendation, self.secretariat, part=AgendaPart.ONE)
+        db.session.commit()
+        return item
+
+    def dispute_in(self, organisation: Organisation | None = None) -> Dispute:
+        """A Scenario 2 dispute notified by ``organisation`` (by default Plymouth Hospitals)."""
+        ceo = self.make_user(Role.PARTNER_CEO, organisation.code if organisation else "PHNT", name="Target CEO")
+        dispute = dispute_ops.file_dispute(
+            ceo, process_key="scenario_2", title="Target dispute", negotiation_attempted=True,
+            negotiation_account="Met twice.", decision_reference="PDEG minute 1",
+        )
+        db.session.commit()
+        return dispute
+
+    def ratification_in(self, organisation: Organisation | None = None) -> Ratification:
+        """``organisation``'s (by default RDE's) Board's ratification of a decision agreed at PDEG."""
+        recommendation = self.raised_recommendation(organisation.code if organisation else "RDE")
+        item = pdeg_ops.add_to_agenda(self.meeting, recommendation, self.secretariat, part=AgendaPart.ONE)
+        pdeg_ops.record_outcome(item, self.secretariat, outcome=AgendaOutcome.AGREED, minute_reference="M1",
+                                reasons="R")
+        db.session.commit()
+        return recommendation.ratifications[0]
 
 
 @dataclass(frozen=True)
@@ -83,6 +167,14 @@ def expect(*, everyone_else: Status, anonymous: Status = 302, **by_visitor: Stat
 
 ADMINISTRATORS_ONLY = expect(everyone_else=403, administrator=200)
 SIGNED_IN = expect(everyone_else=200)
+SECRETARIAT_ONLY = expect(everyone_else=403, pdeg_secretariat=200)
+# Schedule 4: a subordinate group's chair, a partner (its chief executive or deputy) or the STP Leader.
+RAISERS = expect(everyone_else=403, group_chair=200, partner_ceo=200, deputy=200, stp_leader=200)
+
+# Officers (chief executive or deputy, 10.3) of a party act for it in disputes.
+PARTY_OFFICERS = expect(everyone_else=403, partner_ceo=200, deputy=200)
+DISPUTE_READERS = expect(everyone_else=404, stp_leader=200, administrator=200, partner_ceo=OwnOther(own=200, other=404),
+                         deputy=OwnOther(own=200, other=404), board_secretary=OwnOther(own=200, other=404))
 
 # fmt: off
 MATRIX: dict[str, Route] = {
@@ -98,10 +190,81 @@ MATRIX: dict[str, Route] = {
     "admin.enable_user":     Route(lambda t: f"/admin/users/{t.throwaway.id}/enable", "POST",
                                    expect=expect(everyone_else=403, administrator=302)),
     "admin.stp_leader":      Route("/admin/stp-leader", expect=ADMINISTRATORS_ONLY),
+    # A dispute's papers are as private as the dispute: its readers download (200) and may add one (no
+    # file chosen: an error and back to the dispute, 302); anyone else gets 404, as for the dispute.
+    "attachments.download":  Route(lambda t, o=None: f"/attachments/{paper_on(t.dispute_in(o)).id}/download",
+                                   expect=DISPUTE_READERS),
+    "attachments.upload":    Route(lambda t, o=None: f"/attachments/dispute/{t.dispute_in(o).id}", "POST",
+                                   # Papers come from the parties' officers and the STP Lead; others who may
+                                   # read them (the party's Board secretary, administrators) may not add any.
+                                   expect=expect(everyone_else=404, stp_leader=302, administrator=403,
+                                                 partner_ceo=OwnOther(own=302, other=404),
+                                                 deputy=OwnOther(own=302, other=404),
+                                                 board_secretary=OwnOther(own=403, other=404))),
+    # PDEG decisions are shared across the partnership; changing them is for the role that acts.
+    "pdeg.new_recommendation": Route("/recommendations/new", expect=RAISERS),
+    "pdeg.recommendation":   Route(lambda t: f"/recommendations/{t.recommendation.id}", expect=SIGNED_IN),
+    # The raising group's chair may record it as within delegation (an empty basis: 400); the secretariat
+    # and STP Leader are told it is not theirs to do now (302); nobody else may act on it.
+    "pdeg.act":              Route(lambda t: f"/recommendations/{t.recommendation.id}/actions/record_within_delegation",
+                                   "POST", expect=expect(everyone_else=403, group_chair=400, pdeg_secretariat=302,
+                                                         stp_leader=302)),
+    "pdeg.meetings":         Route("/pdeg/meetings", expect=SIGNED_IN),
+    "pdeg.new_meeting":      Route("/pdeg/meetings/new", expect=SECRETARIAT_ONLY),
+    "pdeg.meeting":          Route(lambda t: f"/pdeg/meetings/{t.meeting.id}", expect=SIGNED_IN),
+    "pdeg.add_item":         Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/agenda", "POST",
+                                   expect=expect(everyone_else=403, pdeg_secretariat=400)),
+    "pdeg.item_outcome":     Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/items/{t.agenda_item.id}",
+                                   expect=SECRETARIAT_ONLY),
+    "pdeg.awaiting":         Route("/boards/awaiting", expect=expect(everyone_else=403, board_secretary=200)),
+    # Anyone signed in sees where a Board stands; only that party's Board secretary records its decision.
+    "pdeg.ratification":     Route(lambda t, o=None: f"/ratifications/{t.ratification_in(o).id}", "POST",
+                                   expect=expect(everyone_else=403, board_secretary=OwnOther(own=400, other=403))),
+    "pdeg.register":         Route("/register", expect=SIGNED_IN),
+    # Disputes are private (Schedule 3 behaviours): their parties (officers and Board secretary), their
+    # panel, the STP Lead and administrators; anyone else gets 404, as if there were no such dispute.
+    "disputes.index":        Route("/disputes", expect=SIGNED_IN),
+    "disputes.choose":       Route("/disputes/new", expect=PARTY_OFFICERS),
+    "disputes.file":         Route("/disputes/new/scenario_2", expect=PARTY_OFFICERS),
+    "disputes.show":         Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}", expect=DISPUTE_READERS),
+    "disputes.papers":       Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/papers",
+                                   expect=DISPUTE_READERS),
+    # Nominating the panel is the STP Lead's; a party sees it is not theirs and goes back to the dispute.
+    "disputes.action":       Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/actions/nominate_panel",
+                                   expect=expect(everyone_else=404, stp_leader=200, administrator=302,
+                                                 partner_ceo=OwnOther(own=302, other=404),
+                                                 deputy=OwnOther(own=302, other=404),
+                                                 board_secretary=OwnOther(own=302, other=404))),
+    # Decision records (PDF): whoever may see the case they record (disputes stay private); the Board
+    # pack is always the Board secretary's own Board's, so there is no other organisation to ask for.
+    "records.dispute_record": Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/record.pdf",
+                                    expect=DISPUTE_READERS),
+    "records.recommendation_record": Route(lambda t: f"/recommendations/{t.recommendation.id}/record.pdf",
+                                           expect=SIGNED_IN),
+    "records.board_pack":    Route("/boards/pack.pdf", expect=expect(everyone_else=403, board_secretary=200)),
+    # Notices are each person's own; the outbox (mail that failed) is for administrators.
+    "notify.notices":        Route("/notices", expect=SIGNED_IN),
+    "notify.mark_read":      Route("/notices/read", "POST", expect=expect(everyone_else=302)),
+    "notify.outbox":         Route("/admin/outbox", expect=ADMINISTRATORS_ONLY),
+    "notify.retry":          Route("/admin/outbox/999999/retry", "POST",
+                                   expect=expect(everyone_else=403, administrator=404)),
+    # A calendar feed is each person's own; the feed itself needs no login but an unknown token is 404.
+    "deadlines.calendar":    Route("/calendar", expect=SIGNED_IN),
+    "deadlines.reset_calendar": Route("/calendar/reset", "POST", expect=expect(everyone_else=302)),
+    "deadlines.calendar_feed": Route("/calendar/not-a-token.ics", expect=expect(anonymous=404, everyone_else=404)),
+    "deadlines.dashboard":   Route("/dashboard", expect=expect(everyone_else=403, administrator=200, stp_leader=200)),
 }
 # fmt: on
 
 IGNORED_ENDPOINTS = {"static"}
+
+
+def paper_on(dispute: Dispute) -> Attachment:
+    """A PDF its filer attached to ``dispute``."""
+    paper = attach_file(CaseKind.DISPUTE, dispute.id, dispute.filed_by,
+                        FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "Target paper.pdf"))
+    db.session.commit()
+    return paper
 
 
 def _cases(matrix: dict[str, Route]) -> list[Any]:

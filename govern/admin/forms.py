@@ -7,10 +7,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from govern.auth.models import Role
-
-
-def _int_or_none(value: object) -> int | None:
-    return int(value) if value not in (None, "", "None") else None  # type: ignore[arg-type]
+from govern.web.fields import int_or_none as _int_or_none
 
 
 class AccountForm(FlaskForm):

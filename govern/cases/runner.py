@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from govern.audit import chain
 from govern.cases.models import CaseEvent, CaseKind, DeadlineExtension
@@ -59,6 +60,17 @@ def check_version(row: Any, expected_version: int | None, version_attr: str = "v
         raise StaleCase()
 
 
+def touch(row: Any, now: datetime) -> None:
+    """Mark the case changed now, so the flush bumps its version even if nothing else on the row did.
+
+    Setting ``updated_at`` to the value it already holds (the same frozen instant, or an internal
+    transition within one clock tick) is no change to SQLAlchemy: no UPDATE, no version check, and
+    a conflicting action could win silently. ``flag_modified`` forces the UPDATE.
+    """
+    row.updated_at = now
+    flag_modified(row, "updated_at")
+
+
 def fire(
     *,
     kind: CaseKind,
@@ -85,7 +97,7 @@ def fire(
     except RulesNotMet as unmet:
         raise RulesRefused(unmet.problems) from unmet
     row.state = state_enum(outcome.state_after)
-    row.updated_at = now  # always dirty, so the version check runs even when the state stays
+    touch(row, now)  # always dirty, so the version check runs even when the state stays
     for event in outcome.events:
         db.session.add(
             CaseEvent(
@@ -116,7 +128,13 @@ def fire(
         changes[key] = [None, jsonable(value)]
     if audit_changes:
         changes.update(audit_changes)
+    # Flush here, not in the audit chain's autoflush: a lost race must surface as StaleCase.
+    flush_or_stale()
     chain.record(trigger, kind.value, row.id, changes, actor=user)
+    # Same transaction: the case's deadlines for the sweep, and notices to whoever must act next.
+    from govern.deadlines import tracking
+
+    tracking.after_transition(kind, row, definition, outcome, user, now)
     return outcome
 
 

@@ -100,7 +100,7 @@ def load_demo_disputes() -> int:
     # Scenario 4: a unilateral change of practice. Resolved and closed.
     s4 = _at(40, lambda: ops.file_dispute(
         ceo["LSW"], process_key="scenario_4", title="Change to mental health discharge criteria",
-        negotiation_attempted=True,
+        negotiation_attempted=True, practice_changed_by=_org("DPT"),
         negotiation_account="Livewell Southwest wrote twice to the trust; the change was not paused.",
     ))
     _at(39, lambda: ops.save_written_material(s4, ceo["LSW"], {

@@ -40,6 +40,18 @@ class DisputeState(StrEnum):
     CLOSED = "closed"
 
 
+PAPERS_WITH_PANEL = frozenset(
+    {
+        DisputeState.WITH_PANEL,
+        DisputeState.HEARING_HELD,
+        DisputeState.DECISION_PRESENTED,
+        DisputeState.RECOMMENDATION_MADE,
+        DisputeState.SOLUTION_PROPOSED,
+        DisputeState.CLOSED,
+    }
+)
+
+
 class PanelRouteColumn(StrEnum):
     """Where the panel comes from (16.2, Schedule 6)."""
 
@@ -84,6 +96,9 @@ class Dispute(db.Model):
     )
     external_authority: Mapped[str | None] = mapped_column(Text, default=None)
     decision_recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation.id"), default=None)
+    # Scenario 4: the organisation whose change of practice causes the problem. Not a party to the
+    # dispute (the report is the harmed party's), but never neutral enough to sit on its panel.
+    practice_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -98,6 +113,7 @@ class Dispute(db.Model):
     )
     responses: Mapped[list[PartyResponse]] = relationship(cascade="all, delete-orphan")
     filed_by: Mapped[User] = relationship()
+    practice_changed_by: Mapped[Organisation | None] = relationship(lazy="joined")
 
     @property
     def party_ids(self) -> set[int]:
@@ -119,6 +135,23 @@ class Dispute(db.Model):
         if org in self.party_ids:
             return user.role.acts_for_organisation or user.role.value == "board_secretary"
         return user.role.acts_for_organisation and any(m.organisation_id == org for m in self.active_panel)
+
+
+    def can_view_papers(self, user: Any) -> bool:
+        """The papers: parties and the STP Lead always; the panel once they are released to it, which
+        happens only after every member has declared no conflict of interest."""
+        if not self.can_view(user):
+            return False
+        if user.is_administrator or user.is_stp_leader or user.organisation_id in self.party_ids:
+            return True
+        return self.state in PAPERS_WITH_PANEL
+
+
+    def can_attach(self, user: Any) -> bool:
+        """Supporting papers come from the parties (while the dispute is open) and the STP Lead."""
+        if self.state is DisputeState.CLOSED or not self.can_view_papers(user):
+            return False
+        return bool(user.is_stp_leader or (user.role.acts_for_organisation and user.organisation_id in self.party_ids))
 
 
 class DisputeParty(db.Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import select
 
@@ -52,6 +53,7 @@ def file_dispute(
     decision_reference: str = "",
     decision_recommendation_id: int | None = None,
     bespoke_spec: list[dict[str, Any]] | None = None,
+    practice_changed_by: Organisation | None = None,
 ) -> Dispute:
     """File a dispute: filing is the notification to the STP Lead (Schedule 8 preamble), so the
     clock starts now. Scenario 1 is brought jointly with ``other_party``."""
@@ -65,6 +67,13 @@ def file_dispute(
         )
     if not title.strip():
         raise OperationError("Give the dispute a short title.", field="title")
+    if process_key == "scenario_4":
+        if practice_changed_by is None:
+            raise OperationError("Choose the organisation whose change of practice causes the problem.",
+                                 field="practice_changed_by_id", clause="Schedule 8, scenario 4")
+        if practice_changed_by.id == user.organisation_id:
+            raise OperationError("The organisation whose practice changed must be another organisation.",
+                                 field="practice_changed_by_id", clause="Schedule 8, scenario 4")
     if process_key == "bespoke":
         if not bespoke_spec:
             raise OperationError("A bespoke process needs its steps, set out by the STP Lead (16.2).", clause="16.2")
@@ -74,7 +83,7 @@ def file_dispute(
             raise OperationError("; ".join(error.errors), clause="16.2") from error
     now = clock.now()
     dispute = Dispute(
-        reference=f"new-{now.timestamp()}",
+        reference=f"new-{uuid4().hex[:16]}",  # fits String(20), never clashes; replaced once the id is known
         process_key=process_key,
         bespoke_spec=bespoke_spec,
         title=title.strip(),
@@ -84,6 +93,7 @@ def file_dispute(
         updated_at=now,
         negotiation_account=negotiation_account.strip(),
         decision_recommendation_id=decision_recommendation_id,
+        practice_changed_by_id=practice_changed_by.id if practice_changed_by is not None else None,
     )
     dispute.parties.append(DisputeParty(organisation_id=user.organisation_id, filed=True))
     if other_party is not None:
@@ -147,7 +157,7 @@ def save_written_material(
         if before != codes:
             dispute.principles = sorted(found, key=lambda p: p.id)
             changes["principles"] = [before, codes]
-    dispute.updated_at = now
+    runner.touch(dispute, now)
     runner.flush_or_stale()
     if changes:
         chain.record("save_written_material", "dispute", dispute.id, changes, actor=user)
@@ -267,9 +277,12 @@ def correct_event_time(dispute: Dispute, user: Any, event_name: str, occurred_at
         event.corrected_from = before
     event.occurred_at = occurred_at
     event.correction_reason = reason.strip()
-    dispute.updated_at = clock.now()
+    runner.touch(dispute, clock.now())
     runner.flush_or_stale()
     chain.record("correct_event_time", "dispute", dispute.id,
                  {"event": [None, event_name], "occurred_at": [before, occurred_at], "reason": [None, reason.strip()]},
                  actor=user)
+    from govern.deadlines import tracking
+
+    tracking.refresh(CaseKind.DISPUTE, dispute, definition_of(dispute), clock.now())
     return event

@@ -63,4 +63,7 @@ def load_demo() -> int:
     from govern.disputes.demo import load_demo_disputes
 
     load_demo_disputes()
+    from govern.pdeg.demo import load_demo_recommendations
+
+    load_demo_recommendations()
     return added

@@ -91,8 +91,45 @@ class Recommendation(db.Model):
     )
 
     def can_view(self, user: Any) -> bool:
-        """PDEG decisions are shared across the partnership: every signed-in person may see them."""
-        return bool(user is not None and user.is_authenticated)
+        """PDEG decisions are shared across the partnership: every signed-in person may see them.
+        A draft is seen only by whoever raises it, the PDEG secretariat and the STP Leader."""
+        if user is None or not user.is_authenticated:
+            return False
+        if self.state is not RecommendationState.DRAFT:
+            return True
+        return self.raised_by_user_id == user.id or is_pdeg_secretariat(user) or bool(user.is_stp_leader)
+
+    def can_take_actions(self, user: Any) -> bool:
+        """Who may act on it at all: whoever raised it (for the raising group or organisation),
+        the PDEG secretariat and the STP Leader; the workflow decides which action, and when."""
+        if not self.can_view(user):
+            return False
+        if is_pdeg_secretariat(user) or user.is_stp_leader or self.raised_by_user_id == user.id:
+            return True
+        if self.raised_by_kind is RaisedBy.SUBORDINATE_GROUP:
+            return user.role.value == "group_chair" and user.group_id == self.group_id
+        if self.raised_by_kind is RaisedBy.MEMBER_ORGANISATION:
+            return bool(user.role.acts_for_organisation and user.organisation_id == self.raising_organisation_id)
+        return False
+
+    def can_attach(self, user: Any) -> bool:
+        """Supporting papers inform PDEG's decision (Schedule 4): those who act on the
+        recommendation add them until PDEG has decided."""
+        return self.can_take_actions(user) and self.state in (
+            RecommendationState.DRAFT, RecommendationState.RAISED, RecommendationState.ON_AGENDA
+        )
+
+    @staticmethod
+    def can_be_raised_by(user: Any) -> bool:
+        """Schedule 4: a subordinate group (its chair), a member organisation (its chief executive or
+        deputy, while a party) or the STP Leader brings recommendations to PDEG."""
+        if user is None or not user.is_authenticated:
+            return False
+        if user.role.value == "group_chair":
+            return user.group_id is not None
+        if user.role.acts_for_organisation:
+            return bool(user.organisation.is_party)
+        return bool(user.is_stp_leader)
 
 
 class RecommendationParty(db.Model):
@@ -129,3 +166,138 @@ class Ratification(db.Model):
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="ratifications")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    def can_view(self, user: Any) -> bool:
+        """A Board's decision on a PDEG decision is as visible as the decision itself."""
+        return self.recommendation.can_view(user)
+
+    @property
+    def is_open(self) -> bool:
+        """The Board still has this version to consider (one that did not ratify may reconsider)."""
+        return self.state in (
+            RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED
+        ) and self.version == self.recommendation.amendment_version
+
+    def can_record(self, user: Any) -> bool:
+        """Only this party's Board secretary records its Board's decision (10.6)."""
+        return bool(
+            user is not None and user.is_authenticated and user.role.value == "board_secretary"
+            and user.organisation_id == self.organisation_id
+        )
+
+
+class AgendaPart(StrEnum):
+    """The two parts of a PDEG agenda: Part One business, and Part Two taken in private."""
+
+    ONE = "one"
+    TWO = "two"
+
+    @property
+    def title(self) -> str:
+        """As the agenda prints it."""
+        return "Part One" if self is AgendaPart.ONE else "Part Two"
+
+
+class AgendaOutcome(StrEnum):
+    """What PDEG decided about one item on its agenda (10.6; 10.5 for a deferral)."""
+
+    AGREED = "agreed"
+    AMENDED_AND_AGREED = "amended_and_agreed"
+    NOT_AGREED = "not_agreed"
+    DEFERRED = "deferred"
+
+    @property
+    def title(self) -> str:
+        """Plain-English name of the outcome."""
+        return {
+            "agreed": "Agreed",
+            "amended_and_agreed": "Amended and agreed",
+            "not_agreed": "Not agreed",
+            "deferred": "Deferred",
+        }[self.value]
+
+    @property
+    def is_agreement(self) -> bool:
+        """PDEG agreed it (as it was, or amended): it goes to the Boards (10.6)."""
+        return self in (AgendaOutcome.AGREED, AgendaOutcome.AMENDED_AND_AGREED)
+
+    @property
+    def trigger(self) -> str:
+        """The recommendation's workflow trigger this outcome fires."""
+        return {
+            "agreed": "agree",
+            "amended_and_agreed": "amend_and_agree",
+            "not_agreed": "not_agree",
+            "deferred": "defer",
+        }[self.value]
+
+
+class PdegMeeting(db.Model):
+    """A meeting of the Partnership Delivery Executive Group (PDEG meets at least monthly, 10.5)."""
+
+    __tablename__ = "pdeg_meeting"
+    __table_args__ = (Index("ix_pdeg_meeting_date", "meeting_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_date: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", order_by="[AgendaItem.part, AgendaItem.position, AgendaItem.id]"
+    )
+
+    def can_view(self, user: Any) -> bool:
+        """A PDEG agenda and its outcomes are shared across the partnership."""
+        return bool(user is not None and user.is_authenticated)
+
+    def can_manage(self, user: Any) -> bool:
+        """The PDEG secretariat runs the meetings: agenda and outcomes."""
+        return is_pdeg_secretariat(user)
+
+    def items_in(self, part: AgendaPart) -> list[AgendaItem]:
+        """The agenda items of one part, in order."""
+        return [item for item in self.items if item.part is part]
+
+
+class AgendaItem(db.Model):
+    """A recommendation on the agenda of a PDEG meeting, and what PDEG decided about it."""
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "recommendation_id", name="uq_agenda_item_recommendation"),
+        Index("ix_agenda_item_recommendation", "recommendation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("pdeg_meeting.id"))
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id"))
+    part: Mapped[AgendaPart] = mapped_column(enum_column_type(AgendaPart, "agenda_part"))
+    position: Mapped[int] = mapped_column(default=1)
+    outcome: Mapped[AgendaOutcome | None] = mapped_column(
+        enum_column_type(AgendaOutcome, "agenda_outcome"), default=None
+    )
+    minute_reference: Mapped[str] = mapped_column(String(120), default="")
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    amendment: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    meeting: Mapped[PdegMeeting] = relationship(back_populates="items")
+    recommendation: Mapped[Recommendation] = relationship(lazy="joined")
+
+    def can_record_outcome(self, user: Any) -> bool:
+        """The PDEG secretariat records the outcome of an item."""
+        return is_pdeg_secretariat(user)
+
+
+def is_pdeg_secretariat(user: Any) -> bool:
+    """The PDEG secretariat (programme office) runs PDEG's meetings."""
+    return bool(user is not None and user.is_authenticated and user.role.value == "pdeg_secretariat")

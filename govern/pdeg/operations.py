@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import select
 
@@ -21,11 +22,16 @@ from govern.pdeg.facts import (
     recommendation_facts,
 )
 from govern.pdeg.models import (
+    AgendaItem,
+    AgendaOutcome,
+    AgendaPart,
+    PdegMeeting,
     RaisedBy,
     Ratification,
     RatificationState,
     Recommendation,
     RecommendationState,
+    is_pdeg_secretariat,
 )
 from workflows import engine as wf_engine
 from workflows import registry
@@ -58,7 +64,7 @@ def draft_recommendation(
         raise OperationError("Give the recommendation a title.", field="title")
     now = clock.now()
     recommendation = Recommendation(
-        reference=f"new-{now.timestamp()}",
+        reference=f"new-{uuid4().hex[:16]}",  # fits String(20); replaced once the id is known
         title=title.strip(),
         summary=summary.strip(),
         decision_sought=decision_sought.strip(),
@@ -146,6 +152,34 @@ def _start_ratifications(recommendation: Recommendation, user: Any, data: Mappin
         db.session.add(ratification)
         recommendation.ratifications.append(ratification)
     runner.flush_or_stale()
+    tell_board_secretaries(recommendation, [int(str(i)) for i in data["organisation_ids"]])  # type: ignore[attr-defined]
+
+
+def tell_board_secretaries(recommendation: Recommendation, organisation_ids: list[int]) -> int:
+    """Tell each affected party's Board secretary that a decision awaits their Board (10.6)."""
+    from govern.auth.models import Role, User
+    from govern.notify.queue import Message, queue
+
+    secretaries = db.session.scalars(
+        select(User).where(User.role == Role.BOARD_SECRETARY, User.active.is_(True),
+                           User.organisation_id.in_(organisation_ids))
+    ).all()
+    by_org = {r.organisation_id: r for r in recommendation.ratifications
+              if r.version == recommendation.amendment_version}
+    clause = "17.2" if recommendation.is_variation else "10.6"
+    messages = []
+    for secretary in secretaries:
+        ratification = by_org.get(secretary.organisation_id)
+        messages.append(Message(
+            user_id=secretary.id,
+            subject=f"For your Board: {recommendation.reference} {recommendation.title}",
+            body=(f"PDEG has agreed {recommendation.reference}, \"{recommendation.title}\". It needs your Board's "
+                  f"ratification (clause {clause}). Record the outcome under Awaiting our Board."),
+            link=f"/ratifications/{ratification.id}" if ratification else f"/recommendations/{recommendation.id}",
+            case_kind=CaseKind.RATIFICATION if ratification else CaseKind.RECOMMENDATION,
+            case_id=ratification.id if ratification else recommendation.id,
+        ))
+    return queue(messages, {s.id: s.email for s in secretaries})
 
 
 def act_on_ratification(ratification: Ratification, user: Any, trigger: str,
@@ -215,3 +249,104 @@ def open_recommendation_from_dispute(dispute: Any, user: Any, data: Mapping[str,
         affected=affected,
         linked_dispute_id=dispute.id,
     )
+
+
+# --- Raising, with the delegation question asked at once (Schedule 4) --------------------------------
+
+
+def bring_recommendation(user: Any, *, within_delegation: bool = False, delegation_basis: str = "",
+                         **fields: Any) -> Recommendation:
+    """Raise a recommendation for PDEG or, when a subordinate group decides within its members'
+    delegated powers (Schedule 4, "Delegation"), record the decision as such instead.
+
+    A variation of the MoU (17.2) affects every party, whatever the form said.
+    """
+    if fields.get("is_variation"):
+        current = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+        fields["affected"] = [o for o in current if o.is_party]
+    recommendation = raise_recommendation(user, **fields)
+    if within_delegation:
+        act_on_recommendation(recommendation, user, "record_within_delegation", {"basis": delegation_basis})
+    return recommendation
+
+
+# --- PDEG meetings: agenda and outcomes (10.5, 10.6) --------------------------------------------------
+
+
+def schedule_meeting(user: Any, *, meeting_date: Any, title: str) -> PdegMeeting:
+    """Schedule a PDEG meeting (PDEG meets at least monthly, 10.5)."""
+    from govern.audit import chain
+
+    if not is_pdeg_secretariat(user):
+        raise OperationError("Only the PDEG secretariat schedules PDEG meetings", clause="10.5")
+    if meeting_date is None:
+        raise OperationError("Enter the date of the meeting", clause="10.5", field="meeting_date")
+    if not (title or "").strip():
+        raise OperationError("Give the meeting a title", clause="10.5", field="title")
+    meeting = PdegMeeting(
+        meeting_date=meeting_date, title=title.strip(), created_by_id=user.id, created_at=clock.now()
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    chain.record(
+        "schedule_meeting", "pdeg_meeting", meeting.id,
+        {"meeting_date": [None, meeting_date.isoformat()], "title": [None, meeting.title]}, actor=user,
+    )
+    return meeting
+
+
+def add_to_agenda(meeting: PdegMeeting, recommendation: Recommendation, user: Any, *, part: AgendaPart,
+                  expected_version: int | None = None) -> AgendaItem:
+    """Put a raised recommendation on the agenda of a meeting, in Part One or Part Two (10.5)."""
+    from govern.audit import chain
+
+    if any(item.recommendation_id == recommendation.id for item in meeting.items):
+        raise OperationError(
+            f"{recommendation.reference} is already on the agenda of this meeting", clause="10.5",
+            field="recommendation_id",
+        )
+    act_on_recommendation(
+        recommendation, user, "place_on_agenda", {"meeting_date": meeting.meeting_date}, expected_version
+    )
+    position = 1 + max((item.position for item in meeting.items if item.part is part), default=0)
+    item = AgendaItem(meeting_id=meeting.id, recommendation_id=recommendation.id, part=part, position=position)
+    db.session.add(item)
+    meeting.items.append(item)
+    runner.flush_or_stale()
+    chain.record(
+        "add_to_agenda", "agenda_item", item.id,
+        {"meeting_id": [None, meeting.id], "recommendation": [None, recommendation.reference],
+         "part": [None, part.value], "position": [None, position]},
+        actor=user,
+    )
+    return item
+
+
+def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minute_reference: str,
+                   reasons: str, amendment: str = "", expected_version: int | None = None) -> Outcome:
+    """Record what PDEG decided about an agenda item (10.6): an agreed decision goes at once to the
+    Board of every affected party (every party for a variation, 17.2)."""
+    from govern.audit import chain
+
+    runner.check_version(item, expected_version, "lock_version")
+    if item.outcome is not None:
+        raise OperationError(
+            f"PDEG's outcome for this item is already recorded: {item.outcome.title.lower()}", clause="10.6"
+        )
+    payload: dict[str, object] = {"minute_reference": minute_reference, "reasons": reasons}
+    if outcome is AgendaOutcome.AMENDED_AND_AGREED:
+        payload["amendment"] = amendment
+    result = act_on_recommendation(item.recommendation, user, outcome.trigger, payload)
+    now = clock.now()
+    item.outcome = outcome
+    item.minute_reference = str(result.values.get("minute_reference") or "")
+    item.reasons = str(result.values.get("reasons") or "")
+    item.amendment = str(result.values.get("amendment") or "")
+    item.recorded_by_id = user.id
+    item.recorded_at = now
+    runner.flush_or_stale()
+    chain.record(
+        "record_outcome", "agenda_item", item.id,
+        {"outcome": [None, outcome.value], "minute_reference": [None, item.minute_reference]}, actor=user,
+    )
+    return result

@@ -35,8 +35,24 @@ def nav_items() -> list[dict[str, Any]]:
     if not current_user.is_authenticated:
         return []
     items = [("main.home", "Home")]
+    role = current_user.role.value
+    if role == "pdeg_secretariat":
+        items.append(("pdeg.meetings", "PDEG"))
+    if role == "board_secretary":
+        items.append(("pdeg.awaiting", "Awaiting our Board"))
+    items.append(("pdeg.register", "Ratification register"))
+    if current_user.is_stp_leader or current_user.is_administrator or role in (
+        "partner_ceo", "deputy", "board_secretary"
+    ):
+        items.append(("disputes.index", "Disputes"))
+    if current_user.is_stp_leader or current_user.is_administrator:
+        items.append(("deadlines.dashboard", "Dashboard"))
     if current_user.can_manage_accounts():
-        items += [("admin.users", "Accounts"), ("admin.stp_leader", "STP Leader")]
+        items += [("admin.users", "Accounts"), ("admin.stp_leader", "STP Leader"), ("notify.outbox", "Mail")]
+    from govern.notify.views import unread_count
+
+    unread = unread_count(current_user.id)
+    items.append(("notify.notices", f"Notices ({unread} unread)" if unread else "Notices"))
     current = request.endpoint or ""
     return [
         {"href": url_for(endpoint), "text": text, "current": current == endpoint}

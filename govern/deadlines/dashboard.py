@@ -1,0 +1,143 @@
+"""The STP Leader's dashboard: a fixed number of GROUP BY queries, whatever the amount of data.
+
+Open disputes by scenario and by the step they wait on; what is overdue and what falls due in the
+next seven days; ratifications outstanding by party; timeliness against the MoU's own deadlines
+(the share of steps done on time, by scenario and step, and the median days from notification to
+outcome).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
+
+from govern.core import clock
+from govern.deadlines.models import CaseDeadline
+from govern.disputes.models import Dispute, DisputeState
+from govern.extensions import db
+from govern.partnership.models import Organisation
+from govern.pdeg.models import Ratification, RatificationState, Recommendation
+from workflows import registry
+
+LIST_LIMIT = 50
+OUTCOME_STEPS = ("decision", "proposal")  # Scenario 1's panel decision; the STP Leader's proposal (2-4)
+OPEN_RATIFICATION = (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED)
+
+
+def scenario_title(process_key: str) -> str:
+    """'Scenario 2' (the part of the process's title before its colon), or 'Bespoke process (16.2)'."""
+    try:
+        return registry.get(process_key).title.split(":", 1)[0]
+    except KeyError:
+        return "Bespoke process (16.2)" if process_key == "bespoke" else process_key
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart and one row of its table."""
+
+    label: str
+    value: float
+    text: str = ""
+    group: str = ""
+    short: str = ""  # the figure beside the bar, when ``text`` is too long for it
+
+
+@dataclass
+class Dashboard:
+    """Everything the dashboard shows."""
+
+    now: datetime
+    by_scenario: list[Bar] = field(default_factory=list)
+    by_step: list[Bar] = field(default_factory=list)
+    overdue_count: int = 0
+    due_soon_count: int = 0
+    overdue: list[CaseDeadline] = field(default_factory=list)
+    due_soon: list[CaseDeadline] = field(default_factory=list)
+    ratifications: list[Bar] = field(default_factory=list)
+    on_time: list[Bar] = field(default_factory=list)
+    median_days: list[Bar] = field(default_factory=list)
+
+
+def build_dashboard() -> Dashboard:
+    """Run the dashboard's queries (eight, always)."""
+    now = clock.now()
+    week = now + timedelta(days=7)
+    board = Dashboard(now=now)
+    # 1. Open disputes by scenario.
+    for process_key, count in db.session.execute(
+        select(Dispute.process_key, func.count())
+        .where(Dispute.state.not_in((DisputeState.DRAFT, DisputeState.CLOSED)))
+        .group_by(Dispute.process_key).order_by(Dispute.process_key)
+    ):
+        board.by_scenario.append(Bar(scenario_title(process_key), count, str(count)))
+    # 2. Open disputes by the step they wait on (a dispute may wait on two steps at once).
+    for process_key, _position, title, count in db.session.execute(
+        select(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title, func.count())
+        .where(CaseDeadline.open.is_(True))
+        .group_by(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title)
+        .order_by(CaseDeadline.process_key, CaseDeadline.position)
+    ):
+        board.by_step.append(Bar(title, count, str(count), scenario_title(process_key)))
+    # 3. How many are overdue, and due within seven days.
+    counts = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((CaseDeadline.due_at < now, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(CaseDeadline.due_at >= now, CaseDeadline.due_at <= week), 1),
+                                        else_=0)), 0),
+        ).where(CaseDeadline.open.is_(True), CaseDeadline.due_at.is_not(None), CaseDeadline.due_at <= week)
+    ).one()
+    board.overdue_count, board.due_soon_count = int(counts[0]), int(counts[1])
+    # 4, 5. The first of each, soonest first.
+    open_due = select(CaseDeadline).where(CaseDeadline.open.is_(True), CaseDeadline.due_at.is_not(None))
+    board.overdue = list(db.session.scalars(
+        open_due.where(CaseDeadline.due_at < now).order_by(CaseDeadline.due_at, CaseDeadline.id).limit(LIST_LIMIT)
+    ))
+    board.due_soon = list(db.session.scalars(
+        open_due.where(CaseDeadline.due_at >= now, CaseDeadline.due_at <= week)
+        .order_by(CaseDeadline.due_at, CaseDeadline.id).limit(LIST_LIMIT)
+    ))
+    # 6. Ratifications outstanding by party: the current version of a decision, not yet ratified.
+    for name, count in db.session.execute(
+        select(Organisation.name, func.count())
+        .select_from(Ratification)
+        .join(Recommendation, Recommendation.id == Ratification.recommendation_id)
+        .join(Organisation, Organisation.id == Ratification.organisation_id)
+        .where(Ratification.state.in_(OPEN_RATIFICATION), Ratification.version == Recommendation.amendment_version)
+        .group_by(Organisation.name).order_by(func.count().desc(), Organisation.name)
+    ):
+        board.ratifications.append(Bar(name, count, str(count)))
+    # 7. Share of steps done on time, by scenario and step (steps with a deadline, done).
+    for process_key, _position, title, done, on_time in db.session.execute(
+        select(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title, func.count(),
+               func.sum(case((CaseDeadline.done_on_time.is_(True), 1), else_=0)))
+        .where(CaseDeadline.done_on_time.is_not(None))
+        .group_by(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title)
+        .order_by(CaseDeadline.process_key, CaseDeadline.position)
+    ):
+        share = 100 * int(on_time or 0) / done
+        board.on_time.append(Bar(title, share, f"{share:.0f}% ({on_time} of {done})", scenario_title(process_key),
+                                 f"{share:.0f}%"))
+    # 8. Days from notification to outcome, per scenario: the median, computed here because SQLite
+    # has no percentile function (one row per finished dispute).
+    notified, outcome = aliased(CaseDeadline), aliased(CaseDeadline)
+    spans: dict[str, list[float]] = defaultdict(list)
+    for process_key, started, ended in db.session.execute(
+        select(notified.process_key, notified.done_at, outcome.done_at)
+        .join(outcome, and_(outcome.case_kind == notified.case_kind, outcome.case_id == notified.case_id))
+        .where(notified.step_key == "notification", notified.done_at.is_not(None),
+               outcome.step_key.in_(OUTCOME_STEPS), outcome.done_at.is_not(None))
+    ):
+        spans[process_key].append((ended - started).total_seconds() / 86400)
+    for process_key in sorted(spans):
+        median = statistics.median(spans[process_key])
+        board.median_days.append(
+            Bar(scenario_title(process_key), median, f"{median:.1f} days ({len(spans[process_key])} disputes)",
+                short=f"{median:.1f}")
+        )
+    return board

@@ -1,0 +1,88 @@
+"""Each case's steps and due moments, kept in step with the case, and the ledger of reminders sent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from govern.cases.models import CaseKind
+from govern.core.types import UTCDateTime, enum_column_type
+from govern.extensions import db
+
+
+class CaseDeadline(db.Model):
+    """One step of one case with its due moment, refreshed from ``workflows.deadlines.schedule`` in the
+    same transaction as every change to the case, so the sweep finds what is due with one indexed query.
+
+    ``open``: the step is running and not done, and the case is not finished. ``reminded_stage`` is how
+    far the reminders for the current due moment have gone (0 none, 1 two working days before, 2 due
+    day, 3 overdue); it only lets the sweep skip rows it has dealt with, the ``reminder`` ledger is what
+    makes each reminder go once.
+    """
+
+    __tablename__ = "case_deadline"
+    __table_args__ = (
+        UniqueConstraint("case_kind", "case_id", "step_key", name="uq_case_deadline_step"),
+        # The sweep's and the dashboard's index: open steps by due moment (partial, so it stays small).
+        Index("ix_case_deadline_open_due", "due_at", postgresql_where=text("open"), sqlite_where=text("open")),
+        Index("ix_case_deadline_process_step", "process_key", "step_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_kind: Mapped[CaseKind] = mapped_column(enum_column_type(CaseKind, "case_kind"))
+    case_id: Mapped[int]
+    reference: Mapped[str] = mapped_column(String(20))
+    process_key: Mapped[str] = mapped_column(String(40))
+    step_key: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(300))
+    clause: Mapped[str] = mapped_column(String(120), default="")
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    open: Mapped[bool] = mapped_column(default=False)
+    done_on_time: Mapped[bool | None] = mapped_column(default=None)
+    reminded_stage: Mapped[int] = mapped_column(default=0)
+
+
+class ReminderKind(StrEnum):
+    """The reminders a deadline gets (DOMAIN.md timescales; the issue's "Deadlines that fire")."""
+
+    TWO_DAYS_BEFORE = "two_days_before"
+    DUE_DAY = "due_day"
+    OVERDUE = "overdue"
+
+    @property
+    def stage(self) -> int:
+        """Its place in ``CaseDeadline.reminded_stage``."""
+        return {"two_days_before": 1, "due_day": 2, "overdue": 3}[self.value]
+
+
+class Reminder(db.Model):
+    """A reminder sent: at most one per deadline (as then due), kind and recipient, whatever the number
+    of sweeps, because the unique constraint decides which of two concurrent inserts wins."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        UniqueConstraint("case_deadline_id", "due_at", "kind", "recipient_id", name="uq_reminder_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_deadline_id: Mapped[int] = mapped_column(ForeignKey("case_deadline.id"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[ReminderKind] = mapped_column(enum_column_type(ReminderKind, "reminder_kind"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CalendarFeed(db.Model):
+    """A user's calendar feed: the secret in its address, which the user can reset."""
+
+    __tablename__ = "calendar_feed"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

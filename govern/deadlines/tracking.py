@@ -1,0 +1,154 @@
+"""Keeping ``case_deadline`` in step with each case, and telling whoever must act next.
+
+:func:`after_transition` is called by :func:`govern.cases.runner.fire` for every transition of every
+case, in the same transaction; :func:`refresh` also after a corrected event time. Due moments come
+from ``workflows.deadlines.schedule`` over the recorded events and extensions, never from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from govern.cases.models import CaseKind
+from govern.cases.runner import case_events, case_extensions
+from govern.deadlines.models import CaseDeadline
+from govern.deadlines.recipients import resolve
+from govern.extensions import db
+from govern.notify.queue import Message, case_link, queue
+from workflows import CaseRole
+from workflows.deadlines import StepStatus, schedule
+from workflows.definitions import ProcessDefinition
+from workflows.engine import Outcome
+
+RUNNING = (StepStatus.DUE, StepStatus.OVERDUE)
+
+
+def refresh(kind: CaseKind, row: Any, definition: ProcessDefinition, now: datetime) -> list[CaseDeadline]:
+    """Bring the case's ``case_deadline`` rows up to date; return the steps that have just opened."""
+    if not definition.steps:
+        return []
+    finished = definition.is_terminal(str(getattr(row.state, "value", row.state)))
+    steps = schedule(definition, case_events(kind, row.id), case_extensions(kind, row.id), now)
+    existing = {
+        d.step_key: d
+        for d in db.session.scalars(
+            select(CaseDeadline).where(CaseDeadline.case_kind == kind, CaseDeadline.case_id == row.id)
+        )
+    }
+    opened: list[CaseDeadline] = []
+    for position, step in enumerate(steps):
+        deadline = existing.get(step.step)
+        if deadline is None:
+            deadline = CaseDeadline(case_kind=kind, case_id=row.id, step_key=step.step, reminded_stage=0)
+            db.session.add(deadline)
+        was_open = bool(deadline.open)
+        due_at = step.due_at
+        if deadline.due_at != due_at:
+            deadline.reminded_stage = 0  # a new due moment (extension, corrected time) gets its own reminders
+        deadline.reference = str(getattr(row, "reference", "") or "")[:20]
+        deadline.process_key = str(getattr(row, "process_key", None) or definition.key)
+        deadline.position = position
+        deadline.title = step.title[:300]
+        deadline.clause = step.clause[:120]
+        deadline.roles = [str(r) for r in step.roles]
+        deadline.due_at = due_at
+        deadline.done_at = step.done_at
+        deadline.open = not finished and step.status in RUNNING
+        deadline.done_on_time = (
+            None if step.done_at is None or step.due_at is None else step.status is StepStatus.DONE_ON_TIME
+        )
+        if deadline.open and not was_open:
+            opened.append(deadline)
+    db.session.flush()
+    return opened
+
+
+def after_transition(
+    kind: CaseKind, row: Any, definition: ProcessDefinition, outcome: Outcome, user: Any, now: datetime
+) -> None:
+    """Refresh the case's deadlines, then tell whoever must act next (issue: "notices on every
+    transition"): the STP Leader when a dispute is filed; the panel and the parties when a panel is
+    nominated; the parties when a decision or proposal is made; and the actors of every step that has
+    just opened. The person who acted is not told. (When PDEG agrees a decision, the Board secretaries
+    are told by ``govern.pdeg.operations.tell_board_secretaries``, which links each to their Board's
+    ratification, once it exists.)"""
+    opened = refresh(kind, row, definition, now)
+    case = (kind, row.id)
+    names = {event.name for event in outcome.events}
+    panel_override: dict[int, list[int]] = {}
+    for event in outcome.events:
+        if event.name == "panel_nominated":
+            panel_override[row.id] = [int(str(o)) for o in event.data.get("organisation_ids") or ()]  # type: ignore[attr-defined]
+    # A replacement panel member's rows are written after the transition: name it from the event.
+    replacements = [int(str(e.data["replacement"])) for e in outcome.events if e.name == "panel_member_replaced"]
+    wanted_roles: set[str] = set()
+    if "notified" in names:
+        wanted_roles.add(CaseRole.STP_LEADER)
+    if "panel_nominated" in names:
+        wanted_roles |= {CaseRole.PANEL_MEMBER, CaseRole.PARTY}
+    if replacements:
+        wanted_roles.add(CaseRole.PANEL_MEMBER)
+    if names & {"decision_presented", "solution_proposed"}:
+        wanted_roles.add(CaseRole.PARTY)
+    for deadline in opened:
+        wanted_roles |= set(deadline.roles)
+    if not wanted_roles:
+        return
+    audiences = resolve([case], panel_override=panel_override, extra_orgs=replacements, roles=wanted_roles)
+    acting = getattr(user, "id", None)
+    told: dict[int, list[str]] = {}
+
+    def tell(user_ids: Iterable[int], line: str) -> None:
+        for user_id in user_ids:
+            if user_id != acting and line not in told.setdefault(user_id, []):
+                told[user_id].append(line)
+
+    state_title = definition.state(outcome.state_after).title
+    reference = str(getattr(row, "reference", "") or "")
+    if "notified" in names:
+        tell(audiences.users(case, [CaseRole.STP_LEADER]), "A dispute has been notified to you (Schedule 8).")
+    if "panel_nominated" in names:
+        tell(audiences.users(case, [CaseRole.PANEL_MEMBER, CaseRole.PARTY]), "The panel has been nominated.")
+    if names & {"decision_presented", "solution_proposed"}:
+        tell(audiences.users(case, [CaseRole.PARTY]), f"{state_title}: read it and respond.")
+    for organisation_id in replacements:
+        tell(audiences.ceos.get(organisation_id, set()),
+             "Your organisation has been nominated to the panel in place of another. "
+             "For you to do: declare any conflict of interest (16.2).")
+    for deadline in opened:
+        due = f", due by the end of {_day(deadline.due_at)}" if deadline.due_at else ""
+        tell(audiences.users(case, deadline.roles), f"For you to do: {deadline.title} ({deadline.clause}){due}.")
+    link = case_link(kind, row.id)
+    queue(
+        [
+            Message(user_id, f"{reference}: {state_title}", "\n".join(lines), link, kind, row.id)
+            for user_id, lines in sorted(told.items())
+        ],
+        audiences.emails,
+    )
+
+
+def _day(moment: datetime | None) -> str:
+    from workflows.calendar import local_day
+
+    if moment is None:
+        return ""
+    day = local_day(moment)
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def rebuild_all(now: datetime) -> int:
+    """Recompute ``case_deadline`` for every dispute (after the table is first created, or to repair
+    it): idempotent, sends nothing. Returns how many disputes it looked at. Never commits."""
+    from govern.disputes.facts import definition_of
+    from govern.disputes.models import Dispute
+
+    count = 0
+    for dispute in db.session.scalars(select(Dispute).order_by(Dispute.id)):
+        refresh(CaseKind.DISPUTE, dispute, definition_of(dispute), now)
+        count += 1
+    return count

@@ -1,0 +1,349 @@
+"""Dispute pages: the list (the STP Lead's inbox), filing, the papers, the dispute and its actions.
+
+Views load the dispute (404 if it is not theirs to see), check, build the form, call one operation,
+commit and redirect. Which actions a person may take comes from the workflows engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from govern.attachments.queries import attachments_for
+from govern.cases.models import CaseKind
+from govern.cases.runner import RulesRefused
+from govern.core import clock
+from govern.core.errors import OperationError, StaleCase
+from govern.disputes import operations as ops
+from govern.disputes import presenters
+from govern.disputes.facts import definition_of, dispute_actor, dispute_facts
+from govern.disputes.forms import FileDisputeForm, action_form_class, material_form_class, payload_from
+from govern.disputes.models import Dispute, DisputeState
+from govern.extensions import db
+from govern.partnership.models import Organisation, Principle
+from govern.pdeg.models import Recommendation, RecommendationState
+from workflows import CaseRole
+from workflows import engine as wf_engine
+from workflows.definitions import FieldKind
+from workflows.rules import pack_digest
+
+bp = Blueprint("disputes", __name__, url_prefix="/disputes")
+
+DRAFTING_STATES = (DisputeState.NOTIFIED, DisputeState.PANEL_NOMINATED_EARLY)
+
+
+def _dispute_or_404(dispute_id: int) -> Dispute:
+    """The dispute, if the current user may see it; otherwise 404 so its existence is not revealed."""
+    dispute = db.session.get(Dispute, dispute_id)
+    if dispute is None or not dispute.can_view(current_user):
+        abort(404)
+    return dispute
+
+
+@bp.get("")
+@login_required
+def index() -> str:
+    """Disputes the user can see; for the STP Lead, every open dispute with what is due next."""
+    disputes = db.session.scalars(
+        presenters.visible_disputes_query(current_user).order_by(Dispute.created_at.desc())
+    ).all()
+    rows = presenters.dispute_rows(disputes, clock.now())
+    open_rows = [r for r in rows if r.dispute.state is not DisputeState.CLOSED]
+    closed_rows = [r for r in rows if r.dispute.state is DisputeState.CLOSED]
+    open_rows.sort(key=lambda r: (not r.overdue, min((n.due_at for n in r.next if n.due_at), default=clock.now())))
+    return render_template(
+        "disputes/index.html", open_rows=open_rows, closed_rows=closed_rows, who=presenters.who,
+        can_file=current_user.role.acts_for_organisation and current_user.organisation.is_party,
+        is_leader=current_user.is_stp_leader,
+    )
+
+
+def _may_file() -> None:
+    if not (current_user.role.acts_for_organisation and current_user.organisation.is_party):
+        abort(403)
+
+
+@bp.get("/new")
+@login_required
+def choose() -> str:
+    """Which scenario fits: plain-English guidance for each (Schedule 8; 16.2)."""
+    _may_file()
+    return render_template("disputes/choose.html", guidance=presenters.SCENARIO_GUIDANCE,
+                           prefill=request.args.get("decision", ""))
+
+
+@bp.route("/new/<process_key>", methods=["GET", "POST"])
+@login_required
+def file(process_key: str) -> str | Response | tuple[str, int]:
+    """File the dispute: filing is the notification to the STP Lead, and the clock starts."""
+    _may_file()
+    if process_key not in presenters.SCENARIO_GUIDANCE:
+        abort(404)
+    form = FileDisputeForm()
+    parties = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    form.other_party_id.choices = [("", "Choose the other organisation")] + [
+        (o.id, o.name) for o in parties if o.is_party and o.id != current_user.organisation_id
+    ]
+    decisions = db.session.scalars(
+        select(Recommendation)
+        .where(Recommendation.state.in_((RecommendationState.AWAITING_RATIFICATION, RecommendationState.RATIFIED)))
+        .order_by(Recommendation.created_at.desc())
+    ).all()
+    form.practice_changed_by_id.choices = [("", "Choose the organisation")] + [
+        (o.id, o.name) for o in parties if (o.pdeg_eligible or o.is_party) and o.id != current_user.organisation_id
+    ]
+    form.decision_id.choices = [("", "Choose a decision")] + [(r.id, f"{r.reference}: {r.title}") for r in decisions]
+    if request.method == "GET" and request.args.get("decision"):
+        match = next((r for r in decisions if r.reference == request.args["decision"]), None)
+        if match is not None:
+            form.decision_id.data = match.id
+        else:
+            form.decision_reference.data = request.args["decision"][:300]
+    if form.validate_on_submit():
+        try:
+            dispute = _file(process_key, form)
+        except OperationError as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash(f"Dispute {dispute.reference} filed. The STP Lead has been notified and the clock has started.",
+                  "success")
+            return redirect(url_for("disputes.papers", dispute_id=dispute.id))
+    status = 400 if form.is_submitted() else 200
+    title, when, clause = presenters.SCENARIO_GUIDANCE[process_key]
+    return render_template("disputes/file.html", form=form, process_key=process_key, title=title, when=when,
+                           clause=clause, default_spec=presenters.DEFAULT_BESPOKE_SPEC), status
+
+
+def _file(process_key: str, form: FileDisputeForm) -> Dispute:
+    other = None
+    if process_key == "scenario_1":
+        other = db.session.get(Organisation, form.other_party_id.data) if form.other_party_id.data else None
+        if other is None:
+            raise OperationError("Choose the other organisation: Scenario 1 is brought by two organisations.",
+                                 field="other_party_id", clause="Schedule 8, scenario 1")
+    reference = ""
+    decision_id = None
+    if process_key in ("scenario_2", "scenario_3"):
+        decision = db.session.get(Recommendation, form.decision_id.data) if form.decision_id.data else None
+        reference = decision.reference if decision else (form.decision_reference.data or "").strip()
+        decision_id = decision.id if decision else None
+        if not reference:
+            raise OperationError(
+                "Choose the decision from the register, or give the reference of the document that contains it.",
+                field="decision_id", clause=f"Schedule 8, {process_key.replace('_', ' ')}, step one",
+            )
+    practice = None
+    if process_key == "scenario_4" and form.practice_changed_by_id.data:
+        practice = db.session.get(Organisation, form.practice_changed_by_id.data)
+    return ops.file_dispute(
+        current_user,
+        practice_changed_by=practice,
+        process_key=process_key,
+        title=form.title.data or "",
+        negotiation_attempted=bool(form.negotiation_attempted.data),
+        negotiation_account=form.negotiation_account.data or "",
+        other_party=other,
+        decision_reference=reference,
+        decision_recommendation_id=decision_id,
+        bespoke_spec=presenters.DEFAULT_BESPOKE_SPEC if process_key == "bespoke" else None,
+    )
+
+
+@bp.get("/<int:dispute_id>")
+@login_required
+def show(dispute_id: int) -> str:
+    """The dispute: where it stands, who must act next, every step with its clause and due date."""
+    dispute = _dispute_or_404(dispute_id)
+    view = presenters.view_of(dispute, current_user, clock.now())
+    return render_template("disputes/show.html", v=view, who=presenters.who, tags=presenters.STATUS_TAGS,
+                           headings=presenters.material_headings(view.definition, dispute),
+                           attachments=attachments_for(CaseKind.DISPUTE, dispute.id) if view.papers_visible else [],
+                           can_attach=dispute.can_attach(current_user))
+
+
+@bp.route("/<int:dispute_id>/papers", methods=["GET", "POST"])
+@login_required
+def papers(dispute_id: int) -> str | Response | tuple[str, int]:
+    """The written material under the MoU's headings: saved as a draft, then submitted (or, in
+    Scenario 1, agreed by both parties and submitted)."""
+    dispute = _dispute_or_404(dispute_id)
+    if not dispute.can_view_papers(current_user):
+        abort(404)
+    definition = definition_of(dispute)
+    headings = presenters.material_headings(definition, dispute)
+    principles_required = bool(definition.params.get("principles_required"))
+    principles = db.session.scalars(select(Principle).order_by(Principle.id)).all() if principles_required else []
+    form_class = material_form_class(headings, [(p.code, f"{p.code}: {p.text}") for p in principles])
+    form = form_class()
+    roles = dispute_actor(dispute, current_user).roles
+    editable = CaseRole.PARTY in roles and dispute.state in DRAFTING_STATES
+    if request.method == "GET":
+        texts = {m.key: m.text for m in dispute.material}
+        for key, _title, _guidance in headings:
+            getattr(form, f"h_{key}").data = texts.get(key, "")
+        if principles:
+            form.principles.data = [p.code for p in dispute.principles]
+    problems: list[str] = []
+    if request.method == "POST":
+        if not editable:
+            flash("The papers can no longer be changed: they have gone to the STP Lead.", "error")
+            return redirect(url_for("disputes.show", dispute_id=dispute.id))
+        if form.validate_on_submit():
+            texts = {key: getattr(form, f"h_{key}").data or "" for key, _t, _g in headings}
+            try:
+                ops.save_written_material(dispute, current_user, texts,
+                                          form.principles.data if principles else None)
+            except OperationError as error:
+                db.session.rollback()
+                form.form_errors.append(error.message)
+            else:
+                db.session.commit()
+                intent = request.form.get("intent", "save")
+                if intent == "save":
+                    flash("Draft saved. Nothing has been sent to the STP Lead yet.", "success")
+                    return redirect(url_for("disputes.papers", dispute_id=dispute.id))
+                trigger = _material_trigger(definition) if intent == "submit" else "agree_pack"
+                try:
+                    ops.act(dispute, current_user, trigger, {})
+                except RulesRefused as refused:
+                    db.session.rollback()
+                    for problem in refused.problems:
+                        _problem_to_form(form, problem.message, problem.clause, problem.field, headings)
+                    problems = [p.message for p in refused.problems]
+                except OperationError as error:
+                    db.session.rollback()
+                    form.form_errors.append(_error_text(error))
+                else:
+                    db.session.commit()
+                    flash("You have agreed the documentation as it stands." if trigger == "agree_pack" else
+                          "The written material has gone to the STP Lead.", "success")
+                    return redirect(url_for("disputes.show", dispute_id=dispute.id))
+    available = {t.trigger for t in wf_engine.available(definition, dispute_facts(dispute),
+                                                        dispute_actor(dispute, current_user), clock.now())}
+    status = 400 if (form.errors or form.form_errors or problems) else 200
+    return render_template(
+        "disputes/papers.html", dispute=dispute, form=form, headings=headings, editable=editable,
+        definition=definition, principles=principles, can_submit=_material_trigger(definition) in available,
+        can_agree="agree_pack" in available, pack_agreed_by=_agreed_as_it_stands(dispute),
+        material_clause=definition.params.get("material_clause", definition.clause),
+    ), status
+
+
+def _agreed_as_it_stands(dispute: Dispute) -> list[int]:
+    """Parties whose agreement is to the pack as it now stands (an edit since means agreeing again)."""
+    digest = pack_digest({m.key: m.text for m in dispute.material})
+    return [a.organisation_id for a in dispute.pack_agreements if a.digest == digest]
+
+
+def _material_trigger(definition: Any) -> str:
+    return next((t for t in definition.triggers if t.startswith("submit_")), "submit_written_material")
+
+
+def _problem_to_form(form: Any, message: str, clause: str, field: str | None, headings: list[tuple[str, str, str]]
+                     ) -> None:
+    text = presenters.in_words(f"{message} ({clause})")
+    target = None
+    if field == "principles" and hasattr(form, "principles"):
+        target = form.principles
+    elif field and hasattr(form, f"h_{field}"):
+        target = getattr(form, f"h_{field}")
+    if target is not None:
+        target.errors = [*target.errors, text]
+    else:
+        form.form_errors.append(text)
+
+
+@bp.route("/<int:dispute_id>/actions/<trigger>", methods=["GET", "POST"])
+@login_required
+def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
+    """One action on the dispute, with the fields the MoU's step asks for."""
+    dispute = _dispute_or_404(dispute_id)
+    definition = definition_of(dispute)
+    facts = dispute_facts(dispute)
+    actor = dispute_actor(dispute, current_user)
+    offered = {t.trigger: t for t in wf_engine.available(definition, facts, actor, clock.now())}
+    info = offered.get(trigger)
+    if info is None:
+        if trigger not in definition.triggers:
+            abort(404)
+        flash("That action is no longer available: someone may have acted first. Here is where the dispute "
+              "stands now.", "info")
+        return redirect(url_for("disputes.show", dispute_id=dispute.id))
+    org_choices, hints = _org_choices(dispute, trigger)
+    form = action_form_class(info.fields, org_choices)()
+    if request.method == "GET":
+        form.expected_version.data = str(dispute.version)
+    if form.validate_on_submit() and not _unoffered_panel(form, dispute, trigger, org_choices):
+        try:
+            expected = int(form.expected_version.data or dispute.version)
+            ops.act(dispute, current_user, trigger, payload_from(form, info.fields), expected)
+        except StaleCase as stale:
+            db.session.rollback()
+            flash(stale.message, "info")
+            return redirect(url_for("disputes.show", dispute_id=dispute.id))
+        except RulesRefused as refused:
+            db.session.rollback()
+            for problem in refused.problems:
+                target = getattr(form, problem.field, None) if problem.field else None
+                text = presenters.in_words(f"{problem.message} ({problem.clause})")
+                if target is not None:
+                    target.errors = [*target.errors, text]
+                else:
+                    form.form_errors.append(text)
+        except OperationError as error:
+            db.session.rollback()
+            form.form_errors.append(_error_text(error))
+        else:
+            db.session.commit()
+            flash(f"Done: {info.label}.", "success")
+            return redirect(url_for("disputes.show", dispute_id=dispute.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("disputes/action.html", dispute=dispute, info=info, form=form, hints=hints,
+                           FieldKind=FieldKind, fields=info.fields), status
+
+
+def _org_choices(dispute: Dispute, trigger: str) -> tuple[list[tuple[int, str]], dict[int, str]]:
+    """Organisations an action may name, with hints (e.g. each panel candidate's other involvement)."""
+    if trigger in ("nominate_panel", "replace_panel_member"):
+        candidates = presenters.panel_candidates(dispute)
+        choices = [(o.id, o.name) for o, _ in candidates]
+        hints = {o.id: hint for o, hint in candidates}
+        if trigger == "replace_panel_member":
+            choices = [(m.organisation_id, m.organisation.name) for m in dispute.active_panel] + choices
+        return choices, hints
+    if trigger == "call_parties":
+        return [(p.organisation_id, p.organisation.name) for p in dispute.parties], {}
+    return [], {}
+
+
+def _unoffered_panel(form: Any, dispute: Dispute, trigger: str, choices: list[tuple[int, str]]) -> bool:
+    """Organisations named for the panel that the page did not offer, each refused with the reason
+    (so one posted anyway is never nominated, e.g. Scenario 4's organisation whose practice changed)."""
+    if trigger != "nominate_panel":
+        return False
+    offered = {value for value, _label in choices}
+    refused = [o for o in (form.organisation_ids.data or []) if o not in offered]
+    for organisation_id in refused:
+        form.organisation_ids.errors = [*form.organisation_ids.errors,
+                                        presenters.why_not_on_panel(dispute, organisation_id)]
+    return bool(refused)
+
+
+def _error_text(error: OperationError) -> str:
+    text = f"{error.message} ({error.clause})" if error.clause else error.message
+    return presenters.in_words(text)
+
+
+def _attach(form: Any, error: OperationError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    text = _error_text(error)
+    if field is not None:
+        field.errors = [*field.errors, text]
+    else:
+        form.form_errors.append(text)

@@ -1,0 +1,197 @@
+"""Sending the outbox: retries with exponential backoff, so a mail server outage delays mail and loses none.
+
+A worker, not an operation: it commits after claiming messages and after each message, so what was
+sent stays recorded even if a later message fails. Senders on several servers can run at once: a
+sender claims due messages by moving their ``next_attempt_at`` on by a lease in one UPDATE (on
+PostgreSQL the candidates are picked ``FOR UPDATE SKIP LOCKED``), so no two senders hold the same
+message, and a message whose sender died is claimed again once its lease runs out (at least once,
+never lost).
+
+``MAIL_BACKEND``: ``smtp`` (the settings ``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``,
+``MAIL_USE_SSL``, ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_FROM``) or ``files``, which writes
+each message as an ``.eml`` file under ``instance/mail/`` (the default when no ``MAIL_SERVER`` is set:
+development and the demo).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from govern.core import clock
+from govern.extensions import db
+from govern.notify.models import OutboxMessage, OutboxStatus
+
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What one run of the sender did."""
+
+    sent: int
+    retrying: int
+    failed: int
+
+
+def mail_backend(config: Any) -> str:
+    """``smtp`` or ``files``: as configured, else ``smtp`` only if a mail server is configured."""
+    backend = config.get("MAIL_BACKEND")
+    if backend:
+        return str(backend)
+    return "smtp" if config.get("MAIL_SERVER") else "files"
+
+
+def backoff(attempts: int, config: Any) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: doubling from the base, up to the cap."""
+    base = float(config.get("MAIL_RETRY_BASE_SECONDS", 60))
+    cap = float(config.get("MAIL_RETRY_MAX_SECONDS", 3600))
+    return timedelta(seconds=min(cap, base * 2 ** max(attempts - 1, 0)))
+
+
+def claim(limit: int) -> list[int]:
+    """Claim up to ``limit`` due messages for this sender (commits, so the lease is seen by others)."""
+    now = clock.now()
+    candidates = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+        .values(next_attempt_at=now + LEASE)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalars().all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def build_email(message: OutboxMessage, config: Any) -> EmailMessage:
+    """The message as an RFC 5322 email."""
+    email = EmailMessage()
+    sender = str(config.get("MAIL_FROM") or "govern@localhost")
+    email["From"] = sender
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at)
+    email["Message-ID"] = make_msgid(f"outbox-{message.id}", domain=sender.rpartition("@")[2] or "localhost")
+    email.set_content(message.body)
+    return email
+
+
+class _Transport:
+    """Where messages go: one SMTP connection for the run, or files under ``instance/mail``."""
+
+    def __init__(self, config: Any, instance_path: str) -> None:
+        self.config = config
+        self.backend = mail_backend(config)
+        self.folder = Path(config.get("MAIL_FOLDER") or Path(instance_path) / "mail")
+        self.smtp: smtplib.SMTP | None = None
+        # Once the server cannot be reached, the rest of this run's messages wait for the next run
+        # rather than each waiting out its own connection timeout.
+        self.unreachable: BaseException | None = None
+
+    def send(self, message: OutboxMessage) -> None:
+        email = build_email(message, self.config)
+        if self.backend == "files":
+            self.folder.mkdir(parents=True, exist_ok=True)
+            target = self.folder / f"{message.id:08d}.eml"
+            partial = target.with_suffix(".eml.part")
+            partial.write_bytes(bytes(email))
+            partial.replace(target)  # a whole file or none
+            return
+        if self.unreachable is not None:
+            raise self.unreachable
+        if self.smtp is None:
+            try:
+                self.smtp = self._connect()
+            except (smtplib.SMTPException, OSError) as error:
+                self.unreachable = error
+                raise
+        self.smtp.send_message(email)
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        host, port = str(config["MAIL_SERVER"]), int(config.get("MAIL_PORT") or 25)
+        timeout = float(config.get("MAIL_TIMEOUT", 10))
+        smtp: smtplib.SMTP
+        if config.get("MAIL_USE_SSL"):
+            smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(str(config["MAIL_USERNAME"]), str(config.get("MAIL_PASSWORD") or ""))
+        return smtp
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.smtp.quit()
+            self.smtp = None
+
+
+def deliver_outbox(limit: int | None = None) -> DeliveryResult:
+    """Send the messages that are due; a failure is retried later with backoff, and after
+    ``MAIL_MAX_ATTEMPTS`` attempts the message is marked failed for administrators to see and retry."""
+    config = current_app.config
+    limit = limit or int(config.get("MAIL_BATCH", 200))
+    max_attempts = int(config.get("MAIL_MAX_ATTEMPTS", 20))
+    transport = _Transport(config, current_app.instance_path)
+    sent = retrying = failed = 0
+    try:
+        for message_id in claim(limit):
+            message = db.session.get(OutboxMessage, message_id)
+            if message is None or message.status is not OutboxStatus.PENDING:
+                continue
+            message.attempts += 1
+            try:
+                transport.send(message)
+            except (smtplib.SMTPException, OSError) as error:
+                transport.close()
+                _failed(message, error, max_attempts, config)
+                failed += message.status is OutboxStatus.FAILED
+                retrying += message.status is OutboxStatus.PENDING
+            else:
+                message.status, message.sent_at, message.last_error = OutboxStatus.SENT, clock.now(), ""
+                sent += 1
+            db.session.commit()
+    finally:
+        transport.close()
+    return DeliveryResult(sent, retrying, failed)
+
+
+def _failed(message: OutboxMessage, error: BaseException, max_attempts: int, config: Any) -> None:
+    now: datetime = clock.now()
+    message.last_error = f"{now.isoformat()}: {type(error).__name__}: {error}"[:2000]
+    if message.attempts >= max_attempts:
+        message.status = OutboxStatus.FAILED
+    message.next_attempt_at = now + backoff(message.attempts, config)
+
+
+def retry_message(message: OutboxMessage, user: Any) -> None:
+    """An administrator sends a failed message again (after fixing the mail settings). Never commits."""
+    from govern.audit import chain
+    from govern.core.errors import OperationError
+
+    if message.status is not OutboxStatus.FAILED:
+        raise OperationError("Only a message that failed can be sent again.")
+    message.status = OutboxStatus.PENDING
+    message.next_attempt_at = clock.now()
+    message.attempts = 0
+    chain.record("retry_message", "outbox_message", message.id, {"status": ["failed", "pending"]}, actor=user)

@@ -1,0 +1,380 @@
+"""What the PDEG pages show: lists, the register, a decision's journey, the actions on offer.
+
+Read-only: nothing here changes state. The rules (who may act, which step comes next) are the
+workflow's, asked through :func:`workflows.engine.available`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from govern.cases.models import CaseEvent, CaseKind
+from govern.core import clock
+from govern.disputes.models import Dispute
+from govern.extensions import db
+from govern.partnership.models import Organisation
+from govern.pdeg.facts import recommendation_actor, recommendation_facts
+from govern.pdeg.models import (
+    AgendaItem,
+    PdegMeeting,
+    RaisedBy,
+    Ratification,
+    RatificationState,
+    Recommendation,
+    RecommendationState,
+)
+from workflows import engine as wf_engine
+from workflows import registry
+from workflows.engine import TriggerInfo
+
+SCH4 = "Schedule 4 (Delegation to subordinate groups)"
+
+#: Actions a PDEG meeting's pages take (agenda, outcomes); the recommendation page points there.
+MEETING_TRIGGERS = frozenset({"place_on_agenda", "agree", "amend_and_agree", "not_agree", "defer"})
+
+#: The decision's states, as users read them, with the clause that governs each.
+STATE_TITLES: dict[RecommendationState, tuple[str, str]] = {
+    RecommendationState.DRAFT: ("Being prepared", SCH4),
+    RecommendationState.RAISED: ("Raised; awaiting a PDEG agenda", SCH4),
+    RecommendationState.RECORDED_UNDER_DELEGATION: ("Decided within delegated powers", SCH4),
+    RecommendationState.ON_AGENDA: ("On a PDEG agenda", "10.5"),
+    RecommendationState.NOT_AGREED: ("Not agreed at PDEG", "10.6"),
+    RecommendationState.AWAITING_RATIFICATION: ("Agreed at PDEG; awaiting ratification", "10.6"),
+    RecommendationState.RATIFIED: ("Ratified by every Board", "10.6"),
+}
+
+BOARD_STATUS_TITLES: dict[RatificationState, str] = {
+    RatificationState.AWAITING_BOARD: "Awaiting the Board",
+    RatificationState.DEFERRED: "Deferred",
+    RatificationState.NOT_RATIFIED: "Not ratified",
+    RatificationState.RATIFIED: "Ratified",
+    RatificationState.LAPSED: "Lapsed (withdrawn, clause 15)",
+    RatificationState.SUPERSEDED: "Superseded by an amendment",
+}
+
+BOARD_STATUS_COLOURS: dict[RatificationState, str] = {
+    RatificationState.AWAITING_BOARD: "nhsuk-tag--blue",
+    RatificationState.DEFERRED: "nhsuk-tag--yellow",
+    RatificationState.NOT_RATIFIED: "nhsuk-tag--red",
+    RatificationState.RATIFIED: "nhsuk-tag--green",
+    RatificationState.LAPSED: "nhsuk-tag--grey",
+    RatificationState.SUPERSEDED: "nhsuk-tag--grey",
+}
+
+#: Each recorded event of a recommendation or a ratification: what happened, and its clause.
+EVENT_TITLES: dict[str, tuple[str, str]] = {
+    "raised": ("Raised for PDEG", SCH4),
+    "recorded_under_delegation": ("Recorded as decided within the members' delegated powers", SCH4),
+    "placed_on_agenda": ("Placed on the agenda of a PDEG meeting", "10.5"),
+    "pdeg_agreed": ("Agreed at PDEG and sent to each party's Board", "10.6"),
+    "pdeg_not_agreed": ("Not agreed at PDEG", "10.6"),
+    "pdeg_deferred": ("Deferred by PDEG to a later meeting", "10.5"),
+    "pdeg_amended": ("Amended by PDEG; ratification starts again", "10.6"),
+    "ratified": ("Ratified by every party's Board", "10.6"),
+    "board_ratified": ("Ratified by the Board", "10.6"),
+    "board_not_ratified": ("Not ratified by the Board", "10.6"),
+    "board_deferred": ("Deferred by the Board", "10.6"),
+    "lapsed": ("Lapsed: the party withdrew", "15"),
+    "superseded": ("Superseded by an amendment", "10.6"),
+}
+
+
+def state_title(recommendation: Recommendation) -> tuple[str, str]:
+    """The decision's state and its clause (17.2 for a variation once it reaches the Boards)."""
+    title, clause = STATE_TITLES[recommendation.state]
+    if recommendation.is_variation and recommendation.state in (
+        RecommendationState.AWAITING_RATIFICATION, RecommendationState.RATIFIED
+    ):
+        clause = "17.2"
+    return title, clause
+
+
+def raised_by_text(recommendation: Recommendation) -> str:
+    """Who brought it, in words."""
+    match recommendation.raised_by_kind:
+        case RaisedBy.SUBORDINATE_GROUP:
+            return recommendation.group.name if recommendation.group else "A subordinate group"
+        case RaisedBy.MEMBER_ORGANISATION:
+            return recommendation.raising_organisation.name if recommendation.raising_organisation else "A party"
+    return "The STP Leader"
+
+
+def raiser_for(user: Any) -> dict[str, Any]:
+    """How ``user`` raises a recommendation: for their group, their organisation, or as STP Leader."""
+    if user.role.value == "group_chair" and user.group is not None:
+        return {"raised_by": RaisedBy.SUBORDINATE_GROUP, "group": user.group}
+    if user.role.acts_for_organisation:
+        return {"raised_by": RaisedBy.MEMBER_ORGANISATION, "raising_organisation": user.organisation}
+    return {"raised_by": RaisedBy.STP_LEADER}
+
+
+def may_decide_under_delegation(raiser: dict[str, Any]) -> bool:
+    """Only a subordinate group decides within its members' delegated powers (Schedule 4, Delegation)."""
+    return raiser.get("raised_by") is RaisedBy.SUBORDINATE_GROUP
+
+
+def current_parties() -> list[Organisation]:
+    """The parties to the MoU now, by name."""
+    return [o for o in db.session.scalars(select(Organisation).order_by(Organisation.name)) if o.is_party]
+
+
+def available_actions(recommendation: Recommendation, user: Any) -> list[TriggerInfo]:
+    """The actions the workflow offers ``user`` on this recommendation now."""
+    if not recommendation.can_take_actions(user):
+        return []
+    return wf_engine.available(
+        registry.get("recommendation"), recommendation_facts(recommendation),
+        recommendation_actor(recommendation, user), clock.now(),
+    )
+
+
+def open_ratification_states() -> tuple[RatificationState, ...]:
+    """A Board still has these to consider (a Board that did not ratify may reconsider)."""
+    return (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED)
+
+
+def awaiting_board(organisation_id: int) -> list[Ratification]:
+    """Every agreed decision this party's Board must consider, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Ratification)
+            .where(Ratification.organisation_id == organisation_id,
+                   Ratification.state.in_(open_ratification_states()))
+            .order_by(Ratification.created_at, Ratification.id)
+        )
+    )
+
+
+def recorded_by_board(organisation_id: int, limit: int = 20) -> list[Ratification]:
+    """This Board's latest recorded decisions."""
+    return list(
+        db.session.scalars(
+            select(Ratification)
+            .where(Ratification.organisation_id == organisation_id,
+                   Ratification.state == RatificationState.RATIFIED)
+            .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def raised_awaiting_agenda() -> list[Recommendation]:
+    """Recommendations raised and waiting for a place on a PDEG agenda."""
+    return list(
+        db.session.scalars(
+            select(Recommendation)
+            .where(Recommendation.state == RecommendationState.RAISED)
+            .order_by(Recommendation.created_at, Recommendation.id)
+        )
+    )
+
+
+def meetings() -> tuple[list[PdegMeeting], list[PdegMeeting]]:
+    """(meetings to come, past meetings): the next first, then the most recent first."""
+    today = clock.now().date()
+    rows = list(db.session.scalars(select(PdegMeeting).order_by(PdegMeeting.meeting_date, PdegMeeting.id)))
+    upcoming = [m for m in rows if m.meeting_date >= today]
+    past = [m for m in reversed(rows) if m.meeting_date < today]
+    return upcoming, past
+
+
+def agenda_items_of(recommendation: Recommendation) -> list[AgendaItem]:
+    """Every PDEG agenda the recommendation has been on."""
+    return list(
+        db.session.scalars(
+            select(AgendaItem).join(PdegMeeting)
+            .where(AgendaItem.recommendation_id == recommendation.id)
+            .order_by(PdegMeeting.meeting_date, AgendaItem.id)
+        )
+    )
+
+
+@dataclass
+class JourneyStep:
+    """One thing that happened to a decision, with its date and clause."""
+
+    title: str
+    clause: str
+    at: datetime
+    who: str = ""
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+DETAIL_LABELS = {
+    "meeting_date": "Meeting date",
+    "minute_reference": "Minute reference",
+    "reasons": "Reasons",
+    "amendment": "Amendment",
+    "basis": "Basis",
+    "next_meeting_date": "Next meeting",
+}
+
+
+def _details(data: dict[str, Any]) -> list[tuple[str, str]]:
+    details = []
+    for key, label in DETAIL_LABELS.items():
+        value = data.get(key)
+        if value:
+            if key.endswith("date"):
+                try:
+                    parsed = date.fromisoformat(str(value))
+                    value = f"{parsed.day} {parsed:%B %Y}"
+                except ValueError:
+                    pass
+            details.append((label, str(value)))
+    return details
+
+
+def journey(recommendation: Recommendation) -> list[JourneyStep]:
+    """What happened to the decision, in order: the group or party, PDEG, then each Board."""
+    steps: list[JourneyStep] = []
+    ratifications = {r.id: r for r in recommendation.ratifications}
+    events = db.session.scalars(
+        select(CaseEvent).where(
+            ((CaseEvent.case_kind == CaseKind.RECOMMENDATION) & (CaseEvent.case_id == recommendation.id))
+            | ((CaseEvent.case_kind == CaseKind.RATIFICATION) & (CaseEvent.case_id.in_(list(ratifications) or [0])))
+        ).order_by(CaseEvent.occurred_at, CaseEvent.id)
+    )
+    variation = recommendation.is_variation
+    for event in events:
+        title, clause = EVENT_TITLES.get(event.name, (event.name.replace("_", " ").capitalize(), "10.6"))
+        who = raised_by_text(recommendation) if event.name in ("raised", "recorded_under_delegation") else ""
+        if event.case_kind is CaseKind.RATIFICATION:
+            ratification = ratifications[event.case_id]
+            who = f"{ratification.organisation.name} ({ratification.organisation.board_name})"
+            if variation and clause == "10.6":
+                clause = "17.2"
+        elif event.name in ("pdeg_agreed", "ratified") and variation:
+            clause = "17.2"
+        elif event.name in ("placed_on_agenda", "pdeg_agreed", "pdeg_not_agreed", "pdeg_deferred", "pdeg_amended"):
+            who = "PDEG"
+        steps.append(JourneyStep(title, clause, event.occurred_at, who, _details(event.data or {})))
+    return steps
+
+
+def current_ratifications(recommendation: Recommendation) -> list[Ratification]:
+    """Each Board's consideration of the current version, by party name."""
+    rows = [r for r in recommendation.ratifications if r.version == recommendation.amendment_version]
+    return sorted(rows, key=lambda r: r.organisation.name)
+
+
+def disputes_caused(recommendation: Recommendation, user: Any) -> list[Dispute]:
+    """Disputes brought about this decision that ``user`` may see (disputes are private, Schedule 3)."""
+    rows = db.session.scalars(
+        select(Dispute).where(Dispute.decision_recommendation_id == recommendation.id).order_by(Dispute.id)
+    )
+    return [d for d in rows if d.can_view(user)]
+
+
+def followed_from_disputes(recommendation: Recommendation) -> list[Recommendation]:
+    """Recommendations that followed from the disputes this decision caused (Scenarios 2-4)."""
+    dispute_ids = select(Dispute.id).where(Dispute.decision_recommendation_id == recommendation.id)
+    return list(
+        db.session.scalars(
+            select(Recommendation)
+            .where(Recommendation.linked_dispute_id.in_(dispute_ids),
+                   Recommendation.state != RecommendationState.DRAFT)
+            .order_by(Recommendation.id)
+        )
+    )
+
+
+def source_dispute(recommendation: Recommendation, user: Any) -> Dispute | None:
+    """The dispute this recommendation followed from, if ``user`` may see it."""
+    if recommendation.linked_dispute_id is None:
+        return None
+    dispute = db.session.get(Dispute, recommendation.linked_dispute_id)
+    return dispute if dispute is not None and dispute.can_view(user) else None
+
+
+def scenario_2_offer(ratification: Ratification, user: Any) -> dict[str, Any] | None:
+    """A Board that did not ratify may bring a Scenario 2 dispute about the decision (Schedule 8):
+    what to cite, for the party's officers and its Board secretary."""
+    if ratification.state is not RatificationState.NOT_RATIFIED:
+        return None
+    if user.organisation_id != ratification.organisation_id:
+        return None
+    if not (user.role.acts_for_organisation or user.role.value == "board_secretary"):
+        return None
+    recommendation = ratification.recommendation
+    items = [i for i in agenda_items_of(recommendation) if i.outcome is not None and i.outcome.is_agreement]
+    agreed = items[-1] if items else None
+    return {
+        "reference": recommendation.reference,
+        "title": recommendation.title,
+        "pdeg_meeting": agreed.meeting.meeting_date if agreed else recommendation.agenda_meeting_date,
+        "pdeg_minute": agreed.minute_reference if agreed else "",
+        "board_meeting": ratification.meeting_date,
+        "board_minute": ratification.minute_reference,
+        # Only a party's officers act for it in a dispute (clause 10.3; Schedule 8 preamble).
+        "may_file": bool(user.role.acts_for_organisation and ratification.organisation.is_party),
+    }
+
+
+@dataclass
+class RegisterRow:
+    """One decision in the register, with each party's Board status."""
+
+    recommendation: Recommendation
+    cells: dict[int, Ratification]
+
+
+@dataclass
+class RegisterFilters:
+    """What the register is filtered by (all optional)."""
+
+    status: str = ""
+    party_id: int | None = None
+    group_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def register_status_choices() -> list[tuple[str, str]]:
+    """The register's status filter: the decision's state, or a Board's."""
+    choices = [("", "Any status")]
+    choices += [(state.value, f"Decision: {title}") for state, (title, _) in STATE_TITLES.items()
+                if state is not RecommendationState.DRAFT]
+    choices += [(f"board:{state.value}", f"A Board: {BOARD_STATUS_TITLES[state]}")
+                for state in (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED,
+                              RatificationState.NOT_RATIFIED, RatificationState.RATIFIED)]
+    return choices
+
+
+def register(filters: RegisterFilters) -> tuple[list[Organisation], list[RegisterRow]]:
+    """The ratification register: (the party columns, one row per decision), newest first."""
+    query = select(Recommendation).where(Recommendation.state != RecommendationState.DRAFT)
+    if filters.group_id:
+        query = query.where(Recommendation.group_id == filters.group_id)
+    if filters.date_from:
+        query = query.where(Recommendation.agenda_meeting_date >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Recommendation.agenda_meeting_date <= filters.date_to)
+    if filters.status and not filters.status.startswith("board:"):
+        query = query.where(Recommendation.state == RecommendationState(filters.status))
+    recommendations = db.session.scalars(query.order_by(Recommendation.created_at.desc(), Recommendation.id.desc()))
+    parties = current_parties()
+    rows = []
+    for recommendation in recommendations.unique():
+        cells = {r.organisation_id: r for r in current_ratifications(recommendation)}
+        affected = {o.id for o in recommendation.affected} | set(cells)
+        if filters.party_id and filters.party_id not in affected:
+            continue
+        if filters.status.startswith("board:"):
+            wanted = RatificationState(filters.status.removeprefix("board:"))
+            considered = [cells[filters.party_id]] if filters.party_id in cells else (
+                [] if filters.party_id else list(cells.values()))
+            if not any(c.state is wanted for c in considered):
+                continue
+        rows.append(RegisterRow(recommendation, cells))
+    known = {p.id for p in parties}
+    extra = {org_id for row in rows for org_id in row.cells} - known  # a party that has since withdrawn
+    if extra:
+        parties += list(db.session.scalars(select(Organisation).where(Organisation.id.in_(extra))))
+    if filters.party_id:
+        parties = [p for p in parties if p.id == filters.party_id]
+    return parties, rows

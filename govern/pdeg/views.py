@@ -1,0 +1,464 @@
+"""Pages for recommendations, PDEG meetings, Board ratifications and the ratification register.
+
+Each view loads (404 if missing or not visible), checks ``can_<verb>``, validates its form, calls
+one operation, commits and redirects. A refusal comes back as an ``OperationError`` and is shown
+beside the field it concerns, with its clause, keeping what was typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from govern.attachments.queries import attachments_for
+from govern.cases.models import CaseKind
+from govern.cases.runner import RulesRefused
+from govern.core.errors import OperationError, StaleCase
+from govern.extensions import db
+from govern.partnership.models import SubordinateGroup
+from govern.pdeg import operations, queries
+from govern.pdeg.forms import (
+    AgendaForm,
+    MeetingForm,
+    OutcomeForm,
+    RatificationForm,
+    RecommendationForm,
+    RegisterFilterForm,
+    action_form,
+)
+from govern.pdeg.models import (
+    AgendaItem,
+    AgendaOutcome,
+    AgendaPart,
+    PdegMeeting,
+    Ratification,
+    Recommendation,
+    is_pdeg_secretariat,
+)
+from govern.web.access import requires
+
+bp = Blueprint("pdeg", __name__)
+
+#: Workflow field keys that a form shows under another name.
+FIELD_ALIASES = {"information": "summary", "affected_parties": "affected", "basis": "delegation_basis",
+                 "subordinate_group": "title"}
+
+
+@bp.app_template_filter("clause")
+def clause_text(clause: str) -> str:
+    """How a clause reads beside a step: 'clause 10.6', or a schedule by its own name."""
+    return f"clause {clause}" if clause[:1].isdigit() else clause
+
+
+@bp.app_template_filter("clause_short")
+def clause_short(clause: str) -> str:
+    """The clause without its gloss: 'Schedule 4 (Delegation to subordinate groups)' -> 'Schedule 4'."""
+    return clause_text(clause.split(" (", 1)[0])
+
+
+# --- loaders ------------------------------------------------------------------------------------------
+
+
+def _recommendation_or_404(recommendation_id: int) -> Recommendation:
+    recommendation = db.session.get(Recommendation, recommendation_id)
+    if recommendation is None or not recommendation.can_view(current_user):
+        abort(404)
+    return recommendation
+
+
+def _meeting_or_404(meeting_id: int) -> PdegMeeting:
+    meeting = db.session.get(PdegMeeting, meeting_id)
+    if meeting is None or not meeting.can_view(current_user):
+        abort(404)
+    return meeting
+
+
+def _ratification_or_404(ratification_id: int) -> Ratification:
+    ratification = db.session.get(Ratification, ratification_id)
+    if ratification is None or not ratification.can_view(current_user):
+        abort(404)
+    return ratification
+
+
+def _attach_error(form: FlaskForm, error: OperationError, aliases: dict[str, str] | None = None) -> None:
+    """Show each refusal beside its field (or at the top), with the clause behind it."""
+    problems = [(p.message, p.clause, p.field) for p in error.problems] if isinstance(error, RulesRefused) \
+        else [(error.message, error.clause, error.field)]
+    for message, clause, key in problems:
+        text = message
+        if clause:
+            text += f" (clause {clause})" if clause[0].isdigit() else f" ({clause})"
+        name = (aliases or {}).get(key or "", key or "")
+        field = getattr(form, name, None) if name else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, text] if isinstance(field.errors, list) else [text]
+        else:
+            form.form_errors.append(text)
+
+
+def _stale(message_target: str) -> Response:
+    """Somebody else acted first: say so and show where things stand now."""
+    flash(StaleCase().message, "error")
+    return redirect(message_target)
+
+
+# --- raising a recommendation (Schedule 4; 17.2) ------------------------------------------------------
+
+
+@bp.route("/recommendations/new", methods=["GET", "POST"])
+@requires(Recommendation.can_be_raised_by)
+def new_recommendation() -> str | Response | tuple[str, int]:
+    """Raise a recommendation for PDEG, a variation of the MoU, or record a delegated decision."""
+    form = RecommendationForm()
+    parties = queries.current_parties()
+    form.affected.choices = [(o.id, o.name) for o in parties]
+    if not form.is_submitted():
+        form.affected.data = [o.id for o in parties if o.pdeg_eligible]
+    raiser = queries.raiser_for(current_user)
+    may_delegate = queries.may_decide_under_delegation(raiser)
+    if form.validate_on_submit():
+        chosen = {o.id: o for o in parties}
+        try:
+            recommendation = operations.bring_recommendation(
+                current_user,
+                title=form.title.data or "",
+                summary=form.summary.data or "",
+                decision_sought=form.decision_sought.data or "",
+                affected=[chosen[i] for i in form.affected.data or [] if i in chosen],
+                is_variation=form.kind.data == "variation",
+                within_delegation=may_delegate and form.within_delegation.data == "yes",
+                delegation_basis=form.delegation_basis.data or "",
+                **raiser,
+            )
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error, FIELD_ALIASES)
+        else:
+            db.session.commit()
+            if recommendation.state.value == "recorded_under_delegation":
+                flash(f"{recommendation.reference} is recorded as decided within the members' delegated powers "
+                      "(Schedule 4). It does not go to PDEG.", "success")
+            else:
+                flash(f"{recommendation.reference} is raised for PDEG. Add its supporting papers below; the PDEG "
+                      "secretariat will put it on an agenda (clause 10.5).", "success")
+            return redirect(url_for("pdeg.recommendation", recommendation_id=recommendation.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "pdeg/new_recommendation.html", form=form, raiser=raiser, may_delegate=may_delegate,
+        raised_by_text=_raiser_text(raiser),
+    ), status
+
+
+def _raiser_text(raiser: dict[str, Any]) -> str:
+    if "group" in raiser:
+        return f"the {raiser['group'].name}"
+    if "raising_organisation" in raiser:
+        return raiser["raising_organisation"].name
+    return "the STP Leader"
+
+
+# --- a recommendation's page: its journey and the actions on offer --------------------------------------
+
+
+@bp.get("/recommendations/<int:recommendation_id>")
+@login_required
+def recommendation(recommendation_id: int) -> str:
+    """The decision's journey (group, PDEG, each Board) with dates and clauses, and what can be done."""
+    rec = _recommendation_or_404(recommendation_id)
+    return _recommendation_page(rec, {})
+
+
+def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], status: int = 200) -> Any:
+    actions = queries.available_actions(rec, current_user)
+    action_forms = []
+    for info in actions:
+        if info.trigger in queries.MEETING_TRIGGERS:
+            continue
+        form = forms.get(info.trigger) or action_form(info.trigger, info.fields)
+        action_forms.append((info, form))
+    pending_item = next(
+        (i for i in queries.agenda_items_of(rec) if i.outcome is None), None
+    ) if is_pdeg_secretariat(current_user) else None
+    return render_template(
+        "pdeg/recommendation.html",
+        rec=rec,
+        state=queries.state_title(rec),
+        raised_by=queries.raised_by_text(rec),
+        journey=queries.journey(rec),
+        ratifications=queries.current_ratifications(rec),
+        board_titles=queries.BOARD_STATUS_TITLES,
+        board_colours=queries.BOARD_STATUS_COLOURS,
+        agenda_items=queries.agenda_items_of(rec),
+        action_forms=action_forms,
+        meeting_actions=[a for a in actions if a.trigger in queries.MEETING_TRIGGERS],
+        pending_item=pending_item,
+        disputes=queries.disputes_caused(rec, current_user),
+        followed=queries.followed_from_disputes(rec),
+        source_dispute=queries.source_dispute(rec, current_user),
+        page_has_errors=any(f.errors for f in forms.values()),
+        attachments=attachments_for(CaseKind.RECOMMENDATION, rec.id),
+        can_attach=rec.can_attach(current_user),
+    ), status
+
+
+@bp.post("/recommendations/<int:recommendation_id>/actions/<trigger>")
+@login_required
+def act(recommendation_id: int, trigger: str) -> Response | tuple[str, int]:
+    """Take one of the actions the recommendation page offers (raise, delegated, amend, conclude)."""
+    rec = _recommendation_or_404(recommendation_id)
+    if not rec.can_take_actions(current_user) or trigger in queries.MEETING_TRIGGERS:
+        abort(403)
+    here = url_for("pdeg.recommendation", recommendation_id=rec.id)
+    info = next((a for a in queries.available_actions(rec, current_user) if a.trigger == trigger), None)
+    if info is None:
+        flash(f"That action is no longer possible: the recommendation is now "
+              f"'{queries.state_title(rec)[0].lower()}'.", "error")
+        return redirect(here)
+    form = action_form(trigger, info.fields, request.form)
+    if not form.validate():
+        return _recommendation_page(rec, {trigger: form}, 400)
+    payload = {spec.key: getattr(form, spec.key).data for spec in info.fields}
+    try:
+        operations.act_on_recommendation(rec, current_user, trigger, payload, form.expected_version.data)
+    except StaleCase:
+        return _stale(here)
+    except OperationError as error:
+        db.session.rollback()
+        _attach_error(form, error)
+        rec = _recommendation_or_404(recommendation_id)
+        return _recommendation_page(rec, {trigger: form}, 400)
+    db.session.commit()
+    flash(f"Done: {info.label.lower()} ({rec.reference}).", "success")
+    return redirect(here)
+
+
+# --- PDEG meetings (10.5, 10.6) -------------------------------------------------------------------------
+
+
+@bp.get("/pdeg/meetings")
+@login_required
+def meetings() -> str:
+    """PDEG's meetings, and the recommendations waiting for an agenda."""
+    upcoming, past = queries.meetings()
+    return render_template(
+        "pdeg/meetings.html", upcoming=upcoming, past=past, waiting=queries.raised_awaiting_agenda(),
+        may_manage=is_pdeg_secretariat(current_user),
+    )
+
+
+@bp.route("/pdeg/meetings/new", methods=["GET", "POST"])
+@requires(is_pdeg_secretariat)
+def new_meeting() -> str | Response | tuple[str, int]:
+    """Schedule a PDEG meeting."""
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            meeting = operations.schedule_meeting(
+                current_user, meeting_date=form.meeting_date.data, title=form.title.data or ""
+            )
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"PDEG meeting on {meeting.meeting_date.day} {meeting.meeting_date:%B %Y} scheduled. "
+                  "Now build its agenda.", "success")
+            return redirect(url_for("pdeg.meeting", meeting_id=meeting.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("pdeg/new_meeting.html", form=form), status
+
+
+def _agenda_form() -> AgendaForm:
+    form = AgendaForm()
+    form.recommendation_id.choices = [("", "Choose a recommendation")] + [
+        (r.id, f"{r.reference}: {r.title}") for r in queries.raised_awaiting_agenda()
+    ]
+    return form
+
+
+@bp.get("/pdeg/meetings/<int:meeting_id>")
+@login_required
+def meeting(meeting_id: int) -> str:
+    """A meeting's agenda, Part One and Part Two, with each item's outcome."""
+    found = _meeting_or_404(meeting_id)
+    return _meeting_page(found, _agenda_form())
+
+
+def _meeting_page(found: PdegMeeting, form: AgendaForm, status: int = 200) -> Any:
+    return render_template(
+        "pdeg/meeting.html", meeting=found, form=form, parts=list(AgendaPart),
+        may_manage=found.can_manage(current_user), has_waiting=bool(queries.raised_awaiting_agenda()),
+    ), status
+
+
+@bp.post("/pdeg/meetings/<int:meeting_id>/agenda")
+@login_required
+def add_item(meeting_id: int) -> Response | tuple[str, int]:
+    """Put a raised recommendation on the agenda."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_manage(current_user):
+        abort(403)
+    form = _agenda_form()
+    if form.validate_on_submit():
+        rec = db.session.get(Recommendation, form.recommendation_id.data)
+        if rec is None:
+            abort(404)
+        try:
+            item = operations.add_to_agenda(found, rec, current_user, part=AgendaPart(form.part.data))
+        except StaleCase:
+            return _stale(url_for("pdeg.meeting", meeting_id=found.id))
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error, {"meeting_date": "recommendation_id"})
+        else:
+            db.session.commit()
+            flash(f"{rec.reference} is on the agenda, {item.part.title}.", "success")
+            return redirect(url_for("pdeg.meeting", meeting_id=found.id))
+    elif form.recommendation_id.data and form.recommendation_id.errors:
+        # Not among the choices any more (someone placed it first, say): say where it stands now.
+        rec = db.session.get(Recommendation, form.recommendation_id.data)
+        if rec is not None and rec.can_view(current_user):
+            form.recommendation_id.errors = [
+                f"{rec.reference} can no longer be added: it is now '{queries.state_title(rec)[0].lower()}' "
+                "(clause 10.5)"
+            ]
+    found = _meeting_or_404(meeting_id)
+    return _meeting_page(found, form, 400)
+
+
+def _item_or_404(meeting_id: int, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting_id or not item.meeting.can_view(current_user):
+        abort(404)
+    return item
+
+
+@bp.route("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, int]:
+    """Record PDEG's outcome for one agenda item, with its minute reference."""
+    item = _item_or_404(meeting_id, item_id)
+    if not item.can_record_outcome(current_user):
+        abort(403)
+    here = url_for("pdeg.meeting", meeting_id=meeting_id)
+    form = OutcomeForm()
+    if form.validate_on_submit():
+        try:
+            operations.record_outcome(
+                item, current_user, outcome=AgendaOutcome(form.outcome.data),
+                minute_reference=form.minute_reference.data or "", reasons=form.reasons.data or "",
+                amendment=form.amendment.data or "", expected_version=form.expected_version.data,
+            )
+        except StaleCase:
+            return _stale(here)
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+            item = _item_or_404(meeting_id, item_id)
+        else:
+            db.session.commit()
+            rec = item.recommendation
+            if rec.state.value == "awaiting_ratification":
+                boards = ", ".join(r.organisation.short_name for r in queries.current_ratifications(rec))
+                flash(f"{rec.reference}: {item.outcome.title.lower()}. It has gone to the Boards of {boards} "
+                      "for ratification, and their secretaries have been told (clause 10.6).", "success")
+            else:
+                flash(f"{rec.reference}: {item.outcome.title.lower()}.", "success")
+            return redirect(here)
+    status = 400 if form.is_submitted() else 200
+    return render_template("pdeg/item_outcome.html", item=item, form=form), status
+
+
+# --- Board ratification (10.6; 17.2) ------------------------------------------------------------------
+
+
+def _is_board_secretary(user: Any) -> bool:
+    return user.role.value == "board_secretary"
+
+
+@bp.get("/boards/awaiting")
+@requires(_is_board_secretary)
+def awaiting() -> str:
+    """Awaiting our Board: every agreed decision this Board must consider."""
+    return render_template(
+        "pdeg/awaiting.html", awaiting=queries.awaiting_board(current_user.organisation_id),
+        recent=queries.recorded_by_board(current_user.organisation_id),
+        board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
+    )
+
+
+@bp.route("/ratifications/<int:ratification_id>", methods=["GET", "POST"])
+@login_required
+def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
+    """One Board's consideration of a decision: its status, and for its secretary, the record form."""
+    found = _ratification_or_404(ratification_id)
+    here = url_for("pdeg.ratification", ratification_id=found.id)
+    may_record = found.can_record(current_user)
+    form = RatificationForm()
+    if request.method == "POST":
+        if not may_record:
+            abort(403)
+        if form.validate_on_submit():
+            decision = form.decision.data or ""
+            payload: dict[str, object] = {"meeting_date": form.meeting_date.data,
+                                          "minute_reference": form.minute_reference.data or ""}
+            if decision == "not_ratify":
+                payload["reasons"] = form.reasons.data or ""
+            if decision == "defer":
+                payload["next_meeting_date"] = form.next_meeting_date.data
+            try:
+                operations.act_on_ratification(found, current_user, decision, payload, form.expected_version.data)
+            except StaleCase:
+                return _stale(here)
+            except OperationError as error:
+                db.session.rollback()
+                _attach_error(form, error)
+                found = _ratification_or_404(ratification_id)
+            else:
+                db.session.commit()
+                flash(f"{found.organisation.board_name} decision on {found.recommendation.reference} recorded: "
+                      f"{queries.BOARD_STATUS_TITLES[found.state].lower()}.", "success")
+                return redirect(here)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "pdeg/ratification.html", ratification=found, rec=found.recommendation, form=form,
+        may_record=may_record and found.is_open, offer=queries.scenario_2_offer(found, current_user),
+        board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
+        state=queries.state_title(found.recommendation),
+    ), status
+
+
+# --- the ratification register -------------------------------------------------------------------------
+
+
+@bp.get("/register")
+@login_required
+def register() -> str | tuple[str, int]:
+    """Decisions by parties, each cell the Board's status; filtered by status, party, group and date."""
+    form = RegisterFilterForm(request.args)
+    form.status.choices = queries.register_status_choices()
+    form.party.choices = [("", "Any party")] + [(o.id, o.name) for o in queries.current_parties()]
+    form.group.choices = [("", "Any group")] + [
+        (g.id, g.name) for g in db.session.scalars(select(SubordinateGroup).order_by(SubordinateGroup.name))
+    ]
+    valid = form.validate() if request.args else True
+    filters = queries.RegisterFilters()
+    if valid:
+        filters = queries.RegisterFilters(
+            status=form.status.data or "", party_id=form.party.data, group_id=form.group.data,
+            date_from=form.date_from.data, date_to=form.date_to.data,
+        )
+    parties, rows = queries.register(filters)
+    return render_template(
+        "pdeg/register.html", form=form, parties=parties, rows=rows,
+        board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
+        state_title=queries.state_title, raised_by_text=queries.raised_by_text,
+        may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
+        page_has_errors=not valid,
+    ), (200 if valid else 400)
+

@@ -1,0 +1,421 @@
+"""Disputes run end to end through the operations, by real users acting in turn, and what is stored.
+
+Each scenario is a table of steps (who acts, what they do, with what); the test runs it one
+operation per "request" (commit after each) and then looks at the rows: state, events, panel,
+responses, and one audit event per operation on an intact chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from govern.audit import chain
+from govern.auth.models import User
+from govern.cases.models import CaseEvent, CaseKind
+from govern.cases.runner import RulesRefused
+from govern.core.errors import OperationError
+from govern.disputes import operations as ops
+from govern.disputes.facts import dispute_roles
+from govern.disputes.models import Declaration, Dispute, DisputeState, PanelRouteColumn, Response
+from govern.extensions import db
+from govern.partnership.models import MouStatus, Organisation
+from govern.pdeg import operations as pdeg_ops
+from govern.pdeg.models import RaisedBy, RatificationState, Recommendation, RecommendationState
+from tests.casework import Cast, Run, Step, audit_actions, audit_count, event_names, start_run, stored_event
+
+
+@pytest.fixture
+def cast(make_user: Callable[..., User], stp_leader: User) -> Cast:
+    return Cast(make_user, stp_leader)
+
+
+@pytest.fixture
+def run(cast: Cast, org: Callable[[str], Organisation]) -> Run:
+    return start_run(cast, org)
+
+
+
+NO_CONFLICT = {"conflict": False}
+
+
+def audited(steps: list[Step]) -> list[str]:
+    """The audit actions a dispute filed and then taken through ``steps`` records: one per operation."""
+    return ["notify", *("save_written_material" if action == "save" else action for _, action, _ in steps)]
+
+SCENARIO_1: list[Step] = [
+    ("RDE", "save", {}),
+    ("RDE", "agree_pack", {}),
+    ("NDHT", "agree_pack", {}),
+    ("NDHT", "submit_documentation", {}),
+    ("leader", "nominate_panel", {"organisation_ids": ["DCC", "NHSE"]}),
+    ("DCC", "declare_interest", NO_CONFLICT),
+    ("NHSE", "declare_interest", NO_CONFLICT),
+    ("leader", "release_papers", {}),
+    ("DCC", "call_parties", {"called": ["RDE"], "invited": ["NDHT"]}),
+    ("DCC", "hold_hearing", {}),
+    ("NHSE", "present_decision", {"decision": "Exeter", "reasons": "Travel times for most patients"}),
+    ("RDE", "accept_outcome", {}),
+    ("NDHT", "accept_outcome", {}),
+]
+
+SCENARIO_1_EVENTS = [
+    "notified",
+    "pack_agreed",
+    "pack_agreed",
+    "documentation_received",
+    "panel_nominated",
+    "interest_declared",
+    "interest_declared",
+    "declarations_complete",
+    "papers_released",
+    "parties_called",
+    "hearing_held",
+    "decision_presented",
+    "outcome_accepted",
+    "outcome_accepted",
+    "closed",
+]
+
+
+def test_scenario_1_is_heard_decided_and_accepted(run: Run) -> None:
+    dispute = run.file("RDE", "scenario_1", other="NDHT")
+    run.run(SCENARIO_1)
+
+    assert dispute.state is DisputeState.CLOSED
+    assert event_names(CaseKind.DISPUTE, dispute.id) == SCENARIO_1_EVENTS
+    assert [(m.organisation.code, m.declaration, m.active) for m in dispute.panel] == [
+        ("DCC", Declaration.NO_CONFLICT, True),
+        ("NHSE", Declaration.NO_CONFLICT, True),
+    ]
+    assert sorted((r.organisation_id, r.response) for r in dispute.responses) == sorted(
+        (i, Response.ACCEPTED) for i in run.ids("RDE", "NDHT")
+    )
+
+
+def test_scenario_1_writes_one_audit_event_per_operation_on_an_intact_chain(run: Run) -> None:
+    before = audit_count()
+    dispute = run.file("RDE", "scenario_1", other="NDHT")
+    run.run(SCENARIO_1)
+
+    assert audit_actions("dispute", dispute.id) == audited(SCENARIO_1)
+    assert audit_count() - before == run.operations
+    assert chain.verify().ok
+
+
+def test_flask_audit_verify_finds_the_trail_of_a_whole_case_intact(app: Flask, run: Run) -> None:
+    run.file("RDE", "scenario_1", other="NDHT")
+    run.run(SCENARIO_1)
+
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert (result.exit_code, result.output) == (0, f"Audit trail intact: {audit_count()} events verified.\n")
+
+
+def test_scenario_1_panel_nominated_at_notification_is_heard_once_the_pack_arrives(run: Run) -> None:
+    dispute = run.file("RDE", "scenario_1", other="NDHT")
+    run.run([
+        ("leader", "nominate_panel", {"organisation_ids": ["DCC", "PCC"]}),
+        ("DCC", "declare_interest", NO_CONFLICT),
+    ])
+    assert dispute.state is DisputeState.PANEL_NOMINATED_EARLY
+    run.run([
+        ("NDHT", "save", {}),
+        ("RDE", "agree_pack", {}),
+        ("NDHT", "agree_pack", {}),
+        ("RDE", "submit_documentation", {}),
+        ("PCC", "declare_interest", NO_CONFLICT),
+        ("leader", "release_papers", {}),
+    ])
+
+    assert dispute.state is DisputeState.WITH_PANEL
+    assert [m.organisation.code for m in dispute.active_panel] == ["DCC", "PCC"]
+
+
+def test_an_edit_after_a_party_agreed_the_pack_means_it_must_agree_again(run: Run) -> None:
+    dispute = run.file("RDE", "scenario_1", other="NDHT")
+    run.run([
+        ("RDE", "save", {}),
+        ("RDE", "agree_pack", {}),
+        ("NDHT", "save", {"background": "The background statement as NDHT rewrote it"}),
+        ("NDHT", "agree_pack", {}),
+    ])
+
+    with pytest.raises(RulesRefused) as refused:
+        ops.act(dispute, run.who("NDHT"), "submit_documentation")
+    assert [(p.message, p.clause) for p in refused.value.problems] == [
+        (f"Organisation {run.org('RDE').id} has not agreed the pack as it now stands",
+         "Schedule 8, scenario 1, step one"),
+    ]
+    db.session.rollback()
+    run.run([("RDE", "agree_pack", {}), ("NDHT", "submit_documentation", {})])
+    assert dispute.state is DisputeState.DOCUMENTATION_RECEIVED
+
+
+def test_a_panel_member_with_a_conflict_is_replaced_before_the_papers_open(run: Run) -> None:
+    dispute = run.file("RDE", "scenario_2")
+    run.run([
+        ("RDE", "save", {"principles": ["B3"]}),
+        ("RDE", "save", {}),
+        ("RDE", "submit_report", {}),
+        ("leader", "nominate_panel", {"organisation_ids": ["DCC"]}),
+        ("DCC", "declare_interest", {"conflict": True, "details": "We jointly commission the service"}),
+        ("leader", "replace_panel_member", {"replace": run.org("DCC").id, "replacement": run.org("PCC").id,
+                                            "reason": "DCC declared a conflict"}),
+        ("PCC", "declare_interest", NO_CONFLICT),
+        ("leader", "release_papers", {}),
+    ])
+
+    assert dispute.state is DisputeState.WITH_PANEL
+    assert [(m.organisation.code, m.declaration, m.declaration_note, m.active) for m in dispute.panel] == [
+        ("DCC", Declaration.CONFLICT, "We jointly commission the service", False),
+        ("PCC", Declaration.NO_CONFLICT, "", True),
+    ]
+    assert dispute_roles(dispute, run.who("DCC")) == frozenset()
+
+
+def test_a_panel_of_external_experts_records_pdegs_authority(run: Run) -> None:
+    dispute = run.file("RDE", "scenario_2")
+    run.run([
+        ("RDE", "save", {"principles": ["B3"]}),
+        ("RDE", "save", {}),
+        ("RDE", "submit_report", {}),
+        ("leader", "nominate_panel", {"organisation_ids": ["SWAST"], "route": "external",
+                                      "external_authority": "PDEG minute 2023/09 (Schedule 6)"}),
+    ])
+
+    assert (dispute.panel_route, dispute.external_authority) == (
+        PanelRouteColumn.EXTERNAL, "PDEG minute 2023/09 (Schedule 6)"
+    )
+    assert [m.organisation.code for m in dispute.active_panel] == ["SWAST"]
+
+
+def test_the_hearing_is_recorded_when_it_was_held_and_a_late_decision_gives_its_reason(run: Run) -> None:
+    dispute = run.file("RDE", "scenario_1", other="NDHT")
+    run.run(SCENARIO_1[:8])
+    held_at = run.clock.now + timedelta(minutes=30)
+    run.clock.tick(timedelta(days=1))
+    run.do("DCC", "hold_hearing", {"held_at": held_at})
+    run.clock.tick(timedelta(days=2))
+    run.do("NHSE", "present_decision", {"decision": "Exeter", "reasons": "Travel times",
+                                         "delay_reason": "Awaiting travel-time analysis"})
+
+    assert stored_event(CaseKind.DISPUTE, dispute.id, "hearing_held").occurred_at == held_at
+    decision = stored_event(CaseKind.DISPUTE, dispute.id, "decision_presented")
+    assert decision.data["delay_reason"] == "Awaiting travel-time analysis"
+    assert dispute.state is DisputeState.DECISION_PRESENTED
+
+
+def _report_scenario(material: str, outcome: str) -> list[Step]:
+    return [
+        ("RDE", "save", {"principles": ["B3"]}),
+        ("RDE", "save", {}),
+        ("RDE", f"submit_{material}", {}),
+        ("leader", "nominate_panel", {"organisation_ids": ["DCC"]}),
+        ("DCC", "declare_interest", NO_CONFLICT),
+        ("leader", "release_papers", {}),
+        ("DCC", "make_recommendation", {"recommendation": "Review the decision", "reasons": "New evidence"}),
+        ("leader", "propose_solution", {"outcome": outcome, "proposal": "Keep the decision", "reasons": "Value"}),
+        ("RDE", "accept_outcome", {}),
+    ]
+
+
+REPORT_EVENTS = [
+    "notified",
+    "report_received",
+    "panel_nominated",
+    "interest_declared",
+    "declarations_complete",
+    "papers_released",
+    "recommendation_made",
+    "solution_proposed",
+    "outcome_accepted",
+    "closed",
+]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "outcome"),
+    [
+        ("scenario_2", "decision_stands"),
+        ("scenario_3", "decision_stands"),
+        ("scenario_4", "solution"),
+    ],
+)
+def test_scenarios_2_to_4_run_from_report_to_proposal_to_acceptance(run: Run, scenario: str, outcome: str) -> None:
+    before = audit_count()
+    dispute = run.file("RDE", scenario)
+    steps = _report_scenario("report", outcome)
+    run.run(steps)
+
+    assert dispute.state is DisputeState.CLOSED
+    assert event_names(CaseKind.DISPUTE, dispute.id) == REPORT_EVENTS
+    assert [(m.organisation.code, m.declaration) for m in dispute.panel] == [("DCC", Declaration.NO_CONFLICT)]
+    assert [(r.organisation_id, r.response) for r in dispute.responses] == [(run.org("RDE").id, Response.ACCEPTED)]
+    assert [p.code for p in dispute.principles] == ["B3"]
+    assert audit_actions("dispute", dispute.id) == audited(steps)
+    assert audit_count() - before == run.operations
+    assert chain.verify().ok
+
+
+def test_a_party_giving_notice_of_withdrawal_closes_the_case_and_leaves_the_mou(run: Run) -> None:
+    dispute = run.file("RDE", "scenario_2")
+    run.run(_report_scenario("report", "decision_stands")[:-1])
+    run.do("RDE", "give_notice_of_withdrawal", {"notice": "Our Board resolved to withdraw."})
+
+    rde = run.org("RDE")
+    assert dispute.state is DisputeState.CLOSED
+    assert [(r.organisation_id, r.response) for r in dispute.responses] == [(rde.id, Response.WITHDREW)]
+    assert (rde.mou_status, rde.withdrawal_notice) == (MouStatus.WITHDRAWN, "Our Board resolved to withdraw.")
+    assert audit_actions("organisation", rde.id) == ["withdraw_party"]
+    assert chain.verify().ok
+
+
+def test_a_party_giving_notice_of_withdrawal_has_its_pending_ratifications_lapse(run: Run) -> None:
+    secretariat, leader = run.cast.secretariat, run.cast.leader
+    recommendation = pdeg_ops.raise_recommendation(
+        leader, title="Stroke services", summary="Options", decision_sought="Agree option B",
+        raised_by=RaisedBy.STP_LEADER, affected=[run.org("RDE"), run.org("PCC")],
+    )
+    pdeg_ops.act_on_recommendation(recommendation, secretariat, "place_on_agenda", {"meeting_date": "2023-03-01"})
+    pdeg_ops.act_on_recommendation(recommendation, secretariat, "agree", {"minute_reference": "M", "reasons": "R"})
+    db.session.commit()
+    run.file("RDE", "scenario_2")
+    run.run(_report_scenario("report", "decision_stands")[:-1])
+    run.do("RDE", "give_notice_of_withdrawal", {})
+
+    assert sorted((r.organisation.code, r.state) for r in recommendation.ratifications) == [
+        ("PCC", RatificationState.AWAITING_BOARD),
+        ("RDE", RatificationState.LAPSED),
+    ]
+    assert chain.verify().ok
+
+
+def test_a_withdrawn_party_cannot_be_nominated_to_a_panel(run: Run) -> None:
+    first = run.file("RDE", "scenario_2")
+    run.run(_report_scenario("report", "decision_stands")[:-1])
+    run.do("RDE", "give_notice_of_withdrawal", {})
+    run.file("PCC", "scenario_2")
+    run.run([("PCC", "save", {"principles": ["B3"]}), ("PCC", "save", {}), ("PCC", "submit_report", {})])
+
+    with pytest.raises(OperationError, match="has withdrawn from the MoU and cannot sit on a panel") as refused:
+        run.do("leader", "nominate_panel", {"organisation_ids": ["RDE"]})
+    assert refused.value.clause == "15"
+    assert first.state is DisputeState.CLOSED
+
+
+@pytest.mark.parametrize(
+    ("scenario", "outcome", "title"),
+    [
+        ("scenario_2", "decision_revisited", "Decision revisited following dispute"),
+        ("scenario_3", "decision_revisited", "Decision revisited following dispute"),
+        ("scenario_4", "options_paper", "Options paper following dispute"),
+    ],
+)
+def test_a_proposal_for_pdeg_opens_a_draft_recommendation_linked_to_the_dispute(
+    run: Run, scenario: str, outcome: str, title: str
+) -> None:
+    dispute = run.file("RDE", scenario)
+    run.run(_report_scenario("report", outcome)[:-1])
+
+    recommendation = db.session.scalars(select(Recommendation)).one()
+    assert recommendation.linked_dispute_id == dispute.id
+    assert recommendation.title == f"{title} {dispute.reference}"
+    assert (recommendation.state, recommendation.raised_by_kind) == (RecommendationState.DRAFT, RaisedBy.STP_LEADER)
+    assert [o.code for o in recommendation.affected] == ["RDE"]
+    assert audit_actions("recommendation", recommendation.id) == ["draft_recommendation"]
+
+
+@pytest.mark.parametrize(("scenario", "outcome"), [("scenario_2", "decision_stands"), ("scenario_4", "solution")])
+def test_a_proposal_that_settles_the_matter_opens_no_recommendation(run: Run, scenario: str, outcome: str) -> None:
+    run.file("RDE", scenario)
+    run.run(_report_scenario("report", outcome)[:-1])
+
+    assert db.session.scalars(select(Recommendation)).all() == []
+
+
+# --- a bespoke process (16.2) -----------------------------------------------------------------------
+
+BESPOKE_SPEC: list[dict[str, Any]] = [
+    {
+        "kind": "written_material",
+        "deadline": {"after": ["notification"], "amount": 1, "unit": "weeks"},
+        "headings": [{"key": "background", "title": "Background"}, {"key": "issue", "title": "What the dispute is"}],
+        "principles_required": True,
+    },
+    {
+        "kind": "panel_nomination",
+        "min_members": 2,
+        "deadline": {"after": ["written_material"], "amount": 3, "unit": "working_days", "may_be_early": True},
+    },
+    {"kind": "hearing"},
+    {"kind": "panel_decision", "deadline": {"after": ["hearing"], "amount": 0, "unit": "same_day"}},
+    {"kind": "responses"},
+]
+
+
+def test_a_bespoke_process_runs_end_to_end(run: Run) -> None:
+    dispute = run.file("TC", "bespoke", bespoke_spec=BESPOKE_SPEC)
+    run.run([
+        ("TC", "save", {"background": "Shared care records", "issue": "Who pays", "principles": ["V1"]}),
+        ("TC", "submit_written_material", {}),
+        ("leader", "nominate_panel", {"organisation_ids": ["LSW", "NHSI"]}),
+        ("LSW", "declare_interest", NO_CONFLICT),
+        ("NHSI", "declare_interest", NO_CONFLICT),
+        ("leader", "release_papers", {}),
+        ("LSW", "hold_hearing", {}),
+        ("LSW", "present_decision", {"decision": "Split the cost", "reasons": "Both benefit"}),
+        ("TC", "accept_outcome", {}),
+    ])
+
+    assert (dispute.process_key, dispute.state) == ("bespoke", DisputeState.CLOSED)
+    assert event_names(CaseKind.DISPUTE, dispute.id) == [
+        "notified",
+        "written_material_received",
+        "panel_nominated",
+        "interest_declared",
+        "interest_declared",
+        "declarations_complete",
+        "papers_released",
+        "hearing_held",
+        "decision_presented",
+        "outcome_accepted",
+        "closed",
+    ]
+    assert chain.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (None, "A bespoke process needs its steps"),
+        ([{"kind": "hearing"}, {"kind": "responses"}], "needs a panel nomination before it"),
+        ([{"kind": "written_material"}], "must end with the parties' responses"),
+    ],
+)
+def test_a_bespoke_process_with_a_bad_spec_is_not_filed(run: Run, spec: Any, message: str) -> None:
+    before = audit_count()
+    with pytest.raises(OperationError, match=message) as refused:
+        run.file("TC", "bespoke", bespoke_spec=spec)
+    db.session.rollback()
+
+    assert refused.value.clause == "16.2"
+    assert (db.session.scalars(select(Dispute)).all(), audit_count()) == ([], before)
+
+
+def test_filing_is_the_notification_that_starts_the_clock(run: Run) -> None:
+    dispute = run.file("RDE", "scenario_2")
+
+    assert (dispute.state, dispute.reference) == (DisputeState.NOTIFIED, f"D2023-{dispute.id:04d}")
+    assert [(e.name, e.occurred_at) for e in stored_events(dispute)] == [("notified", run.clock.now)]
+
+
+def stored_events(dispute: Dispute) -> list[CaseEvent]:
+    return list(db.session.scalars(
+        select(CaseEvent).where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id)
+        .order_by(CaseEvent.id)
+    ))

@@ -1,0 +1,205 @@
+"""Email that is never lost: every message goes through the outbox; a mail server outage delays
+mail and loses none; failures are visible to administrators; in development mail goes to files.
+"""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from govern.auth.models import User
+from govern.core import clock
+from govern.extensions import db
+from govern.notify.models import OutboxMessage, OutboxStatus
+from govern.notify.queue import Message, queue
+from govern.notify.sender import backoff, deliver_outbox
+from tests.conftest import Page
+
+START = datetime(2023, 3, 1, 10, tzinfo=UTC)
+
+
+class SmtpSink(socketserver.ThreadingTCPServer):
+    """A minimal SMTP server on the loopback interface that keeps what it receives."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self, port: int) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+        super().__init__(("127.0.0.1", port), SmtpHandler)
+
+
+class SmtpHandler(socketserver.StreamRequestHandler):
+    """Just enough of RFC 5321 for smtplib: EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
+
+    timeout = 10
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self) -> None:
+        server: SmtpSink = self.server  # type: ignore[assignment]
+        recipients: list[str] = []
+        self.reply("220 sink ready")
+        while line := self.rfile.readline():
+            command = line.decode().strip().upper()
+            if command.startswith(("EHLO", "HELO")):
+                self.reply("250 sink")
+            elif command.startswith("MAIL FROM"):
+                recipients = []
+                self.reply("250 OK")
+            elif command.startswith("RCPT TO"):
+                recipients.append(line.decode().split(":", 1)[1].strip().strip("<>"))
+                self.reply("250 OK")
+            elif command == "DATA":
+                self.reply("354 go on")
+                data = b""
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    data += chunk
+                server.received.append((recipients, data))
+                self.reply("250 queued")
+            elif command == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 OK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_port(app: Flask, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The app sends by SMTP to a loopback port where (so far) nothing listens."""
+    port = free_port()
+    for key, value in {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
+                       "MAIL_TIMEOUT": 5, "MAIL_FROM": "govern@devon-stp.test"}.items():
+        monkeypatch.setitem(app.config, key, value)
+    return port
+
+
+@pytest.fixture
+def sink_on() -> Iterator[Callable[[int], SmtpSink]]:
+    servers: list[SmtpSink] = []
+
+    def start(port: int) -> SmtpSink:
+        server = SmtpSink(port)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def queue_mail(users: list[User], count: int) -> None:
+    clock.freeze(START)
+    queue([Message(u.id, f"Message {n} for {u.name}", "Body") for n in range(count) for u in users],
+          {u.id: u.email for u in users})
+    db.session.commit()
+
+
+def statuses() -> list[tuple[OutboxStatus, int]]:
+    db.session.expire_all()
+    return [(m.status, m.attempts) for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+
+
+def test_mail_server_down_then_back_delivers_every_message(
+    make_user: Callable[..., User], smtp_port: int, sink_on: Callable[[int], SmtpSink]
+) -> None:
+    users = [make_user(), make_user()]
+    queue_mail(users, 3)
+
+    down = deliver_outbox()
+    again_at_once = deliver_outbox()  # nothing is due before the backoff has passed
+
+    assert (down.sent, down.retrying, again_at_once.sent + again_at_once.retrying) == (0, 6, 0)
+    assert statuses() == [(OutboxStatus.PENDING, 1)] * 6
+    assert all("Connection refused" in m.last_error or "Errno" in m.last_error
+               for m in db.session.scalars(select(OutboxMessage)))
+
+    sink = sink_on(smtp_port)
+    clock.freeze(START + backoff(1, {}) + timedelta(seconds=1))
+    back = deliver_outbox()
+
+    assert back.sent == 6
+    assert statuses() == [(OutboxStatus.SENT, 2)] * 6
+    received = sorted((to[0], message_from_bytes(data)["Subject"]) for to, data in sink.received)
+    assert received == sorted((u.email, f"Message {n} for {u.name}") for n in range(3) for u in users)
+
+
+def test_backoff_doubles_up_to_the_cap() -> None:
+    config = {"MAIL_RETRY_BASE_SECONDS": 60, "MAIL_RETRY_MAX_SECONDS": 3600}
+    assert [backoff(n, config).total_seconds() for n in (1, 2, 3, 6, 7, 20)] == [60, 120, 240, 1920, 3600, 3600]
+
+
+def test_after_the_last_attempt_a_message_is_failed_visible_and_can_be_sent_again(
+    app: Flask, make_user: Callable[..., User], smtp_port: int, sink_on: Callable[[int], SmtpSink],
+    admin: User, client_for: Callable[[User], FlaskClient], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 2)
+    queue_mail([make_user(name="Pat Recipient")], 1)
+    deliver_outbox()
+    clock.freeze(START + timedelta(hours=2))
+    deliver_outbox()
+    assert statuses() == [(OutboxStatus.FAILED, 2)]
+
+    admin_client = client_for(admin)
+    page = Page.of(admin_client.get("/admin/outbox"))
+    assert page.text("outbox-failed") == "1"
+    assert "Message 0 for Pat Recipient" in (page.text("outbox-problems") or "")
+
+    message_id = db.session.scalar(select(OutboxMessage.id))
+    assert admin_client.post(f"/admin/outbox/{message_id}/retry").status_code == 302
+    sink = sink_on(smtp_port)
+    assert deliver_outbox().sent == 1
+    assert len(sink.received) == 1
+
+
+def test_two_senders_never_claim_the_same_message(app: Flask, make_user: Callable[..., User]) -> None:
+    from govern.notify.sender import claim
+
+    queue_mail([make_user()], 10)
+    first = claim(6)
+    second = claim(6)
+
+    assert len(first) == 6 and len(second) == 4 and not set(first) & set(second)
+
+
+def test_in_development_mail_is_written_to_files_under_instance(
+    app: Flask, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path / "mail"))
+    assert app.config["MAIL_SERVER"] is None  # no server configured: the files backend
+    user = make_user(name="Dev Reader")
+    queue_mail([user], 2)
+
+    assert deliver_outbox().sent == 2
+
+    files = sorted((tmp_path / "mail").glob("*.eml"))
+    assert len(files) == 2
+    email = message_from_bytes(files[0].read_bytes())
+    assert (email["To"], email["Subject"]) == (user.email, "Message 0 for Dev Reader")
+
+
+def test_the_files_backend_defaults_to_the_instance_folder(app: Flask) -> None:
+    from govern.notify.sender import _Transport, mail_backend
+
+    assert mail_backend({}) == "files"
+    assert mail_backend({"MAIL_SERVER": "smtp.nhs.net"}) == "smtp"
+    assert _Transport({}, app.instance_path).folder == Path(app.instance_path) / "mail"
