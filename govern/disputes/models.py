@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from govern.core.types import UTCDateTime, enum_column_type
 from govern.extensions import db
 from govern.partnership.models import Organisation, Principle
+from workflows import DeclarationStatus, PanelRoute, ResponseKind
 
 if TYPE_CHECKING:
     from govern.auth.models import User
@@ -52,26 +53,10 @@ PAPERS_WITH_PANEL = frozenset(
 )
 
 
-class PanelRouteColumn(StrEnum):
-    """Where the panel comes from (16.2, Schedule 6)."""
-
-    INTERNAL = "internal"
-    EXTERNAL = "external"
-
-
-class Declaration(StrEnum):
-    """A panel member's declaration of interest."""
-
-    PENDING = "pending"
-    NO_CONFLICT = "no_conflict"
-    CONFLICT = "conflict"
-
-
-class Response(StrEnum):
-    """A party's answer to the outcome: there is no appeal (clause 15, Schedule 8)."""
-
-    ACCEPTED = "accepted"
-    WITHDREW = "withdrew"
+# The workflows' own vocabularies, stored as they are (one definition, no translation).
+PanelRouteColumn = PanelRoute
+Declaration = DeclarationStatus
+Response = ResponseKind
 
 
 class Dispute(db.Model):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from govern.core.types import UTCDateTime, enum_column_type
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
+from workflows import RaiserKind
 
 if TYPE_CHECKING:
     from govern.auth.models import User
@@ -34,12 +35,8 @@ class RecommendationState(StrEnum):
     RATIFIED = "ratified"
 
 
-class RaisedBy(StrEnum):
-    """Who raised a recommendation (Schedule 4)."""
-
-    SUBORDINATE_GROUP = "subordinate_group"
-    MEMBER_ORGANISATION = "member_organisation"
-    STP_LEADER = "stp_leader"
+#: Who raised a recommendation (Schedule 4): the workflows' own vocabulary, stored as it is.
+RaisedBy = RaiserKind
 
 
 class RatificationState(StrEnum):
