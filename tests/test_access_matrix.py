@@ -229,6 +229,13 @@ MATRIX: dict[str, Route] = {
     "disputes.show":         Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}", expect=DISPUTE_READERS),
     "disputes.papers":       Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/papers",
                                    expect=DISPUTE_READERS),
+    # Setting out a bespoke process is the STP Lead's, and only for a dispute no scenario fits (16.2): the
+    # target dispute follows Scenario 2, so even the STP Lead is refused.
+    "disputes.set_out_process": Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/process",
+                                   expect=expect(everyone_else=404, stp_leader=403, administrator=403,
+                                                 partner_ceo=OwnOther(own=403, other=404),
+                                                 deputy=OwnOther(own=403, other=404),
+                                                 board_secretary=OwnOther(own=403, other=404))),
     # Nominating the panel is the STP Lead's; a party sees it is not theirs and goes back to the dispute.
     "disputes.action":       Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/actions/nominate_panel",
                                    expect=expect(everyone_else=404, stp_leader=200, administrator=302,

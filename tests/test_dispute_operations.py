@@ -389,10 +389,17 @@ def test_a_bespoke_process_runs_end_to_end(run: Run) -> None:
     assert chain.verify().ok
 
 
+def test_a_bespoke_dispute_filed_without_steps_follows_the_standard_process_until_the_stp_lead_sets_another(
+    cast: Cast, run: Run,
+) -> None:
+    dispute = run.file("RDE", "bespoke")
+
+    assert dispute.bespoke_spec == ops.STANDARD_BESPOKE_SPEC
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        (None, "A bespoke process needs its steps"),
         ([{"kind": "hearing"}, {"kind": "responses"}], "needs a panel nomination before it"),
         ([{"kind": "written_material"}], "must end with the parties' responses"),
     ],

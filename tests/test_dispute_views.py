@@ -448,6 +448,11 @@ ACTION_PROBLEMS = [
      "(Schedule 8, scenario 1, step three)"),
     ("scenario_1", SCENARIO_1_WITH_PANEL, "DCC", "hold_hearing", {"held_at": "2099-01-01T10:00"}, "held_at",
      "This cannot be in the future"),
+    ("scenario_1", SCENARIO_1_WITH_PANEL, "DCC", "schedule_hearing",
+     {"hearing_date[day]": "2", "hearing_date[month]": "1", "hearing_date[year]": "2023"}, "hearing_date",
+     "The date cannot be in the past"),
+    ("scenario_1", SCENARIO_1_WITH_PANEL, "DCC", "schedule_hearing", {"arrangements": "Exeter, 10am"},
+     "hearing_date", "Enter date of the hearing"),
     ("scenario_1", SCENARIO_1_HEARD, "NHSE", "present_decision", {"decision": "Exeter"}, "reasons",
      "Enter the reasons, as fully as is reasonably practical"),
     ("scenario_1", SCENARIO_1_HEARD, "NHSE", "present_decision", {"reasons": "Travel times"}, "decision",
@@ -507,6 +512,25 @@ def test_an_action_with_bad_input_keeps_what_was_typed(
             assert page.values[name].replace("T", " ").startswith(value.replace("T", " ")), name
         else:
             assert (page.values.get(name) or page.text(name)) == value, name
+
+
+def test_the_panel_arranges_the_hearing_and_records_who_was_present(
+    run: Run, as_: Callable[[str], FlaskClient],
+) -> None:
+    dispute = _at(run, "scenario_1", SCENARIO_1_WITH_PANEL)
+    panel = as_("DCC")
+
+    arranged = _post_action(panel, dispute, "schedule_hearing", {
+        "hearing_date[day]": "6", "hearing_date[month]": "3", "hearing_date[year]": "2023",
+        "arrangements": "County Hall, Exeter, 10am",
+    })
+    held = _post_action(panel, dispute, "hold_hearing", {"attended": [str(i) for i in run.ids("RDE", "NDHT")]})
+
+    assert (arranged.status_code, held.status_code) == (302, 302)
+    page = panel.get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert "Hearing arranged for" in page and "6 March 2023. County Hall, Exeter, 10am" in page
+    assert "Parties present" in page
+    assert "Royal Devon and Exeter NHS Foundation Trust, Northern Devon Healthcare NHS Trust" in page
 
 
 DOUBLE_SUBMITS = [
@@ -693,3 +717,60 @@ def test_the_time_the_panel_convened_is_read_as_london_time_and_recorded(
     held = stored_event(CaseKind.DISPUTE, dispute.id, "hearing_held").occurred_at
     assert held == datetime(2023, 7, 1, 8, 30, tzinfo=UTC)
     assert held > released
+
+
+# --- a bespoke process, set out by the STP Lead (16.2) ---------------------------------------------------
+
+PROCESS_FORM = {
+    "use_written_material": "y", "amount_written_material": "2", "unit_written_material": "weeks",
+    "use_panel_nomination": "y", "amount_panel_nomination": "3", "unit_panel_nomination": "working_days",
+    "use_panel_recommendation": "y", "amount_panel_recommendation": "1", "unit_panel_recommendation": "weeks",
+    "use_stp_leader_proposal": "y", "amount_stp_leader_proposal": "1", "unit_stp_leader_proposal": "weeks",
+}
+
+
+def test_the_stp_lead_sets_out_the_process_for_a_dispute_no_scenario_fits(
+    run: Run, as_: Callable[[str], FlaskClient],
+) -> None:
+    dispute = _file(run, "bespoke")
+    leader = as_("leader")
+
+    response = leader.post(f"/disputes/{dispute.id}/process",
+                           data={"expected_version": str(_fresh(dispute).version), **PROCESS_FORM})
+
+    assert response.status_code == 302
+    kinds = [step["kind"] for step in _fresh(dispute).bespoke_spec]
+    assert kinds == ["written_material", "panel_nomination", "panel_recommendation", "stp_leader_proposal",
+                     "responses"]
+    page = leader.get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert "Within 2 weeks of notification of the dispute" in page
+
+
+@pytest.mark.parametrize(("who", "process_key", "status"), [
+    ("RDE", "bespoke", 403),         # a party asks; the STP Lead sets out the process
+    ("leader", "scenario_2", 403),   # a scenario's process is the MoU's own
+])
+def test_only_the_stp_lead_sets_out_a_bespoke_process(
+    run: Run, as_: Callable[[str], FlaskClient], who: str, process_key: str, status: int,
+) -> None:
+    dispute = _file(run, process_key)
+
+    response = as_(who).post(f"/disputes/{dispute.id}/process", data=PROCESS_FORM)
+
+    assert response.status_code == status
+    assert _fresh(dispute).bespoke_spec == (None if process_key != "bespoke" else _fresh(dispute).bespoke_spec)
+
+
+def test_a_process_without_a_step_the_panel_needs_is_refused_and_changes_nothing(
+    run: Run, as_: Callable[[str], FlaskClient],
+) -> None:
+    dispute = _file(run, "bespoke")
+    before = _fresh(dispute).bespoke_spec
+    data = {key: value for key, value in PROCESS_FORM.items() if "panel_nomination" not in key}
+
+    response = as_("leader").post(f"/disputes/{dispute.id}/process",
+                                  data={"expected_version": str(_fresh(dispute).version), **data})
+
+    assert response.status_code == 400
+    assert "needs a panel nomination before it" in response.get_data(as_text=True)
+    assert _fresh(dispute).bespoke_spec == before

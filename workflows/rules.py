@@ -401,6 +401,18 @@ def moment_not_in_future(key: str, clause: str, not_before_event: str | None = N
     return Rule(clause, "The moment recorded is not in the future.", check)
 
 
+def date_not_in_past(key: str, clause: str) -> Rule:
+    """A date being arranged (e.g. the hearing) is today or later, in London."""
+
+    def check(ctx: Context) -> list[Problem]:
+        day = ctx.values.get(key)
+        if isinstance(day, date) and ctx.now is not None and day < local_day(ctx.now):
+            return [Problem("The date cannot be in the past", clause, key)]
+        return []
+
+    return Rule(clause, "The date arranged is not in the past.", check)
+
+
 def delay_explained(step_key: str) -> Rule:
     """A step done after its due day carries a reason for the delay (Scenario 1, step five)."""
 

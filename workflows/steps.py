@@ -420,16 +420,34 @@ class _Builder:
             records=_record("parties_called", "called", "invited"),
         )
         self.add(
+            trigger="schedule_hearing",
+            source=self.current,
+            dest=None,
+            roles=PANEL,
+            label="Set the date the panel convenes",
+            clause=spec.clause,
+            fields=(
+                FieldSpec("hearing_date", "Date of the hearing", FieldKind.DATE),
+                FieldSpec("arrangements", "Where and when on the day, and who is asked to attend", required=False),
+            ),
+            preconditions=(rules.actor_on_panel(),),
+            rules=(rules.date_not_in_past("hearing_date", spec.clause),),
+            records=_record("hearing_scheduled", "hearing_date", "arrangements"),
+        )
+        self.add(
             trigger="hold_hearing",
             source=self.current,
             dest="hearing_held",
             roles=PANEL,
             label="Record that the panel has convened",
             clause=spec.clause,
-            fields=(FieldSpec("held_at", "When the panel convened", FieldKind.DATETIME, required=False),),
+            fields=(
+                FieldSpec("held_at", "When the panel convened", FieldKind.DATETIME, required=False),
+                FieldSpec("attended", "Parties present", FieldKind.ORG_IDS, required=False),
+            ),
             preconditions=(rules.actor_on_panel(),),
             rules=(rules.moment_not_in_future("held_at", spec.clause, "papers_released"),),
-            records=_record("hearing_held", "held_at", at_key="held_at"),
+            records=_record("hearing_held", "held_at", "attended", at_key="held_at"),
         )
         self.step("hearing", spec, PANEL, "hearing_held", (self.last_event,))
         self.current, self.last_event = "hearing_held", "hearing_held"

@@ -13,12 +13,13 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     HiddenField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from govern.web.fields import MultiCheckboxField, NhsDateField
 from govern.web.fields import int_or_none as _int_or_none
@@ -54,6 +55,33 @@ class FileDisputeForm(FlaskForm):
         description="The document that contains the decision, or the recommendation it was made on.",
         validators=[Optional(), Length(max=300)],
     )
+
+
+STEP_TITLES = {
+    "written_material": "Written material to the STP Lead",
+    "panel_nomination": "A neutral panel nominated",
+    "hearing": "The panel convenes (a hearing)",
+    "panel_decision": "The panel presents its decision",
+    "panel_recommendation": "The panel recommends to the STP Lead",
+    "stp_leader_proposal": "The STP Lead proposes a solution",
+}
+UNITS = [("weeks", "weeks"), ("working_days", "working days"), ("same_day", "on the day or as soon as possible"),
+         ("none", "no deadline")]
+
+
+def process_form_class() -> type:
+    """The STP Lead's choice of steps for a bespoke process: for each kind, whether it is used and its
+    timescale from the step before it."""
+
+    class ProcessForm(FlaskForm):
+        expected_version = HiddenField()
+
+    for kind, title in STEP_TITLES.items():
+        setattr(ProcessForm, f"use_{kind}", BooleanField(title))
+        setattr(ProcessForm, f"amount_{kind}", IntegerField(f"{title}: how many", default=1,
+                                                            validators=[Optional(), NumberRange(0, 52)]))
+        setattr(ProcessForm, f"unit_{kind}", SelectField(f"{title}: counted in", choices=UNITS, default="weeks"))
+    return ProcessForm
 
 
 def material_form_class(keys: Sequence[tuple[str, str, str]], principle_choices: Sequence[tuple[str, str]]) -> type:

@@ -132,6 +132,10 @@ class Dispute(db.Model):
         return self.state in PAPERS_WITH_PANEL
 
 
+    def can_set_out_process(self, user: Any) -> bool:
+        """The STP Lead sets out a bespoke process before any step after the notification (16.2)."""
+        return bool(user.is_stp_leader and self.process_key == "bespoke" and self.state is DisputeState.NOTIFIED)
+
     def can_attach(self, user: Any) -> bool:
         """Supporting papers come from the parties (while the dispute is open) and the STP Lead."""
         if self.state is DisputeState.CLOSED or not self.can_view_papers(user):

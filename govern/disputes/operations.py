@@ -37,6 +37,18 @@ from workflows.engine import Outcome
 
 SCENARIOS = ("scenario_1", "scenario_2", "scenario_3", "scenario_4")
 
+#: The process the STP Lead uses for a dispute no scenario fits, unless they set out another (16.2).
+STANDARD_BESPOKE_SPEC: list[dict[str, Any]] = [
+    {"kind": "written_material", "principles_required": True,
+     "deadline": {"after": ["notification"], "amount": 1, "unit": "weeks"}},
+    {"kind": "panel_nomination", "min_members": 1,
+     "deadline": {"after": ["written_material"], "amount": 3, "unit": "working_days", "may_be_early": True}},
+    {"kind": "panel_recommendation", "deadline": {"after": ["papers_release"], "amount": 1, "unit": "weeks"}},
+    {"kind": "stp_leader_proposal", "outcomes": ["solution", "options_paper"],
+     "deadline": {"after": ["panel_recommendation"], "amount": 1, "unit": "weeks"}},
+    {"kind": "responses"},
+]
+
 
 def _reference(dispute: Dispute) -> str:
     return f"D{dispute.created_at.year}-{dispute.id:04d}"
@@ -75,8 +87,8 @@ def file_dispute(
             raise OperationError("The organisation whose practice changed must be another organisation.",
                                  field="practice_changed_by_id", clause="Schedule 8, scenario 4")
     if process_key == "bespoke":
-        if not bespoke_spec:
-            raise OperationError("A bespoke process needs its steps, set out by the STP Lead (16.2).", clause="16.2")
+        # Until the STP Lead sets out another (``set_out_process``), the dispute follows the standard one.
+        bespoke_spec = bespoke_spec or STANDARD_BESPOKE_SPEC
         try:
             registry.bespoke(bespoke_spec, title=title)
         except SpecError as error:
@@ -286,3 +298,73 @@ def correct_event_time(dispute: Dispute, user: Any, event_name: str, occurred_at
 
     tracking.refresh(CaseKind.DISPUTE, dispute, definition_of(dispute), clock.now())
     return event
+
+
+#: The kinds of step the STP Lead may compose a process from, in the order a dispute meets them.
+BESPOKE_STEP_ORDER = (
+    "written_material", "panel_nomination", "hearing", "panel_decision", "panel_recommendation",
+    "stp_leader_proposal",
+)
+_PANEL_RECEIVES = {"hearing", "panel_recommendation"}
+
+
+def compose_bespoke_spec(chosen: Mapping[str, tuple[int, str]]) -> list[dict[str, Any]]:
+    """A bespoke process from the steps the STP Lead chose: ``{kind: (amount, unit)}`` with unit
+    ``weeks``, ``working_days``, ``same_day`` or ``none``. Each step's deadline runs from the step
+    before it (the panel's steps from when it receives the papers); the responses come last."""
+    spec: list[dict[str, Any]] = []
+    previous = "notification"
+    for kind in BESPOKE_STEP_ORDER:
+        if kind not in chosen:
+            continue
+        amount, unit = chosen[kind]
+        step: dict[str, Any] = {"kind": kind}
+        if kind == "panel_nomination":
+            step["min_members"] = 1
+        if kind == "written_material":
+            step["principles_required"] = True
+        if kind == "stp_leader_proposal":
+            step["outcomes"] = ["solution", "options_paper"]
+        if unit != "none":
+            after = "papers_release" if kind in _PANEL_RECEIVES and "panel_nomination" in chosen else previous
+            deadline: dict[str, Any] = {"after": [after], "amount": amount, "unit": unit}
+            if kind == "panel_nomination":
+                deadline["may_be_early"] = True
+            if kind == "panel_decision" and unit == "same_day":
+                deadline["late_needs_reason"] = True
+            step["deadline"] = deadline
+        spec.append(step)
+        previous = kind
+    spec.append({"kind": "responses"})
+    return spec
+
+
+def set_out_process(dispute: Dispute, user: Any, spec: list[dict[str, Any]],
+                    expected_version: int | None = None) -> Dispute:
+    """The STP Lead sets out the process for a dispute no scenario fits (16.2: "proposals for dispute
+    resolution will be set out by the STP lead according to the circumstances of the dispute").
+
+    Only before anything but the notification has happened, so no step already taken changes meaning.
+    """
+    from govern.deadlines import tracking
+
+    runner.check_version(dispute, expected_version)
+    if not user.is_stp_leader:
+        raise OperationError("Only the STP Lead sets out the process for a dispute.", clause="16.2")
+    if dispute.process_key != "bespoke":
+        raise OperationError("This dispute follows a Schedule 8 scenario; its process is set by the MoU.",
+                             clause="Schedule 8")
+    if dispute.state is not DisputeState.NOTIFIED:
+        raise OperationError("The process can only be set out before any step after the notification.",
+                             clause="16.2")
+    try:
+        registry.bespoke(spec, title=dispute.title)
+    except SpecError as error:
+        raise OperationError("; ".join(error.errors), clause="16.2") from error
+    before = dispute.bespoke_spec
+    dispute.bespoke_spec = spec
+    runner.touch(dispute, clock.now())
+    runner.flush_or_stale()
+    chain.record("set_out_process", "dispute", dispute.id, {"bespoke_spec": [before, spec]}, actor=user)
+    tracking.refresh(CaseKind.DISPUTE, dispute, definition_of(dispute), clock.now())
+    return dispute

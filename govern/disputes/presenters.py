@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from govern.cases.models import CaseEvent, CaseKind, DeadlineExtension
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts, partnership_standing
 from govern.disputes.models import Dispute, DisputeParty, DisputeState, PanelMember
+from govern.disputes.operations import STANDARD_BESPOKE_SPEC
 from govern.extensions import db
 from govern.partnership.models import MouStatus, Organisation
 from workflows import CaseRole, DisputeFacts, Extension
@@ -58,16 +59,7 @@ SCENARIO_GUIDANCE: dict[str, tuple[str, str, str]] = {
 }
 
 #: The process the STP Lead uses for a dispute no scenario fits, unless they set out another (16.2).
-DEFAULT_BESPOKE_SPEC: list[dict[str, Any]] = [
-    {"kind": "written_material", "principles_required": True,
-     "deadline": {"after": ["notification"], "amount": 1, "unit": "weeks"}},
-    {"kind": "panel_nomination", "min_members": 1,
-     "deadline": {"after": ["written_material"], "amount": 3, "unit": "working_days", "may_be_early": True}},
-    {"kind": "panel_recommendation", "deadline": {"after": ["papers_release"], "amount": 1, "unit": "weeks"}},
-    {"kind": "stp_leader_proposal", "outcomes": ["solution", "options_paper"],
-     "deadline": {"after": ["panel_recommendation"], "amount": 1, "unit": "weeks"}},
-    {"kind": "responses"},
-]
+DEFAULT_BESPOKE_SPEC = STANDARD_BESPOKE_SPEC
 
 ROLE_WORDS = {
     CaseRole.FILING_PARTY: "the party that notified the dispute",
@@ -228,7 +220,7 @@ def outcome_of(dispute: Dispute) -> dict[str, Any] | None:
             CaseEvent.case_kind == CaseKind.DISPUTE,
             CaseEvent.case_id == dispute.id,
             CaseEvent.name.in_(("decision_presented", "recommendation_made", "solution_proposed", "hearing_held",
-                                "parties_called")),
+                                "parties_called", "hearing_scheduled")),
         )
         .order_by(CaseEvent.occurred_at, CaseEvent.id)
     ).all()

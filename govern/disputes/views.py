@@ -21,7 +21,14 @@ from govern.core.errors import OperationError, StaleCase
 from govern.disputes import operations as ops
 from govern.disputes import presenters
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts
-from govern.disputes.forms import FileDisputeForm, action_form_class, material_form_class, payload_from
+from govern.disputes.forms import (
+    STEP_TITLES,
+    FileDisputeForm,
+    action_form_class,
+    material_form_class,
+    payload_from,
+    process_form_class,
+)
 from govern.disputes.models import Dispute, DisputeState
 from govern.extensions import db
 from govern.partnership.models import Organisation, Principle
@@ -259,6 +266,48 @@ def _problem_to_form(form: Any, message: str, clause: str, field: str | None, he
         form.form_errors.append(text)
 
 
+@bp.route("/<int:dispute_id>/process", methods=["GET", "POST"])
+@login_required
+def set_out_process(dispute_id: int) -> str | Response | tuple[str, int]:
+    """The STP Lead sets out the process for a dispute no scenario fits (16.2)."""
+    dispute = _dispute_or_404(dispute_id)
+    if not dispute.can_set_out_process(current_user):
+        abort(403)
+    form = process_form_class()()
+    if request.method == "GET":
+        form.expected_version.data = str(dispute.version)
+        for step in dispute.bespoke_spec or []:
+            kind = step["kind"]
+            if kind not in STEP_TITLES:
+                continue
+            getattr(form, f"use_{kind}").data = True
+            deadline = step.get("deadline")
+            getattr(form, f"unit_{kind}").data = deadline["unit"] if deadline else "none"
+            getattr(form, f"amount_{kind}").data = deadline["amount"] if deadline else 1
+    if form.validate_on_submit():
+        chosen = {
+            kind: (getattr(form, f"amount_{kind}").data or 0, getattr(form, f"unit_{kind}").data)
+            for kind in STEP_TITLES
+            if getattr(form, f"use_{kind}").data
+        }
+        try:
+            ops.set_out_process(dispute, current_user, ops.compose_bespoke_spec(chosen),
+                                expected_version=int(form.expected_version.data or dispute.version))
+        except StaleCase as stale:
+            db.session.rollback()
+            flash(stale.message, "info")
+            return redirect(url_for("disputes.show", dispute_id=dispute.id))
+        except OperationError as error:
+            db.session.rollback()
+            form.form_errors.append(f"{error.message} ({error.clause})" if error.clause else error.message)
+        else:
+            db.session.commit()
+            flash("The process for this dispute is set out. The parties see its steps and deadlines.", "success")
+            return redirect(url_for("disputes.show", dispute_id=dispute.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("disputes/process.html", dispute=dispute, form=form, titles=STEP_TITLES), status
+
+
 @bp.route("/<int:dispute_id>/actions/<trigger>", methods=["GET", "POST"])
 @login_required
 def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
@@ -317,7 +366,7 @@ def _org_choices(dispute: Dispute, trigger: str) -> tuple[list[tuple[int, str]],
         if trigger == "replace_panel_member":
             choices = [(m.organisation_id, m.organisation.name) for m in dispute.active_panel] + choices
         return choices, hints
-    if trigger == "call_parties":
+    if trigger in ("call_parties", "hold_hearing"):
         return [(p.organisation_id, p.organisation.name) for p in dispute.parties], {}
     return [], {}
 

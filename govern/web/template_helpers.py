@@ -30,6 +30,19 @@ def local_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def iso_date(value: str | date | None) -> date | None:
+    """A date stored as ISO text in an event's data, as a date."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def org_name(organisation_id: int, organisations: dict[int, Any]) -> str:
+    """The name of an organisation id, from a preloaded ``{id: Organisation}``."""
+    found = organisations.get(organisation_id)
+    return found.name if found is not None else f"organisation {organisation_id}"
+
+
 def nav_items() -> list[dict[str, Any]]:
     """The header navigation for the signed-in user."""
     if not current_user.is_authenticated:
@@ -64,4 +77,6 @@ def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["iso_date"] = iso_date
+    app.jinja_env.filters["org_name"] = org_name
     app.context_processor(lambda: {"nav_items": nav_items(), "service_name": app.config["SERVICE_NAME"]})

@@ -193,7 +193,7 @@ def test_extension_is_recorded_and_moves_the_deadline() -> None:
 def test_available_lists_what_the_panel_may_do_in_the_mous_words() -> None:
     d = drive_dispute("scenario_1", "with_panel")
     offered = {i.trigger: i for i in engine.available(d.definition, d.facts, panel_member(PANEL[0]))}
-    assert set(offered) == {"call_parties", "hold_hearing"}
+    assert set(offered) == {"call_parties", "schedule_hearing", "hold_hearing"}
     assert offered["hold_hearing"].clause == "Schedule 8, scenario 1, step three"
     assert engine.available(d.definition, d.facts, panel_member(SPARE)) == []  # not on this panel
 

@@ -43,6 +43,7 @@ def _dispute_table(n: int) -> list[tuple[str, str, CaseRole, str]]:
     if n == 1:
         rows += [
             ("with_panel", "call_parties", R.PANEL_MEMBER, f"{S8}, scenario 1, step three"),
+            ("with_panel", "schedule_hearing", R.PANEL_MEMBER, f"{S8}, scenario 1, step three"),
             ("with_panel", "hold_hearing", R.PANEL_MEMBER, f"{S8}, scenario 1, step three"),
             ("hearing_held", "present_decision", R.PANEL_MEMBER, f"{S8}, scenario 1, step five"),
         ]
