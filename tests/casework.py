@@ -174,6 +174,9 @@ class Run:
         if process_key == "scenario_4":
             # Scenario 4 names the organisation whose practice changed (it never sits on the panel).
             extra.setdefault("practice_changed_by", self.org("SDT-CCG"))
+        if process_key in ("scenario_2", "scenario_3"):
+            # Scenarios 2 and 3 name the decision at filing (the report later cites the same reference).
+            extra.setdefault("decision_reference", "PDEG minute 2023/07")
         self.dispute = ops.file_dispute(
             self.who(by),
             process_key=process_key,

@@ -118,9 +118,11 @@ S2_WITH_PANEL: list[Step] = [
 
 
 def _without(key: str) -> Callable[[Run], dict[str, str]]:
+    """Every heading written except ``key``, which is left (or made) empty."""
+
     def texts(run: Run) -> dict[str, str]:
         assert run.dispute is not None
-        return {k: v for k, v in complete_texts(run.dispute).items() if k != key}
+        return {k: ("" if k == key else v) for k, v in complete_texts(run.dispute).items()} | {key: ""}
 
     return texts
 
@@ -307,7 +309,7 @@ def test_a_dispute_that_may_not_be_brought_is_not_filed(
 
     with pytest.raises(OperationError, match=message):
         ops.file_dispute(user, process_key="scenario_2", title="Title", negotiation_attempted=negotiation_attempted,
-                         negotiation_account="")
+                         negotiation_account="", decision_reference="PDEG minute 1")
     db.session.rollback()
     assert (chain.verify().checked, db.session.scalars(select(Dispute)).all()) == unchanged
     assert db.session.scalars(select(CaseEvent)).all() == []

@@ -79,6 +79,14 @@ def file_dispute(
         )
     if not title.strip():
         raise OperationError("Give the dispute a short title.", field="title")
+    if process_key == "scenario_1" and other_party is None:
+        raise OperationError("Choose the other organisation: Scenario 1 is brought by two organisations.",
+                             field="other_party_id", clause="Schedule 8, scenario 1")
+    if process_key in ("scenario_2", "scenario_3") and not decision_reference.strip():
+        raise OperationError(
+            "Choose the decision from the register, or give the reference of the document that contains it.",
+            field="decision_id", clause=f"Schedule 8, {process_key.replace('_', ' ')}, step one",
+        )
     if process_key == "scenario_4":
         if practice_changed_by is None:
             raise OperationError("Choose the organisation whose change of practice causes the problem.",

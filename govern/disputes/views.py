@@ -129,22 +129,14 @@ def file(process_key: str) -> str | Response | tuple[str, int]:
 
 def _file(process_key: str, form: FileDisputeForm) -> Dispute:
     other = None
-    if process_key == "scenario_1":
-        other = db.session.get(Organisation, form.other_party_id.data) if form.other_party_id.data else None
-        if other is None:
-            raise OperationError("Choose the other organisation: Scenario 1 is brought by two organisations.",
-                                 field="other_party_id", clause="Schedule 8, scenario 1")
+    if process_key == "scenario_1" and form.other_party_id.data:
+        other = db.session.get(Organisation, form.other_party_id.data)
     reference = ""
     decision_id = None
     if process_key in ("scenario_2", "scenario_3"):
         decision = db.session.get(Recommendation, form.decision_id.data) if form.decision_id.data else None
         reference = decision.reference if decision else (form.decision_reference.data or "").strip()
         decision_id = decision.id if decision else None
-        if not reference:
-            raise OperationError(
-                "Choose the decision from the register, or give the reference of the document that contains it.",
-                field="decision_id", clause=f"Schedule 8, {process_key.replace('_', ' ')}, step one",
-            )
     practice = None
     if process_key == "scenario_4" and form.practice_changed_by_id.data:
         practice = db.session.get(Organisation, form.practice_changed_by_id.data)
