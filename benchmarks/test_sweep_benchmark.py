@@ -37,7 +37,7 @@ from govern.core import clock
 from govern.deadlines.dashboard import build_dashboard
 from govern.deadlines.models import CaseDeadline
 from govern.deadlines.sweep import send_reminders
-from govern.disputes.models import Dispute, DisputeParty, DisputeState
+from govern.disputes.models import Dispute, DisputeParty
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg.models import RaisedBy, Ratification, RatificationState, Recommendation, RecommendationState
@@ -93,7 +93,7 @@ def build_partnership(make_user: Callable[..., User], stp_leader: User) -> None:
         closed = n % 10 == 0  # some have run their course, for the timeliness figures
         disputes.append({
             "id": n, "reference": f"D2025-{n:05d}", "process_key": process_key, "title": f"Dispute {n}",
-            "state": DisputeState.CLOSED if closed else DisputeState.NOTIFIED, "version": 1,
+            "state": "closed" if closed else "notified", "version": 1, "closed_at": filed if closed else None,
             "filed_by_id": ceos[organisation.id].id, "created_at": filed, "updated_at": filed,
         })
         parties.append({"dispute_id": n, "organisation_id": organisation.id, "filed": True})

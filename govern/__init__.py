@@ -28,8 +28,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_security(app)
     register_blueprints(app)
+    register_listeners(app)
     register_commands(app)
     return app
+
+
+def register_listeners(app: Flask) -> None:
+    """Features that hear of cases through ``govern.cases.signals`` (the runner imports none of them)."""
+    from govern.deadlines import tracking  # noqa: F401  (connects its receivers)
 
 
 def register_templates(app: Flask) -> None:
@@ -76,6 +82,7 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Each feature folder's views."""
     from govern.admin.views import bp as admin_bp
+    from govern.agreements.views import bp as agreement_bp
     from govern.attachments.views import bp as attachments_bp
     from govern.auth.views import bp as auth_bp
     from govern.deadlines.views import bp as deadlines_bp
@@ -94,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(records_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(deadlines_bp)
+    app.register_blueprint(agreement_bp)
 
 
 def register_commands(app: Flask) -> None:

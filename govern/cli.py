@@ -23,7 +23,7 @@ from govern.partnership.seed import seed_partnership
 
 @click.command("seed")
 def seed_command() -> None:
-    """Load the Devon STP MoU: parties, groups, principles. Running it twice changes nothing."""
+    """Load the partnership's agreement file: its parties, groups, principles. Running it twice changes nothing."""
     created = seed_partnership()
     db.session.commit()
     click.echo(f"Seeded {len(created)} new records." if created else "Already seeded: nothing changed.")
@@ -125,5 +125,8 @@ def rebuild_deadlines_command() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app's ``flask`` CLI."""
-    for command in (seed_command, demo_command, users_group, audit_group, tick_command, rebuild_deadlines_command):
+    from govern.agreements.cli import agreement_group
+
+    for command in (seed_command, demo_command, users_group, audit_group, tick_command, rebuild_deadlines_command,
+                    agreement_group):
         app.cli.add_command(command)

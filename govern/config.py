@@ -33,7 +33,8 @@ class Defaults:
     PREFERRED_URL_SCHEME = "https"
     PROPAGATE_EXCEPTIONS = False
     TRAP_HTTP_EXCEPTIONS = False
-    SERVICE_NAME = "Govern — Devon STP partnership"
+    # None: "Govern — " and the partnership's short name from its agreement file.
+    SERVICE_NAME: str | None = None
     # Email (govern.notify.sender). With no MAIL_SERVER, mail is written to instance/mail/*.eml
     # (MAIL_BACKEND "files"); set MAIL_SERVER (and MAIL_BACKEND "smtp" if you like) to send it.
     MAIL_BACKEND: str | None = None

@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
+from govern.agreements.models import AgreementVersion
 from govern.attachments.models import Attachment
 from govern.audit.models import AuditEvent, AuditHead
 from govern.auth.models import LoginAttempt, StpLeaderAssignment, User, UserSession
@@ -20,6 +21,7 @@ from govern.pdeg.models import AgendaItem, PdegMeeting, Ratification, Recommenda
 
 __all__ = [
     "AgendaItem",
+    "AgreementVersion",
     "Attachment",
     "AuditEvent",
     "AuditHead",

@@ -172,8 +172,8 @@ class Run:
         """File (notify) the dispute: the first operation."""
         self.clock.tick()
         if process_key == "scenario_4":
-            # Scenario 4 names the organisation whose practice changed (it never sits on the panel).
-            extra.setdefault("practice_changed_by", self.org("SDT-CCG"))
+            # Scenario 4 names the organisation whose practice changed: a respondent, never on the panel.
+            extra.setdefault("respondents", [self.org("SDT-CCG")])
         if process_key in ("scenario_2", "scenario_3"):
             # Scenarios 2 and 3 name the decision at filing (the report later cites the same reference).
             extra.setdefault("decision_reference", "PDEG minute 2023/07")
@@ -183,7 +183,7 @@ class Run:
             title="Where the hyper-acute stroke unit goes",
             negotiation_attempted=True,
             negotiation_account="Chief executives met three times in January.",
-            other_party=self.org(other) if other else None,
+            other_parties=[self.org(other)] if other else [],
             **extra,
         )
         db.session.commit()

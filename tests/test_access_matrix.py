@@ -180,6 +180,10 @@ DISPUTE_READERS = expect(everyone_else=404, stp_leader=200, administrator=200, p
 MATRIX: dict[str, Route] = {
     # endpoint               route
     "main.home":             Route("/", expect=SIGNED_IN),
+    # The agreement is the partnership's own, read by everyone signed in (not a private paper).
+    "agreement.index":       Route("/agreement", expect=SIGNED_IN),
+    "agreement.process":     Route("/agreement/processes/scenario_4", expect=SIGNED_IN),
+    "agreement.diagram":     Route("/agreement/processes/recommendation/diagram.svg", expect=SIGNED_IN),
     "auth.login":            Route("/login", expect=expect(anonymous=200, everyone_else=302)),
     "auth.logout":           Route("/logout", "POST", expect=expect(everyone_else=302)),
     "admin.users":           Route("/admin/users", expect=ADMINISTRATORS_ONLY),
@@ -195,7 +199,7 @@ MATRIX: dict[str, Route] = {
     "attachments.download":  Route(lambda t, o=None: f"/attachments/{paper_on(t.dispute_in(o)).id}/download",
                                    expect=DISPUTE_READERS),
     "attachments.upload":    Route(lambda t, o=None: f"/attachments/dispute/{t.dispute_in(o).id}", "POST",
-                                   # Papers come from the parties' officers and the STP Lead; others who may
+                                   # Papers come from the parties' officers and the STP Leader; others who may
                                    # read them (the party's Board secretary, administrators) may not add any.
                                    expect=expect(everyone_else=404, stp_leader=302, administrator=403,
                                                  partner_ceo=OwnOther(own=302, other=404),
@@ -222,21 +226,21 @@ MATRIX: dict[str, Route] = {
                                    expect=expect(everyone_else=403, board_secretary=OwnOther(own=400, other=403))),
     "pdeg.register":         Route("/register", expect=SIGNED_IN),
     # Disputes are private (Schedule 3 behaviours): their parties (officers and Board secretary), their
-    # panel, the STP Lead and administrators; anyone else gets 404, as if there were no such dispute.
+    # panel, the STP Leader and administrators; anyone else gets 404, as if there were no such dispute.
     "disputes.index":        Route("/disputes", expect=SIGNED_IN),
     "disputes.choose":       Route("/disputes/new", expect=PARTY_OFFICERS),
     "disputes.file":         Route("/disputes/new/scenario_2", expect=PARTY_OFFICERS),
     "disputes.show":         Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}", expect=DISPUTE_READERS),
     "disputes.papers":       Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/papers",
                                    expect=DISPUTE_READERS),
-    # Setting out a bespoke process is the STP Lead's, and only for a dispute no scenario fits (16.2): the
-    # target dispute follows Scenario 2, so even the STP Lead is refused.
+    # Setting out a bespoke process is the STP Leader's, and only for a dispute no scenario fits (16.2): the
+    # target dispute follows Scenario 2, so even the STP Leader is refused.
     "disputes.set_out_process": Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/process",
                                    expect=expect(everyone_else=404, stp_leader=403, administrator=403,
                                                  partner_ceo=OwnOther(own=403, other=404),
                                                  deputy=OwnOther(own=403, other=404),
                                                  board_secretary=OwnOther(own=403, other=404))),
-    # Nominating the panel is the STP Lead's; a party sees it is not theirs and goes back to the dispute.
+    # Nominating the panel is the STP Leader's; a party sees it is not theirs and goes back to the dispute.
     "disputes.action":       Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/actions/nominate_panel",
                                    expect=expect(everyone_else=404, stp_leader=200, administrator=302,
                                                  partner_ceo=OwnOther(own=302, other=404),

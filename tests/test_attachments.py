@@ -456,7 +456,7 @@ def test_pages_keep_their_own_policy(client: FlaskClient) -> None:
 # --- privacy: papers are as private as the dispute ---------------------------------------------------
 
 PRIVACY = [
-    # who (role, organisation)                    download  upload (parties' officers and the STP Lead add
+    # who (role, organisation)                    download  upload (parties' officers and the STP Leader add
     #                                                                papers; others who see them may not: 403)
     ("the filing party's chief executive",  Role.PARTNER_CEO,        "TC",  200, 302),
     ("the filing party's deputy",           Role.DEPUTY,             "TC",  200, 302),

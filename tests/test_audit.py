@@ -118,7 +118,7 @@ OPERATIONS: dict[str, Op] = {
     "log_in":            Op(lambda s: operations.log_in(s.user.email, PASSWORD, "10.0.0.1"), "log_in", "user",
                             lambda s: s.user.id, USER, {}),
     "log_out":           Op(_log_out, "log_out", "user", lambda s: s.user.id, USER, {}),
-    "seed_partnership":  Op(_seed, "seed_partnership", "mou", lambda s: "devon-stp", SYSTEM),
+    "seed_partnership":  Op(_seed, "seed_partnership", "mou", lambda s: "devon-stp-2016", SYSTEM),
 }
 # fmt: on
 

@@ -48,7 +48,7 @@ def test_the_feed_lists_the_deadlines_the_user_must_act_on(
     dispute = run.file("RDE", "scenario_2")
     path = feed_address(client_for(cast.ceo("RDE")))
 
-    assert events(client, path) == [(date(2023, 3, 8), f"{dispute.reference}: Written report to the STP Lead")]
+    assert events(client, path) == [(date(2023, 3, 8), f"{dispute.reference}: Written report to the STP Leader")]
 
 
 def test_the_stp_leaders_feed_has_the_steps_that_are_theirs(
@@ -60,7 +60,7 @@ def test_the_stp_leaders_feed_has_the_steps_that_are_theirs(
 
     assert events(client, path) == [
         (date(2023, 3, 6), f"{dispute.reference}: Panel nominated"),  # 3 working days after Wed 1 March
-        (date(2023, 3, 8), f"{dispute.reference}: The STP Lead proposes that the decision stands or is revisited"),
+        (date(2023, 3, 8), f"{dispute.reference}: The STP Leader proposes that the decision stands or is revisited"),
     ]
 
 

@@ -23,7 +23,7 @@ from govern.core import clock
 from govern.core.errors import OperationError
 from govern.disputes import operations as ops
 from govern.disputes.facts import definition_of, dispute_facts, dispute_roles
-from govern.disputes.models import Dispute, DisputeState
+from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import operations as pdeg_ops
@@ -94,7 +94,7 @@ def test_a_deputy_acts_for_their_party(run: Run) -> None:
     ops.act(dispute, deputy, "submit_report")
     db.session.commit()
 
-    assert dispute.state is DisputeState.REPORT_RECEIVED
+    assert dispute.state == "report_received"
     assert stored_event(CaseKind.DISPUTE, dispute.id, "report_received").recorded_by_id == deputy.id
 
 
@@ -159,7 +159,7 @@ def _without(key: str) -> Callable[[Run], dict[str, str]]:
         ("scenario_1", [*S1_WITH_PANEL, ("DCC", "hold_hearing", {}), ("clock", "tick", {"days": 1})],
          "DCC", "present_decision", {"decision": "D", "reasons": "R"}, "Schedule 8, scenario 1, step five",
          "delay_reason"),
-        # The STP Lead's proposal is one the scenario allows (scenario 2, step four).
+        # The STP Leader's proposal is one the scenario allows (scenario 2, step four).
         ("scenario_2", S2_WITH_PANEL, "leader", "propose_solution",
          {"outcome": "options_paper", "proposal": "P", "reasons": "R"}, "Schedule 8, scenario 2, step four",
          "outcome"),
@@ -183,12 +183,12 @@ def test_an_action_whose_rules_are_not_met_is_refused_and_stores_nothing(
 @pytest.mark.parametrize(
     ("scenario", "before", "who", "action", "payload", "message", "clause"),
     [
-        ("scenario_2", [], "DCC", "submit_report", {}, "Only the filing party may", S2),
-        ("scenario_2", [], "leader", "submit_report", {}, "Only the filing party may", S2),
+        ("scenario_2", [], "DCC", "submit_report", {}, "Only the party that notified the dispute may", S2),
+        ("scenario_2", [], "leader", "submit_report", {}, "Only the party that notified the dispute may", S2),
         ("scenario_2", REPORTED, "RDE", "nominate_panel", {"organisation_ids": ["DCC"]},
-         "Only the stp leader may 'Nominate the panel'", "Schedule 8, scenario 2, step three"),
+         "Only the STP Leader may 'Nominate the panel'", "Schedule 8, scenario 2, step three"),
         ("scenario_2", [*REPORTED, ("leader", "nominate_panel", {"organisation_ids": ["DCC"]})],
-         "PCC", "declare_interest", {"conflict": False}, "Only the panel member may", "16.2"),
+         "PCC", "declare_interest", {"conflict": False}, "Only the panel may", "16.2"),
         ("scenario_2", REPORTED, "RDE", "make_recommendation", {"recommendation": "R", "reasons": "R"},
          "is not possible while the case is", "Schedule 8, scenario 2, step one"),
         ("scenario_2", [], "RDE", "accept_outcome", {}, "is not possible while the case is",
@@ -236,6 +236,7 @@ def test_a_closed_dispute_takes_no_more_actions(run: Run) -> None:
         ("DCC", "make_recommendation", {"recommendation": "R", "reasons": "R"}),
         ("leader", "propose_solution", {"outcome": "solution", "proposal": "P", "reasons": "R"}),
         ("RDE", "accept_outcome", {}),
+        ("SDT-CCG", "accept_outcome", {}),  # the organisation whose practice changed is a party: it responds too
     ])
     unchanged = snapshot(dispute)
 
@@ -270,7 +271,7 @@ def test_written_material_cannot_change_once_submitted(run: Run) -> None:
     run.run(REPORTED)
     unchanged = snapshot(dispute)
 
-    with pytest.raises(OperationError, match="already gone to the STP Lead"):
+    with pytest.raises(OperationError, match="already been sent and can no longer be changed"):
         run.do("RDE", "save", {"background": "Second thoughts"})
     db.session.rollback()
     assert snapshot(dispute) == unchanged
@@ -386,7 +387,7 @@ def test_the_stp_leader_extends_a_deadline_giving_the_reason(run: Run) -> None:
 @pytest.mark.parametrize(
     ("who", "payload", "message"),
     [
-        ("RDE", {"step": "report", "due_date": "2023-03-15", "reason": "R"}, "Only the stp leader may"),
+        ("RDE", {"step": "report", "due_date": "2023-03-15", "reason": "R"}, "Only the STP Leader may"),
         ("leader", {"step": "report", "due_date": "2023-03-07", "reason": "R"}, "must be after the current due date"),
         ("leader", {"step": "report", "due_date": "2023-03-15"}, "Reason is required"),
     ],
@@ -426,7 +427,7 @@ def test_correcting_when_the_report_arrived_moves_the_dates_that_follow(run: Run
 @pytest.mark.parametrize(
     ("who", "event", "when", "reason", "message"),
     [
-        ("RDE", "notified", datetime(2023, 3, 1, 9, tzinfo=UTC), "R", "Only the STP Lead corrects"),
+        ("RDE", "notified", datetime(2023, 3, 1, 9, tzinfo=UTC), "R", "Only the STP Leader corrects"),
         ("leader", "notified", datetime(2023, 3, 1, 9, tzinfo=UTC), " ", "Give the reason"),
         ("leader", "notified", datetime(2023, 4, 1, 9, tzinfo=UTC), "R", "cannot be in the future"),
         ("leader", "report_received", datetime(2023, 3, 1, 9, tzinfo=UTC), "R", "has not been recorded"),

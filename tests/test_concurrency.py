@@ -21,7 +21,7 @@ from govern.cases.models import CaseKind
 from govern.core import clock
 from govern.core.errors import StaleCase
 from govern.disputes import operations as ops
-from govern.disputes.models import Dispute, DisputeState
+from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import operations as pdeg_ops
@@ -46,7 +46,7 @@ def run(cast: Cast, org: Callable[[str], Organisation]) -> Run:
 
 
 def _reported(run: Run, by: str = "RDE") -> Dispute:
-    """A Scenario 2 dispute whose report is with the STP Lead."""
+    """A Scenario 2 dispute whose report is with the STP Leader."""
     dispute = run.file(by, "scenario_2")
     run.run([(by, "save", {"principles": ["B3"]}), (by, "save", {}), (by, "submit_report", {})])
     return dispute
@@ -58,7 +58,7 @@ def _nominate(run: Run, dispute: Dispute, version: int | None) -> Any:
 
 def test_a_dispute_action_on_an_older_version_is_refused_as_stale(run: Run) -> None:
     dispute = _reported(run)
-    shown = dispute.version - 1  # the page the STP Lead acts on was rendered before the report arrived
+    shown = dispute.version - 1  # the page the STP Leader acts on was rendered before the report arrived
     before = snapshot(dispute)
 
     with pytest.raises(StaleCase, match="This case has changed"):
@@ -72,7 +72,7 @@ def test_a_dispute_action_on_the_current_version_goes_through(run: Run) -> None:
     _nominate(run, dispute, dispute.version)
     db.session.commit()
 
-    assert dispute.state is DisputeState.PANEL_NOMINATED
+    assert dispute.state == "panel_nominated"
 
 
 def _agreed(run: Run) -> Recommendation:
@@ -127,7 +127,7 @@ def test_of_two_sessions_acting_on_the_same_dispute_only_the_first_to_commit_win
     dcc_id = run.org("DCC").id
     db.session.commit()
     loaded_here = db.session.get(Dispute, dispute_id)  # session one opens the case...
-    assert loaded_here is not None and loaded_here.state is DisputeState.REPORT_RECEIVED
+    assert loaded_here is not None and loaded_here.state == "report_received"
 
     with app.app_context():  # ...session two opens it too, acts and commits first
         other = db.session.get(Dispute, dispute_id)
@@ -145,7 +145,7 @@ def test_of_two_sessions_acting_on_the_same_dispute_only_the_first_to_commit_win
     db.session.rollback()
 
     db.session.expire_all()
-    assert db.session.get(Dispute, dispute_id).state is DisputeState.REPORT_RECEIVED  # type: ignore[union-attr]
+    assert db.session.get(Dispute, dispute_id).state == "report_received"  # type: ignore[union-attr]
     assert event_names(CaseKind.DISPUTE, dispute_id) == events_after_winner
     assert events_after_winner[-1] == "deadline_extended"
     assert audit_count() == audit_after_winner
@@ -169,7 +169,7 @@ def _race(app: Flask, dispute_id: int, contenders: list[tuple[int, str, dict[str
             try:
                 user = db.session.get(User, user_id)
                 dispute = db.session.get(Dispute, dispute_id)
-                assert dispute is not None and dispute.state is DisputeState.REPORT_RECEIVED
+                assert dispute is not None and dispute.state == "report_received"
                 _ = dispute.version, dispute.parties, dispute.panel, dispute.material
                 start.wait(timeout=10)
                 ops.act(dispute, user, trigger, payload)
@@ -211,7 +211,7 @@ def test_racing_conflicting_transitions_exactly_one_wins_each_time(app: Flask, r
         assert sorted(results) == ["stale", "won"], f"round {round_}: {results}"
         db.session.expire_all()
         stored = db.session.get(Dispute, dispute_id)
-        assert stored is not None and stored.state is DisputeState.PANEL_NOMINATED
+        assert stored is not None and stored.state == "panel_nominated"
         assert len(stored.panel) == 1
         assert event_names(CaseKind.DISPUTE, dispute_id).count("panel_nominated") == 1
     result = chain.verify()

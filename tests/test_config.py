@@ -40,7 +40,7 @@ def instance(tmp_path: Path) -> Path:
         ("PERMANENT_SESSION_LIFETIME", timedelta(hours=12)),
         ("PROPAGATE_EXCEPTIONS", False),
         ("PREFERRED_URL_SCHEME", "https"),
-        ("SERVICE_NAME", "Govern — Devon STP partnership"),
+        ("SERVICE_NAME", None),  # None: "Govern — " and the partnership's short name from its agreement file
     ],
 )
 def test_defaults(make_app: Callable[..., Flask], instance: Path, setting: str, expected: object) -> None:

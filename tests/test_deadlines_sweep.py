@@ -134,7 +134,7 @@ def test_the_panel_nomination_is_the_stp_leaders_and_escalates_to_them_once(
     run.clock.now = utc(2023, 4, 5, 11) - timedelta(hours=1)
     run.run([("RDE", "save", {"principles": ["B3"]}), ("RDE", "save", {}), ("RDE", "submit_report", {})])
     # Report received Wed 5 April: the panel is due 3 working days later, Wed 12 April (Easter between);
-    # the STP Lead's proposal, "1 week after the report is received", falls on the same day.
+    # the STP Leader's proposal, "1 week after the report is received", falls on the same day.
     assert [sweep_at(m) for m in (utc(2023, 4, 6, 9), utc(2023, 4, 12, 9), utc(2023, 4, 13, 9))] == [2, 2, 2]
 
     assert reminders(cast, "panel_nomination") == [("due_day", "leader"), ("overdue", "leader"),
@@ -187,7 +187,7 @@ def test_running_the_sweep_twice_sends_one_message_each(cast: Cast, org: Callabl
     assert outbox_count() - before == 3
     subjects = db.session.scalars(select(Notice.subject).where(Notice.user_id == cast.leader.id)).all()
     reference = filed_subject(cast)
-    assert [s for s in subjects if "overdue" in s] == [f"{reference}: Written report to the STP Lead is overdue"]
+    assert [s for s in subjects if "overdue" in s] == [f"{reference}: Written report to the STP Leader is overdue"]
 
 
 def filed_subject(cast: Cast) -> str:

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from govern.agreements import service
 from govern.audit import chain
 from govern.auth.models import User
 from govern.cases.models import CaseEvent, CaseKind
@@ -22,7 +23,7 @@ from govern.cases.runner import RulesRefused
 from govern.core.errors import OperationError
 from govern.disputes import operations as ops
 from govern.disputes.facts import dispute_roles
-from govern.disputes.models import Declaration, Dispute, DisputeState, PanelRouteColumn, Response
+from govern.disputes.models import Declaration, Dispute, PanelRouteColumn, Response
 from govern.extensions import db
 from govern.partnership.models import MouStatus, Organisation
 from govern.pdeg import operations as pdeg_ops
@@ -87,7 +88,7 @@ def test_scenario_1_is_heard_decided_and_accepted(run: Run) -> None:
     dispute = run.file("RDE", "scenario_1", other="NDHT")
     run.run(SCENARIO_1)
 
-    assert dispute.state is DisputeState.CLOSED
+    assert dispute.state == "closed"
     assert event_names(CaseKind.DISPUTE, dispute.id) == SCENARIO_1_EVENTS
     assert [(m.organisation.code, m.declaration, m.active) for m in dispute.panel] == [
         ("DCC", Declaration.NO_CONFLICT, True),
@@ -122,7 +123,7 @@ def test_scenario_1_panel_nominated_at_notification_is_heard_once_the_pack_arriv
         ("leader", "nominate_panel", {"organisation_ids": ["DCC", "PCC"]}),
         ("DCC", "declare_interest", NO_CONFLICT),
     ])
-    assert dispute.state is DisputeState.PANEL_NOMINATED_EARLY
+    assert dispute.state == "panel_nominated_early"
     run.run([
         ("NDHT", "save", {}),
         ("RDE", "agree_pack", {}),
@@ -132,7 +133,7 @@ def test_scenario_1_panel_nominated_at_notification_is_heard_once_the_pack_arriv
         ("leader", "release_papers", {}),
     ])
 
-    assert dispute.state is DisputeState.WITH_PANEL
+    assert dispute.state == "with_panel"
     assert [m.organisation.code for m in dispute.active_panel] == ["DCC", "PCC"]
 
 
@@ -153,7 +154,7 @@ def test_an_edit_after_a_party_agreed_the_pack_means_it_must_agree_again(run: Ru
     ]
     db.session.rollback()
     run.run([("RDE", "agree_pack", {}), ("NDHT", "submit_documentation", {})])
-    assert dispute.state is DisputeState.DOCUMENTATION_RECEIVED
+    assert dispute.state == "documentation_received"
 
 
 def test_a_panel_member_with_a_conflict_is_replaced_before_the_papers_open(run: Run) -> None:
@@ -170,7 +171,7 @@ def test_a_panel_member_with_a_conflict_is_replaced_before_the_papers_open(run: 
         ("leader", "release_papers", {}),
     ])
 
-    assert dispute.state is DisputeState.WITH_PANEL
+    assert dispute.state == "with_panel"
     assert [(m.organisation.code, m.declaration, m.declaration_note, m.active) for m in dispute.panel] == [
         ("DCC", Declaration.CONFLICT, "We jointly commission the service", False),
         ("PCC", Declaration.NO_CONFLICT, "", True),
@@ -207,7 +208,7 @@ def test_the_hearing_is_recorded_when_it_was_held_and_a_late_decision_gives_its_
     assert stored_event(CaseKind.DISPUTE, dispute.id, "hearing_held").occurred_at == held_at
     decision = stored_event(CaseKind.DISPUTE, dispute.id, "decision_presented")
     assert decision.data["delay_reason"] == "Awaiting travel-time analysis"
-    assert dispute.state is DisputeState.DECISION_PRESENTED
+    assert dispute.state == "decision_presented"
 
 
 def _report_scenario(material: str, outcome: str) -> list[Step]:
@@ -247,15 +248,21 @@ REPORT_EVENTS = [
     ],
 )
 def test_scenarios_2_to_4_run_from_report_to_proposal_to_acceptance(run: Run, scenario: str, outcome: str) -> None:
+    run.cast.ceo("SDT-CCG")  # the respondent's chief executive has an account before the clock starts
     before = audit_count()
     dispute = run.file("RDE", scenario)
     steps = _report_scenario("report", outcome)
+    # Scenario 4's organisation whose practice changed is a party too: it responds to the outcome as well.
+    respondents = [p.organisation.code for p in dispute.respondents]
+    steps += [(code, "accept_outcome", {}) for code in respondents]
     run.run(steps)
 
-    assert dispute.state is DisputeState.CLOSED
-    assert event_names(CaseKind.DISPUTE, dispute.id) == REPORT_EVENTS
+    assert dispute.state == "closed"
+    expected = REPORT_EVENTS[:-2] + ["outcome_accepted"] * (1 + len(respondents)) + ["closed"]
+    assert event_names(CaseKind.DISPUTE, dispute.id) == expected
     assert [(m.organisation.code, m.declaration) for m in dispute.panel] == [("DCC", Declaration.NO_CONFLICT)]
-    assert [(r.organisation_id, r.response) for r in dispute.responses] == [(run.org("RDE").id, Response.ACCEPTED)]
+    assert sorted((r.organisation_id, r.response) for r in dispute.responses) == sorted(
+        (run.org(code).id, Response.ACCEPTED) for code in ["RDE", *respondents])
     assert [p.code for p in dispute.principles] == ["B3"]
     assert audit_actions("dispute", dispute.id) == audited(steps)
     assert audit_count() - before == run.operations
@@ -268,7 +275,7 @@ def test_a_party_giving_notice_of_withdrawal_closes_the_case_and_leaves_the_mou(
     run.do("RDE", "give_notice_of_withdrawal", {"notice": "Our Board resolved to withdraw."})
 
     rde = run.org("RDE")
-    assert dispute.state is DisputeState.CLOSED
+    assert dispute.state == "closed"
     assert [(r.organisation_id, r.response) for r in dispute.responses] == [(rde.id, Response.WITHDREW)]
     assert (rde.mou_status, rde.withdrawal_notice) == (MouStatus.WITHDRAWN, "Our Board resolved to withdraw.")
     assert audit_actions("organisation", rde.id) == ["withdraw_party"]
@@ -305,7 +312,7 @@ def test_a_withdrawn_party_cannot_be_nominated_to_a_panel(run: Run) -> None:
     with pytest.raises(OperationError, match="has withdrawn from the MoU and cannot sit on a panel") as refused:
         run.do("leader", "nominate_panel", {"organisation_ids": ["RDE"]})
     assert refused.value.clause == "15"
-    assert first.state is DisputeState.CLOSED
+    assert first.state == "closed"
 
 
 @pytest.mark.parametrize(
@@ -326,7 +333,8 @@ def test_a_proposal_for_pdeg_opens_a_draft_recommendation_linked_to_the_dispute(
     assert recommendation.linked_dispute_id == dispute.id
     assert recommendation.title == f"{title} {dispute.reference}"
     assert (recommendation.state, recommendation.raised_by_kind) == (RecommendationState.DRAFT, RaisedBy.STP_LEADER)
-    assert [o.code for o in recommendation.affected] == ["RDE"]
+    # Every party to the dispute is affected: Scenario 4's organisation whose practice changed as well.
+    assert sorted(o.code for o in recommendation.affected) == sorted(p.organisation.code for p in dispute.parties)
     assert audit_actions("recommendation", recommendation.id) == ["draft_recommendation"]
 
 
@@ -340,28 +348,21 @@ def test_a_proposal_that_settles_the_matter_opens_no_recommendation(run: Run, sc
 
 # --- a bespoke process (16.2) -----------------------------------------------------------------------
 
-BESPOKE_SPEC: list[dict[str, Any]] = [
-    {
-        "kind": "written_material",
-        "deadline": {"after": ["notification"], "amount": 1, "unit": "weeks"},
-        "headings": [{"key": "background", "title": "Background"}, {"key": "issue", "title": "What the dispute is"}],
-        "principles_required": True,
-    },
-    {
-        "kind": "panel_nomination",
-        "min_members": 2,
-        "deadline": {"after": ["written_material"], "amount": 3, "unit": "working_days", "may_be_early": True},
-    },
-    {"kind": "hearing"},
-    {"kind": "panel_decision", "deadline": {"after": ["hearing"], "amount": 0, "unit": "same_day"}},
-    {"kind": "responses"},
-]
+BESPOKE_STEPS = {
+    "written_material": (1, "weeks"),
+    "panel_nomination": (3, "working_days"),
+    "hearing": (0, "none"),
+    "panel_decision": (0, "same_day"),
+}
 
 
-def test_a_bespoke_process_runs_end_to_end(run: Run) -> None:
-    dispute = run.file("TC", "bespoke", bespoke_spec=BESPOKE_SPEC)
+def test_a_bespoke_process_runs_end_to_end(run: Run, cast: Cast) -> None:
+    dispute = run.file("TC", "bespoke")
+    ops.set_out_process(dispute, cast.leader, BESPOKE_STEPS)
+    db.session.commit()
     run.run([
-        ("TC", "save", {"background": "Shared care records", "issue": "Who pays", "principles": ["V1"]}),
+        ("TC", "save", {"background": "Shared care records", "issue": "Who pays", "suggested_remedy": "Share",
+                        "principles": ["V1"]}),
         ("TC", "submit_written_material", {}),
         ("leader", "nominate_panel", {"organisation_ids": ["LSW", "NHSI"]}),
         ("LSW", "declare_interest", NO_CONFLICT),
@@ -372,7 +373,7 @@ def test_a_bespoke_process_runs_end_to_end(run: Run) -> None:
         ("TC", "accept_outcome", {}),
     ])
 
-    assert (dispute.process_key, dispute.state) == ("bespoke", DisputeState.CLOSED)
+    assert (dispute.process_key, dispute.state) == ("bespoke", "closed")
     assert event_names(CaseKind.DISPUTE, dispute.id) == [
         "notified",
         "written_material_received",
@@ -389,35 +390,39 @@ def test_a_bespoke_process_runs_end_to_end(run: Run) -> None:
     assert chain.verify().ok
 
 
-def test_a_bespoke_dispute_filed_without_steps_follows_the_standard_process_until_the_stp_lead_sets_another(
+def test_a_bespoke_dispute_follows_the_agreements_standard_process_until_the_stp_leader_sets_another(
     cast: Cast, run: Run,
 ) -> None:
     dispute = run.file("RDE", "bespoke")
 
-    assert dispute.bespoke_spec == ops.STANDARD_BESPOKE_SPEC
+    template = service.current().declaration.bespoke
+    assert template is not None
+    assert dispute.bespoke_spec == template.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert [s.key for s in dispute.definition.steps][-1] == "responses"
 
 
 @pytest.mark.parametrize(
-    ("spec", "message"),
+    ("chosen", "message"),
     [
-        ([{"kind": "hearing"}, {"kind": "responses"}], "needs a panel nomination before it"),
-        ([{"kind": "written_material"}], "must end with the parties' responses"),
+        ({"hearing": (1, "weeks")}, "needs a panel nomination before it"),
+        ({"written_material": (1, "weeks")}, "panel decision or a proposal"),
     ],
 )
-def test_a_bespoke_process_with_a_bad_spec_is_not_filed(run: Run, spec: Any, message: str) -> None:
-    before = audit_count()
+def test_a_bespoke_process_that_cannot_run_is_not_set_out(run: Run, cast: Cast, chosen: Any, message: str) -> None:
+    dispute = run.file("TC", "bespoke")
+    before = (audit_count(), dispute.bespoke_spec)
     with pytest.raises(OperationError, match=message) as refused:
-        run.file("TC", "bespoke", bespoke_spec=spec)
+        ops.set_out_process(dispute, cast.leader, chosen)
     db.session.rollback()
 
-    assert refused.value.clause == "16.2"
-    assert (db.session.scalars(select(Dispute)).all(), audit_count()) == ([], before)
+    assert refused.value.clause.startswith("16.2")
+    assert (audit_count(), db.session.get(Dispute, dispute.id).bespoke_spec) == before
 
 
 def test_filing_is_the_notification_that_starts_the_clock(run: Run) -> None:
     dispute = run.file("RDE", "scenario_2")
 
-    assert (dispute.state, dispute.reference) == (DisputeState.NOTIFIED, f"D2023-{dispute.id:04d}")
+    assert (dispute.state, dispute.reference) == ("notified", f"D2023-{dispute.id:04d}")
     assert [(e.name, e.occurred_at) for e in stored_events(dispute)] == [("notified", run.clock.now)]
 
 
@@ -426,3 +431,54 @@ def stored_events(dispute: Dispute) -> list[CaseEvent]:
         select(CaseEvent).where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id)
         .order_by(CaseEvent.id)
     ))
+
+
+# --- Respondents are parties: never on the panel, whoever calls the operation (issue "Agreements as data") ---
+
+
+@pytest.mark.parametrize(
+    ("process_key", "respondent", "steps_before_panel"),
+    [
+        # Scenario 4: the organisation whose practice changed (named at filing).
+        ("scenario_4", "SDT-CCG", [("RDE", "save", {"principles": ["V1"]}), ("RDE", "submit_report", {})]),
+        # A dispute no scenario fits (16.2): the other side named at filing.
+        ("bespoke", "TC", [("RDE", "save", {"principles": ["V1"]}), ("RDE", "submit_written_material", {})]),
+    ],
+)
+@pytest.mark.parametrize("with_a_neutral_member", [False, True])
+def test_the_operation_refuses_a_respondent_on_the_panel(
+    run: Run, cast: Cast, process_key: str, respondent: str, steps_before_panel: list[Step],
+    with_a_neutral_member: bool,
+) -> None:
+    extra = {"respondents": [run.org(respondent)]}
+    dispute = run.file("RDE", process_key, **extra)
+    for by, action, payload in steps_before_panel:
+        if action == "save":
+            payload = {**{k: "Text" for k in complete_keys(dispute)}, **payload}
+        run.do(by, action, payload)
+    before = (audit_count(), dispute.state)
+    members = [run.org(respondent).id, *([run.org("NHSE").id] if with_a_neutral_member else [])]
+
+    with pytest.raises(RulesRefused) as refused:
+        ops.act(dispute, cast.leader, "nominate_panel", {"organisation_ids": members})
+    db.session.rollback()
+
+    problem = next(p for p in refused.value.problems if p.field == "organisation_ids")
+    assert "is a party to the dispute and cannot sit on its panel" in problem.message
+    assert problem.clause == "16.2"
+    stored = db.session.get(Dispute, dispute.id)
+    assert (audit_count(), stored.state, stored.active_panel) == (*before, [])
+
+
+def complete_keys(dispute: Dispute) -> list[str]:
+    """Every heading key of the dispute's written material (the reference is filed already)."""
+    return [h.field_key() for h in dispute.definition.headings if not h.per_party]
+
+
+def test_a_respondent_is_a_party_that_sees_is_told_and_responds(run: Run, cast: Cast) -> None:
+    dispute = run.file("RDE", "scenario_4", respondents=[run.org("DPT")])
+
+    respondent = cast.ceo("DPT")
+    assert dispute.can_view(respondent)
+    assert "respondent" in {str(r) for r in dispute_roles(dispute, respondent)}
+    assert [p.organisation.code for p in dispute.respondents] == ["DPT"]

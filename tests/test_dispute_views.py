@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from govern.auth.models import Role, User
 from govern.cases.models import CaseKind
-from govern.disputes.models import Dispute, DisputeState
+from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from tests.casework import (
@@ -98,7 +98,7 @@ def _file(run: Run, process_key: str) -> Dispute:
     if process_key in ("scenario_2", "scenario_3"):
         extra["decision_reference"] = "PDEG minute 2026/41"
     if process_key == "scenario_4":
-        extra["practice_changed_by"] = run.org("DPT")
+        extra["respondents"] = [run.org("DPT")]
     return run.file("RDE", process_key, other="NDHT" if process_key == "scenario_1" else None, **extra)
 
 
@@ -166,7 +166,7 @@ def _post_action(client: FlaskClient, dispute: Dispute, trigger: str, data: dict
     return client.post(_action(dispute, trigger), data={"expected_version": str(version), **data})
 
 
-# --- filing: the notification to the STP Lead -------------------------------------------------------
+# --- filing: the notification to the STP Leader -------------------------------------------------------
 
 
 def _filing(org: Callable[[str], Organisation], **changes: Any) -> dict[str, Any]:
@@ -174,9 +174,9 @@ def _filing(org: Callable[[str], Organisation], **changes: Any) -> dict[str, Any
         "title": "Where the stroke unit goes",
         "negotiation_attempted": "y",
         "negotiation_account": "The chief executives met three times in January.",
-        "other_party_id": str(org("NDHT").id),
+        "other_party_ids": str(org("NDHT").id),
         "decision_reference": "PDEG minute 2026/41",
-        "practice_changed_by_id": str(org("DPT").id),
+        "respondent_ids": str(org("DPT").id),
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -190,13 +190,13 @@ FILING_PROBLEMS = [
      "Confirm that the parties have tried to resolve the dispute by negotiation in good faith (16.1)"),
     ("scenario_4", {"negotiation_account": ""}, "negotiation_account",
      "Give a short account of the negotiation you tried"),
-    ("scenario_1", {"other_party_id": ""}, "other_party_id",
-     "Choose the other organisation: Scenario 1 is brought by two organisations. (Schedule 8, scenario 1)"),
+    ("scenario_1", {"other_party_ids": None}, "other_party_ids",
+     "The other organisation bringing the dispute: name exactly 1 (Schedule 8, scenario 1)"),
     ("scenario_2", {"decision_reference": ""}, "decision_id",
      "Choose the decision from the register, or give the reference of the document that contains it."),
     ("scenario_3", {"decision_reference": "   "}, "decision_id", "Schedule 8, scenario 3, step one"),
-    ("scenario_4", {"practice_changed_by_id": ""}, "practice_changed_by_id",
-     "Choose the organisation whose change of practice causes the problem. (Schedule 8, scenario 4)"),
+    ("scenario_4", {"respondent_ids": None}, "respondent_ids",
+     "The organisation whose change of practice causes the problem: name exactly 1 (Schedule 8, scenario 4)"),
 ]
 
 
@@ -230,8 +230,9 @@ def test_filing_with_bad_input_keeps_what_was_typed(
     assert page.values["title"] == data["title"]
     assert page.text("negotiation_account") == data["negotiation_account"]
     assert ("negotiation_attempted" in page.checked) == ("negotiation_attempted" in data)
-    if process_key == "scenario_1":
-        assert page.selected.get("other_party_id", "") == data["other_party_id"]
+    for field_name in ("other_party_ids", "respondent_ids"):
+        if field_name in page.options:
+            assert page.checked.get(field_name, []) == ([data[field_name]] if data.get(field_name) else [])
 
 
 # --- the written material ---------------------------------------------------------------------------
@@ -274,7 +275,7 @@ def test_a_report_missing_a_heading_is_not_submitted_and_the_problem_is_shown_be
     beside = Page.of(response).text(f"h_{missing}-error") or ""
     assert message in beside
     assert "(Schedule 8, scenario 2, step one)" in beside
-    assert _fresh(dispute).state is DisputeState.NOTIFIED
+    assert _fresh(dispute).state == "notified"
     assert "report_received" not in event_names(CaseKind.DISPUTE, dispute.id)
 
 
@@ -304,7 +305,7 @@ def test_a_report_citing_no_principle_is_not_submitted_and_says_so_beside_the_pr
 
     assert response.status_code == 400
     assert "Cite at least one agreed principle from Schedule 3" in (Page.of(response).text("principles-error") or "")
-    assert _fresh(dispute).state is DisputeState.NOTIFIED
+    assert _fresh(dispute).state == "notified"
     assert _stored_material(dispute) == complete_texts(dispute)
 
 
@@ -314,9 +315,9 @@ def test_saving_a_draft_sends_nothing_to_the_stp_lead(run: Run, as_: Callable[[s
     response = as_("RDE").post(_papers(dispute), data=_material({"background": "Only this so far"}, "save"),
                                follow_redirects=True)
 
-    assert "Draft saved. Nothing has been sent to the STP Lead yet." in response.get_data(as_text=True)
+    assert "Draft saved. Nothing has been sent yet." in response.get_data(as_text=True)
     assert _stored_material(dispute)["background"] == "Only this so far"
-    assert _fresh(dispute).state is DisputeState.NOTIFIED
+    assert _fresh(dispute).state == "notified"
 
 
 def test_scenario_1_papers_cannot_go_to_the_stp_lead_before_both_parties_agree_them(
@@ -330,7 +331,7 @@ def test_scenario_1_papers_cannot_go_to_the_stp_lead_before_both_parties_agree_t
     summary = Page.of(response).text("maincontent") or ""
     assert "Northern Devon Healthcare NHS Trust has not agreed the pack as it now stands" in summary
     assert "Schedule 8, scenario 1, step one" in summary
-    assert _fresh(dispute).state is DisputeState.NOTIFIED
+    assert _fresh(dispute).state == "notified"
 
 
 def test_scenario_1_an_edit_after_a_party_agreed_means_that_party_must_agree_again(
@@ -347,7 +348,7 @@ def test_scenario_1_an_edit_after_a_party_agreed_means_that_party_must_agree_aga
     response = as_("NDHT").post(_papers(dispute), data=_material(edited, "submit"))
     assert "Royal Devon and Exeter NHS Foundation Trust has not agreed the pack as it now stands" in (
         Page.of(response).text("maincontent") or "")
-    assert _fresh(dispute).state is DisputeState.NOTIFIED
+    assert _fresh(dispute).state == "notified"
 
 
 def test_papers_that_have_gone_to_the_stp_lead_cannot_be_changed(
@@ -391,7 +392,7 @@ PANEL_PROBLEMS = [
                                     "on its panel (16.2)"),
     ("scenario_1", ("DCC",), "The panel needs at least 2 organisations (Schedule 8, scenario 1, step two)"),
     ("scenario_2", (), "Organisations on the panel is required (Schedule 8, scenario 2, step three)"),
-    ("scenario_4", ("DPT",), "Devon Partnership NHS Trust changed the practice this dispute is about and cannot "
+    ("scenario_4", ("DPT",), "Devon Partnership NHS Trust is on the other side of the dispute and cannot "
                              "sit on its panel (16.2)"),
 ]
 
@@ -602,7 +603,7 @@ def test_an_action_the_process_does_not_have_is_not_found(run: Run, as_: Callabl
     assert as_("leader").get(_action(dispute, "present_decision")).status_code == 404
 
 
-# --- privacy: the parties, the panel, the STP Lead and administrators, nobody else ---------------------
+# --- privacy: the parties, the panel, the STP Leader and administrators, nobody else ---------------------
 
 
 OUTSIDERS = [
@@ -668,13 +669,13 @@ def test_the_panel_reads_the_papers_only_once_the_stp_lead_releases_them(
     assert ("What we say under Impact" in response.get_data(as_text=True)) is readable
 
 
-# --- what follows the STP Lead's proposal --------------------------------------------------------------
+# --- what follows the STP Leader's proposal --------------------------------------------------------------
 
 
 FOLLOW_UPS = [
-    # (scenario, the STP Lead's proposal, who looks, the follow-up they see on the dispute page)
+    # (scenario, the STP Leader's proposal, who looks, the follow-up they see on the dispute page)
     ("scenario_2", "decision_revisited", "leader", "Decision revisited following dispute"),
-    ("scenario_2", "decision_revisited", "RDE", None),  # a draft is the STP Lead's to complete
+    ("scenario_2", "decision_revisited", "RDE", None),  # a draft is the STP Leader's to complete
     ("scenario_2", "decision_stands", "leader", None),
     ("scenario_4", "options_paper", "leader", "Options paper following dispute"),
     ("scenario_4", "solution", "leader", None),
@@ -719,7 +720,7 @@ def test_the_time_the_panel_convened_is_read_as_london_time_and_recorded(
     assert held > released
 
 
-# --- a bespoke process, set out by the STP Lead (16.2) ---------------------------------------------------
+# --- a bespoke process, set out by the STP Leader (16.2) ---------------------------------------------------
 
 PROCESS_FORM = {
     "use_written_material": "y", "amount_written_material": "2", "unit_written_material": "weeks",
@@ -739,7 +740,7 @@ def test_the_stp_lead_sets_out_the_process_for_a_dispute_no_scenario_fits(
                            data={"expected_version": str(_fresh(dispute).version), **PROCESS_FORM})
 
     assert response.status_code == 302
-    kinds = [step["kind"] for step in _fresh(dispute).bespoke_spec]
+    kinds = [step["kind"] for step in _fresh(dispute).bespoke_spec["ladder"]["steps"]]
     assert kinds == ["written_material", "panel_nomination", "panel_recommendation", "stp_leader_proposal",
                      "responses"]
     page = leader.get(f"/disputes/{dispute.id}").get_data(as_text=True)
@@ -747,7 +748,7 @@ def test_the_stp_lead_sets_out_the_process_for_a_dispute_no_scenario_fits(
 
 
 @pytest.mark.parametrize(("who", "process_key", "status"), [
-    ("RDE", "bespoke", 403),         # a party asks; the STP Lead sets out the process
+    ("RDE", "bespoke", 403),         # a party asks; the STP Leader sets out the process
     ("leader", "scenario_2", 403),   # a scenario's process is the MoU's own
 ])
 def test_only_the_stp_lead_sets_out_a_bespoke_process(

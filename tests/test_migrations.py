@@ -6,6 +6,7 @@ Each test builds its own app on a fresh, empty database (never the session's, wh
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from govern import ROOT
 from govern.audit import chain
@@ -128,3 +129,66 @@ def test_each_migration_steps_down_and_up_with_data_present(empty_app: Flask, re
     flask_migrate.upgrade()
     _data_is_intact()
     assert _schema_differences() == []
+
+
+def test_devon_cases_in_flight_carry_on_through_the_agreements_as_data_migration(empty_app: Flask) -> None:
+    """A database from before agreements were data (0004), with a Scenario 4 dispute whose practice
+    changer is a column and a bespoke process in the old list dialect, upgrades, and the cases carry on:
+    the practice changer is a respondent party (refused on the panel by the operation), the bespoke process
+    is a process document the engine runs, and the states are as they were."""
+    from govern.auth.operations import assign_stp_leader
+    from govern.cases.runner import RulesRefused
+    from govern.disputes import operations as dispute_ops
+    from govern.disputes.models import Dispute
+
+    flask_migrate.upgrade()
+    seed_partnership()
+
+    def person(role: Role, code: str) -> User:
+        return operations.create_user(
+            email=f"{role.value}.{code.lower()}@example.nhs.uk", name=f"{role.value} {code}", password=PASSWORD,
+            organisation=db.session.scalar(select(Organisation).where(Organisation.code == code)), role=role)
+
+    ceo, leader, admin = person(Role.PARTNER_CEO, "LSW"), person(Role.SYSTEM_LEADERSHIP, "STP"), person(
+        Role.ADMINISTRATOR, "STP")
+    assign_stp_leader(leader, authority="PDEG minute 1", actor=admin)
+    dpt = db.session.scalar(select(Organisation).where(Organisation.code == "DPT"))
+    scenario_4 = dispute_ops.file_dispute(ceo, process_key="scenario_4", title="Discharge criteria",
+                                          negotiation_attempted=True, negotiation_account="Met.", respondents=[dpt])
+    bespoke = dispute_ops.file_dispute(ceo, process_key="bespoke", title="Data sharing", negotiation_attempted=True,
+                                       negotiation_account="Met.")
+    chosen = {"written_material": (2, "weeks"), "panel_nomination": (3, "working_days"),
+              "panel_decision": (0, "same_day")}
+    dispute_ops.set_out_process(bespoke, leader, chosen)
+    db.session.commit()
+    ids, dpt_id = (scenario_4.id, bespoke.id), dpt.id
+    db.session.remove()
+
+    flask_migrate.downgrade(revision="0004")  # as the database was before this version
+    old = db.session.execute(text("SELECT practice_changed_by_id FROM dispute WHERE id = :i"), {"i": ids[0]}).scalar()
+    spec = db.session.execute(text("SELECT bespoke_spec FROM dispute WHERE id = :i"), {"i": ids[1]}).scalar()
+    assert old == dpt_id
+    assert [s["kind"] for s in (json.loads(spec) if isinstance(spec, str) else spec)] == [
+        "written_material", "panel_nomination", "panel_decision", "responses"]
+    db.session.remove()
+
+    flask_migrate.upgrade()
+
+    first, second = db.session.get(Dispute, ids[0]), db.session.get(Dispute, ids[1])
+    assert first is not None and second is not None
+    assert (first.state, second.state) == ("notified", "notified")
+    assert [(p.organisation.code, p.respondent) for p in first.parties] == [("LSW", False), ("DPT", True)]
+    assert [s.key for s in second.definition.steps] == [
+        "notification", "written_material", "panel_nomination", "declarations", "papers_release", "decision",
+        "responses"]
+    leader = db.session.scalar(select(User).where(User.email == "system_leadership.stp@example.nhs.uk"))
+    with pytest.raises(RulesRefused, match="is a party to the dispute and cannot sit on its panel"):
+        dispute_ops.act(first, leader, "nominate_panel", {"organisation_ids": [dpt_id]})
+    db.session.rollback()
+    first = db.session.get(Dispute, ids[0])
+    nhse = db.session.scalar(select(Organisation).where(Organisation.code == "NHSE"))
+    dispute_ops.act(first, leader, "nominate_panel", {"organisation_ids": [nhse.id]})  # at notification (16.2)
+    db.session.commit()
+    assert first.state == "panel_nominated_early"
+    assert _schema_differences() == []
+    assert chain.verify().ok

@@ -50,14 +50,14 @@ def reported(run: Run) -> None:
 def test_filing_tells_the_stp_leader_and_the_other_officer_of_the_party(run: Run, cast: Cast) -> None:
     dispute = run.file("RDE", "scenario_2")
 
-    assert told(cast.leader) == [f"{dispute.reference}: Notified to the STP Lead | "
+    assert told(cast.leader) == [f"{dispute.reference}: Notified to the STP Leader | "
                                  "A dispute has been notified to you (Schedule 8)."]
     assert [t.split(" | ")[1] for t in told(cast.deputy("RDE"))] == [
-        "For you to do: Written report to the STP Lead (Schedule 8, scenario 2, step one), "
+        "For you to do: Written report to the STP Leader (Schedule 8, scenario 2, step one), "
         "due by the end of Wednesday 8 March 2023."
     ]
     assert told(cast.ceo("RDE")) == []  # who acted is not told
-    assert mailed(cast.leader) == [f"{dispute.reference}: Notified to the STP Lead"]
+    assert mailed(cast.leader) == [f"{dispute.reference}: Notified to the STP Leader"]
 
 
 def test_nominating_the_panel_tells_the_panel_and_the_parties(run: Run, cast: Cast) -> None:
@@ -137,7 +137,7 @@ def test_users_see_their_notices_and_the_count_in_the_header(
 
     page = client.get("/notices").get_data(as_text=True)
     assert "Notices (1 unread)" in page
-    assert f"{dispute.reference}: Notified to the STP Lead" in page
+    assert f"{dispute.reference}: Notified to the STP Leader" in page
     assert Page(page).text("unread-count") == "1 unread."
 
     client.post("/notices/read")

@@ -317,7 +317,7 @@ def test_only_the_partys_own_board_secretary_records_its_decision(
     ratification = pdeg.ratification(recommendation, "RDE")
     before = audit_count()
 
-    with pytest.raises(OperationError, match="Only the board secretary may") as refused:
+    with pytest.raises(OperationError, match="Only the Board secretary may") as refused:
         pdeg_ops.act_on_ratification(ratification, someone_else(pdeg.cast), "ratify",
                                      {"meeting_date": pdeg.today, "minute_reference": "B/1"})
     db.session.rollback()

@@ -449,7 +449,8 @@ def test_a_board_that_does_not_ratify_is_offered_scenario_2(
         "decision": "not_ratify", **_date("meeting_date", TODAY), "minute_reference": "PH/3",
         "reasons": "Unaffordable", "expected_version": str(ratification.lock_version)}, follow_redirects=True)
     page = Page(response.get_data(as_text=True))
-    assert "Scenario 2" in (page.text("scenario-2-offer") or "")
+    offer = page.text("scenario-2-offer") or ""
+    assert "Your Board cannot support a system decision (Schedule 8, scenario 2)" in offer
     assert rec.reference in (page.text("scenario-2-citation") or "")
     assert "PH/3" in (page.text("scenario-2-citation") or "")
     assert page.text("open-scenario-2") is None  # a Board secretary does not act for the party in a dispute

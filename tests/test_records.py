@@ -165,9 +165,9 @@ DISPUTE_RECORD_SAYS: list[Any] = [
         "Negotiation before the dispute (clause 16.1) Chief executives met three times in January.",
         "B3: We will demonstrate",
         # The timeline: due, done, on time, and the extension with its reason.
-        "Written report to the STP Lead Schedule 8, scenario 2, step one Within one week of notifying the STP Lead "
+        "Written report to the STP Leader Schedule 8, scenario 2, step one Within one week of notifying the STP Leader "
         "15 March 2023 1 March 2023 at 2:00pm Done on time The Board meets on 14 March",
-        "Written report to the STP Lead 15 March 2023 The Board meets on 14 March",
+        "Written report to the STP Leader 15 March 2023 The Board meets on 14 March",
         # The written material under its headings.
         "The decision not supported: reference to the document PDEG minute 2023/07",
         "Impact What we say under Impact",

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from .calendar import end_of_day, local_day, week_after, working_days_after
+from .calendar import ENGLAND, WorkingCalendar
 from .definitions import ProcessDefinition, StepDef, Unit
 from .facts import Extension, Facts
 from .roles import CaseRole
@@ -22,6 +22,7 @@ __all__ = [
     "StepDeadline",
     "StepStatus",
     "current_due_date",
+    "due_with_working",
     "next_steps",
     "schedule",
     "statutory_due_date",
@@ -58,6 +59,8 @@ class StepDeadline:
     deadline_clause: str | None = None
     extension_reason: str | None = None
     late_needs_reason: bool = False
+    #: How the agreement's due date was counted ("Notified Fri 18 Dec 2026 + 1 week = ...").
+    working: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,21 +84,64 @@ def _latest(events: Mapping[str, datetime], names: tuple[str, ...]) -> datetime 
 
 
 def statutory_due_date(step: StepDef, events: Mapping[str, datetime]) -> date | None:
-    """The due date the MoU gives ``step`` from ``events``, ignoring extensions (None if not running)."""
+    """The due date the agreement gives ``step`` from ``events``, ignoring extensions (None if not running)."""
+    found = due_with_working(step, events)
+    return found[0] if found else None
+
+
+def _day_text(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _not_working(calendar: WorkingCalendar, day: date) -> str:
+    return calendar.holiday_name(day) or f"a {day:%A}"
+
+
+def due_with_working(step: StepDef, events: Mapping[str, datetime], start_word: str | None = None
+                     ) -> tuple[date, str] | None:
+    """The due date of ``step`` from ``events`` and how it was counted, in words a person can check:
+    "notified Tue 27 Apr 2027 + 10 working days (Early May bank holiday skipped) = Wed 12 May 2027"."""
     rule = step.deadline
     if rule is None:
         return None
     start = _latest(events, rule.after)
     if start is None:
         return None
-    day = local_day(start)
+    calendar = rule.calendar
+    day = calendar.local_day(start)
+    latest = max(rule.after, key=lambda name: events[name])
+    word = start_word or latest.replace("_", " ")
+    begin = f"{word[:1].upper()}{word[1:]} {_day_text(day)}"
+    if len(rule.after) > 1:
+        begin += " (the later of " + " and ".join(a.replace("_", " ") for a in rule.after) + ")"
     match rule.unit:
-        case Unit.WEEKS:
-            return week_after(day, rule.amount)
-        case Unit.WORKING_DAYS:
-            return working_days_after(day, rule.amount)
         case Unit.SAME_DAY:
-            return day
+            return day, f"{begin}: due the same day"
+        case Unit.WORKING_DAYS:
+            due = calendar.working_days_after(day, rule.amount)
+            skipped = [
+                name for d in (day + timedelta(days=i) for i in range(1, (due - day).days))
+                if (name := calendar.holiday_name(d)) and d.weekday() < 5
+            ]
+            name = calendar.working_day_name
+            unit = name if rule.amount == 1 else f"{name}s"
+            extra = f" ({', '.join(skipped)} skipped)" if skipped else ""
+            return due, f"{begin} + {rule.amount} {unit}{extra} = {_day_text(due)}"
+        case Unit.WEEKS | Unit.CALENDAR_DAYS:
+            days = rule.amount * 7 if rule.unit is Unit.WEEKS else rule.amount
+            target = day + timedelta(days=days)
+            what = ("week" if rule.amount == 1 else "weeks") if rule.unit is Unit.WEEKS else (
+                "day" if rule.amount == 1 else "days")
+            due = calendar.on_or_next_working_day(target)
+            if due == target:
+                return due, f"{begin} + {rule.amount} {what} = {_day_text(due)}"
+            also = [
+                f"{name} ({_day_text(d)})" for d in (target + timedelta(days=i) for i in range(1, (due - target).days))
+                if (name := calendar.holiday_name(d)) and d.weekday() < 5
+            ]
+            after = f" after {', '.join(also)}" if also else ""
+            return due, (f"{begin} + {rule.amount} {what} = {_day_text(target)}, {_not_working(calendar, target)}; "
+                         f"next {calendar.working_day_name}{after}: {_day_text(due)}")
     raise ValueError(f"unknown unit {rule.unit!r}")  # pragma: no cover
 
 
@@ -128,7 +174,7 @@ def schedule(
     for step in definition.steps:
         done_at = events.get(step.done_event)
         due_date = current_due_date(step, events, extensions)
-        due_at = end_of_day(due_date) if due_date is not None else None
+        due_at = (step.deadline.calendar if step.deadline else ENGLAND).end_of_day(due_date) if due_date else None
         started = _started(step, events)
         if done_at is not None:
             late = due_at is not None and started and done_at > due_at
@@ -140,6 +186,7 @@ def schedule(
         else:
             status = StepStatus.DUE
         extension = extensions.get(step.key) if step.deadline is not None else None
+        counted = due_with_working(step, events)
         rows.append(
             StepDeadline(
                 step=step.key,
@@ -154,6 +201,7 @@ def schedule(
                 deadline_clause=step.deadline.clause if step.deadline else None,
                 extension_reason=extension.reason if extension else None,
                 late_needs_reason=bool(step.deadline and step.deadline.late_needs_reason),
+                working=counted[1] if counted else None,
             )
         )
     return rows

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from .calendar import ENGLAND, WorkingCalendar
 from .errors import Problem
 from .roles import CaseRole
 
@@ -25,6 +26,7 @@ class Unit(StrEnum):
 
     WEEKS = "weeks"  # calendar weeks, then on to the next working day
     WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"  # calendar days, then on to the next working day
     SAME_DAY = "same_day"  # "on the day or as soon as possible thereafter"
 
 
@@ -44,6 +46,7 @@ class DeadlineRule:
     text: str
     may_be_early: bool = False
     late_needs_reason: bool = False
+    calendar: WorkingCalendar = ENGLAND
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,13 @@ class FieldSpec:
     kind: FieldKind = FieldKind.TEXT
     required: bool = True
     choices: tuple[str, ...] = ()
+    choice_labels: tuple[str, ...] = ()
+
+    def choice_label(self, choice: str) -> str:
+        """The agreement's words for ``choice`` (or the choice itself, made readable)."""
+        if choice in self.choices and len(self.choice_labels) == len(self.choices):
+            return self.choice_labels[self.choices.index(choice)]
+        return choice.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,7 @@ class EffectKind(StrEnum):
     RESTART_RATIFICATION = "restart_ratification"  # data: version, organisation_ids
     LAPSE_RATIFICATIONS = "lapse_ratifications"  # data: organisation_id (clause 15)
     PARTY_WITHDRAWS = "party_withdraws"  # data: organisation_id (clause 15)
-    OFFER_SCENARIO_2 = "offer_scenario_2"  # data: organisation_id, decision_reference
+    OFFER_DISPUTE = "offer_dispute"  # data: organisation_id, process, decision_reference
     CHECK_RATIFICATION = "check_ratification"  # re-check the recommendation (fire conclude_ratification)
     DECISION_RATIFIED = "decision_ratified"
     DISPUTE_CLOSED = "dispute_closed"
@@ -146,6 +156,14 @@ class Effect:
 
     kind: EffectKind
     data: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Who is told when a transition happens, and what: roles relative to the case and a line of text."""
+
+    roles: tuple[CaseRole, ...]
+    text: str
 
 
 @dataclass(frozen=True)
@@ -212,6 +230,9 @@ class TransitionDef:
     route: Callable[[Context], bool] | None = None
     records: Callable[[Context], tuple[RecordedEvent, ...]] = _no_events
     effects: Callable[[Context], tuple[Effect, ...]] = _no_effects
+    notify: tuple[Notice, ...] = ()
+    #: Events this transition may record (declared in the agreement file; for checks and diagrams).
+    events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,6 +253,53 @@ class ProcessDefinition:
     steps: tuple[StepDef, ...] = ()
     headings: tuple[Heading, ...] = ()
     params: Mapping[str, object] = field(default_factory=dict)
+    #: What filing needs (disputes): the agreement file's ``filing`` declaration.
+    filing: Any = None
+    calendar: WorkingCalendar = ENGLAND
+    #: Each role's name as the agreement gives it ("STP Leader", "Chief Executive").
+    role_names: Mapping[str, str] = field(default_factory=dict)
+    #: The key of the agreement the process comes from.
+    agreement: str = ""
+
+    def role_name(self, role: CaseRole | str) -> str:
+        """The role's name as the agreement gives it."""
+        return self.role_names.get(str(role), str(role).replace("_", " "))
+
+    def states_after(self, trigger: str) -> frozenset[str]:
+        """The states a case can be in once ``trigger`` has happened (its destinations and everything
+        reachable from them): e.g. the states in which the panel holds the papers."""
+        start = {t.dest for t in self.transitions if t.trigger == trigger and t.dest is not None}
+        reached = set(start)
+        frontier = list(start)
+        while frontier:
+            state = frontier.pop()
+            for t in self.transitions:
+                if t.source == state and t.dest is not None and t.dest not in reached:
+                    reached.add(t.dest)
+                    frontier.append(t.dest)
+        return frozenset(reached)
+
+    @property
+    def filed_state(self) -> str:
+        """The state a dispute is in once filed: where the ``notify`` transition from the initial state leads."""
+        for t in self.transitions:
+            if t.trigger == "notify" and t.source == self.initial and t.dest is not None:
+                return t.dest
+        return self.initial
+
+    @property
+    def material_trigger(self) -> str | None:
+        """The trigger that sends the written material (None if the process has none)."""
+        return next((t for t in self.triggers if t.startswith("submit_")), None)
+
+    def material_open(self, state: str) -> bool:
+        """The written material may still be written and changed in ``state`` (it has not been sent)."""
+        trigger = self.material_trigger
+        return trigger is not None and state in self.sources_of(trigger)
+
+    def sources_of(self, trigger: str) -> frozenset[str]:
+        """The states from which ``trigger`` may be taken (e.g. when the written material may change)."""
+        return frozenset(t.source for t in self.transitions if t.trigger == trigger)
 
     def __post_init__(self) -> None:
         names = [s.name for s in self.states]

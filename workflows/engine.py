@@ -8,7 +8,9 @@ the state machine (``transitions``) runs on a throwaway model built from the fac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,6 +21,7 @@ from .definitions import (
     Effect,
     FieldKind,
     FieldSpec,
+    Notice,
     ProcessDefinition,
     RecordedEvent,
     TransitionDef,
@@ -50,6 +53,8 @@ class Outcome:
     events: tuple[RecordedEvent, ...] = ()
     effects: tuple[Effect, ...] = ()
     values: Mapping[str, object] = field(default_factory=dict)
+    #: Who is told, and what, as the agreement declares for the transition that ran.
+    notices: tuple[Notice, ...] = ()
 
 
 def jsonable(value: object) -> object:
@@ -155,47 +160,76 @@ class _Case:
         self.values = values
         self.now = now
         self.chosen: TransitionDef | None = None
-        self.state: str = facts.state
+        self.firing = False
 
     def context(self, t: TransitionDef) -> Context:
         return Context(self.definition, t, self.facts, self.actor, self.values, self.now)  # type: ignore[arg-type]
 
     def allows(self, t: TransitionDef) -> bool:
-        """The machine's condition: the actor's role, the facts-only preconditions, and the route."""
+        """The machine's condition: the actor's role, the facts-only preconditions, the route and, when
+        firing, the rules on the payload: the library picks the first declared transition that passes."""
         if not (t.roles & self.actor.roles):
             return False
         ctx = self.context(t)
         if any(rule.check(ctx) for rule in t.preconditions):
             return False
-        return t.route is None or t.route(ctx)
+        if t.route is not None and not t.route(ctx):
+            return False
+        return not (self.firing and any(rule.check(ctx) for rule in t.rules))
 
     def choose(self, t: TransitionDef) -> None:
         # The only "callback" work: remember which declared transition ran.  No side effects.
         self.chosen = t
 
 
-def _machine(case: _Case) -> Machine:
+_MACHINES: dict[int, tuple[ProcessDefinition, Machine]] = {}
+_MACHINES_LOCK = threading.Lock()
+
+
+def machine_for(definition: ProcessDefinition) -> Machine:
+    """The one state machine of ``definition``, built once; each call adds its throwaway model to it."""
+    found = _MACHINES.get(id(definition))
+    if found is not None and found[0] is definition:
+        return found[1]
     transitions = [
         {
             "trigger": t.trigger,
             "source": t.source,
             "dest": t.dest,  # None: internal transition, the state does not change
-            "conditions": [lambda t=t: case.allows(t)],
-            "after": [lambda t=t: case.choose(t)],
+            "conditions": [lambda event, t=t: event.model.allows(t)],
+            "after": [lambda event, t=t: event.model.choose(t)],
         }
-        for t in case.definition.transitions
+        for t in definition.transitions
     ]
-    return Machine(
-        model=case,
-        states=[s.name for s in case.definition.states],
+    machine = Machine(
+        model=None,
+        states=[s.name for s in definition.states],
         transitions=transitions,
-        initial=case.facts.state,
+        initial=definition.initial,
         auto_transitions=False,  # only the declared transitions may ever happen
+        send_event=True,
     )
+    with _MACHINES_LOCK:
+        _MACHINES[id(definition)] = (definition, machine)  # the definition is kept alive with its machine
+    return machine
 
 
-def _roles_text(roles: frozenset[CaseRole]) -> str:
-    return " or ".join(sorted(r.value.replace("_", " ") for r in roles))
+@contextmanager
+def _running(case: _Case) -> Iterator[Machine]:
+    """``case`` added to its definition's machine for one call, then removed."""
+    machine = machine_for(case.definition)
+    with _MACHINES_LOCK:
+        machine.add_model(case, initial=case.facts.state)
+    try:
+        yield machine
+    finally:
+        with _MACHINES_LOCK:
+            machine.remove_model(case)
+
+
+def _roles_text(definition: ProcessDefinition, roles: frozenset[CaseRole]) -> str:
+    names = (definition.role_name(r) for r in roles if r is not CaseRole.SYSTEM)
+    return " or ".join(sorted(n if n.lower().startswith(("the ", "each ")) else f"the {n}" for n in names))
 
 
 @dataclass
@@ -231,12 +265,14 @@ def _assess(
     roles = frozenset().union(*(t.roles for t in options))
     if not roles & actor.roles:
         return _Assessment(
-            TransitionNotAllowed(f"Only the {_roles_text(roles)} may '{options[0].label}'", options[0].clause)
+            TransitionNotAllowed(f"Only {_roles_text(definition, roles)} may '{options[0].label}'", options[0].clause)
         )
     values, problems = _values(options[0], payload)
     case = _Case(definition, facts, actor, values, now)
+    # To explain a refusal (the library chooses when firing): the transition the machine would take for
+    # this actor on these facts (its condition without the payload), else the first open to the actor.
     permitted = [t for t in options if t.roles & actor.roles]
-    chosen = next((t for t in permitted if t.route is None or t.route(case.context(t))), permitted[0])
+    chosen = next((t for t in permitted if case.allows(t)), permitted[0])
     ctx = case.context(chosen)
     for rule in (*chosen.preconditions, *chosen.rules):
         problems.extend(rule.check(ctx))
@@ -253,12 +289,12 @@ def available(
     if definition.is_terminal(facts.state):
         return []
     case = _Case(definition, facts, actor, {}, now)
-    _machine(case)
     result = []
-    for trigger in definition.triggers:
-        if getattr(case, f"may_{trigger}")():
-            first = definition.transitions_for(trigger, facts.state)[0]
-            result.append(TriggerInfo(trigger, first.label, first.clause, first.fields))
+    with _running(case):
+        for trigger in definition.triggers:
+            if getattr(case, f"may_{trigger}")():
+                first = definition.transitions_for(trigger, facts.state)[0]
+                result.append(TriggerInfo(trigger, first.label, first.clause, first.fields))
     return result
 
 
@@ -294,19 +330,22 @@ def fire(
     if assessment.problems:
         raise RulesNotMet(assessment.problems)
     case = _Case(definition, facts, actor, assessment.values, now)
-    _machine(case)
-    try:
-        moved = case.trigger(trigger)  # type: ignore[attr-defined]
-    except MachineError as exc:
-        raise TransitionNotAllowed(str(exc.value)) from exc
+    case.firing = True
+    with _running(case):
+        try:
+            moved = case.trigger(trigger)  # type: ignore[attr-defined]
+        except MachineError as exc:
+            raise TransitionNotAllowed(str(exc.value)) from exc
+        state_after = case.state  # type: ignore[attr-defined]
     if not moved or case.chosen is None:
         raise TransitionNotAllowed(f"'{trigger}' is not possible now")
     ctx = case.context(case.chosen)
     return Outcome(
         trigger=trigger,
         state_before=facts.state,
-        state_after=case.state,
+        state_after=state_after,
         events=case.chosen.records(ctx),
         effects=case.chosen.effects(ctx),
         values=assessment.values,
+        notices=case.chosen.notify,
     )

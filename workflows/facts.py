@@ -74,10 +74,12 @@ class SubordinateGroup(StrEnum):
 
 @dataclass(frozen=True)
 class DisputeParty:
-    """An organisation that is party to a dispute; ``filed`` marks the one that notified it."""
+    """An organisation that is party to a dispute; ``filed`` marks the one that notified it and
+    ``respondent`` one named at filing as the other side (it writes no joint pack, but takes part)."""
 
     organisation_id: int
     filed: bool = False
+    respondent: bool = False
 
 
 @dataclass(frozen=True)

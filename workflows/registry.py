@@ -1,27 +1,71 @@
-"""Where the app gets a process definition: by key, or built from a stored bespoke spec."""
+"""Where the engine's process definitions come from: agreement files, parsed once per text.
+
+An agreement's processes are data (``workflows.agreement``); a parsed agreement is immutable, so it is
+cached by the text it came from (a new version of the file is a new text).  ``default()`` is the
+agreement the app runs unless told otherwise: the file named by ``GOVERN_AGREEMENT_FILE``, else the
+first agreement in ``agreements/`` (Devon's).  ``bespoke`` builds a process a person set out (16.2)
+from its process document, checked against that agreement's schema and rules.
+"""
 
 from __future__ import annotations
 
-from .bespoke import build
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .agreement import Agreement, bespoke_definition, parse_agreement
 from .definitions import ProcessDefinition
-from .processes import DEFINITIONS
 
-__all__ = ["bespoke", "get", "process_keys"]
+__all__ = ["AGREEMENTS", "agreement_from_text", "bespoke", "default", "default_path", "get", "process_keys"]
+
+#: The agreement files that ship with govern.
+AGREEMENTS = Path(__file__).resolve().parent.parent / "agreements"
 
 
-def get(process_key: str) -> ProcessDefinition:
-    """The declared process ``scenario_1``..``scenario_4``, ``recommendation`` or ``ratification``."""
+def default_path() -> Path:
+    """The agreement file the app runs: ``GOVERN_AGREEMENT_FILE`` or the bundled Devon MoU."""
+    configured = os.environ.get("GOVERN_AGREEMENT_FILE")
+    return Path(configured) if configured else AGREEMENTS / "devon-stp-2016.yaml"
+
+
+@lru_cache(maxsize=16)
+def agreement_from_text(text: str) -> Agreement:
+    """The agreement in ``text`` (parsed and checked once per distinct text)."""
+    return parse_agreement(text)
+
+
+def default() -> Agreement:
+    """The agreement at ``default_path()``."""
+    return agreement_from_text(default_path().read_text(encoding="utf-8"))
+
+
+def get(process_key: str, agreement: Agreement | None = None) -> ProcessDefinition:
+    """A process the agreement declares (KeyError naming the declared ones if there is none)."""
+    chosen = agreement or default()
     try:
-        return DEFINITIONS[process_key]
+        return chosen.processes[process_key]
     except KeyError:
-        raise KeyError(f"no declared process {process_key!r}; bespoke processes come from bespoke()") from None
+        declared = ", ".join(chosen.processes)
+        raise KeyError(f"no declared process {process_key!r} (declared: {declared}; bespoke processes come "
+                       "from bespoke())") from None
 
 
-def process_keys() -> tuple[str, ...]:
+def process_keys(agreement: Agreement | None = None) -> tuple[str, ...]:
     """The keys of every declared process."""
-    return tuple(DEFINITIONS)
+    return tuple((agreement or default()).processes)
 
 
-def bespoke(spec: object, *, title: str = "Bespoke dispute process") -> ProcessDefinition:
-    """A bespoke dispute process (16.2) from its JSON-serialisable spec; raises SpecError if invalid."""
-    return build(spec, title=title)
+@lru_cache(maxsize=256)
+def _bespoke(agreement: Agreement, document_json: str) -> ProcessDefinition:
+    import json
+
+    return bespoke_definition(agreement, "bespoke", json.loads(document_json))
+
+
+def bespoke(document: Mapping[str, Any], agreement: Agreement | None = None) -> ProcessDefinition:
+    """A bespoke process (16.2) from its process document; raises SpecError listing every mistake."""
+    import json
+
+    return _bespoke(agreement or default(), json.dumps(document, sort_keys=True, default=str))

@@ -12,7 +12,11 @@ class CaseRole(StrEnum):
     FILING_PARTY = "filing_party"
     #: An officer of Scenario 1's second party (the dispute is brought jointly).
     OTHER_PARTY = "other_party"
-    #: An officer of any party to the dispute (includes FILING_PARTY and OTHER_PARTY users).
+    #: An officer of an organisation on the other side of the dispute, named at filing (Scenario 4's
+    #: organisation whose practice changed; the other side of a 16.2 or escalation dispute).  A party:
+    #: it sees the dispute, is told of each step, responds to the outcome, and never sits on the panel.
+    RESPONDENT = "respondent"
+    #: An officer of any party to the dispute (includes FILING_PARTY, OTHER_PARTY and RESPONDENT users).
     PARTY = "party"
     #: The CEO (or regulator equivalent) of an organisation nominated to the dispute's panel.
     PANEL_MEMBER = "panel_member"
@@ -32,4 +36,4 @@ class CaseRole(StrEnum):
     SYSTEM = "system"
 
 
-DISPUTE_PARTY_ROLES = frozenset({CaseRole.FILING_PARTY, CaseRole.OTHER_PARTY, CaseRole.PARTY})
+DISPUTE_PARTY_ROLES = frozenset({CaseRole.FILING_PARTY, CaseRole.OTHER_PARTY, CaseRole.RESPONDENT, CaseRole.PARTY})

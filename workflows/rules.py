@@ -79,11 +79,14 @@ def negotiation_attempted() -> Rule:
 
 
 def parties_of_dispute() -> Rule:
-    """Who brings the dispute: exactly one filing party; Scenario 1 has exactly two parties."""
+    """Who brings the dispute and who is on the other side, as the process's filing declares: exactly
+    one filing party, the co-parties (Scenario 1's second organisation) and respondents within their
+    numbers, nobody twice."""
 
     def check(ctx: Context) -> list[Problem]:
         facts = _dispute(ctx)
-        clause = str(_param(ctx, "parties_clause"))
+        filing = ctx.definition.filing
+        clause = str(ctx.definition.params.get("parties_clause") or ctx.definition.clause)
         problems: list[Problem] = []
         ids = [p.organisation_id for p in facts.parties]
         if len(set(ids)) != len(ids):
@@ -91,9 +94,17 @@ def parties_of_dispute() -> Rule:
         filers = [p for p in facts.parties if p.filed]
         if len(filers) != 1:
             problems.append(Problem("Exactly one party must be the one notifying the dispute", clause, "parties"))
-        exact = ctx.definition.params.get("party_count")
-        if isinstance(exact, int) and len(set(ids)) != exact:
-            problems.append(Problem(f"This dispute must have exactly {exact} parties", clause, "parties"))
+        co_parties = [p for p in facts.parties if not p.filed and not p.respondent]
+        respondents = [p for p in facts.parties if p.respondent]
+        for side, named, field_key in (
+            (getattr(filing, "other_parties", None), co_parties, "other_party_ids"),
+            (getattr(filing, "respondents", None), respondents, "respondent_ids"),
+        ):
+            low, high = (side.min, side.max) if side is not None else (0, 0)
+            if not low <= len(named) <= high:
+                what = side.label if side is not None else "Other organisations"
+                count = f"exactly {low}" if low == high else f"from {low} to {high}"
+                problems.append(Problem(f"{what}: name {count}", side.clause if side else clause, field_key))
         if not ids:
             problems.append(Problem("A dispute needs at least one party", clause, "parties"))
         if (
@@ -104,7 +115,7 @@ def parties_of_dispute() -> Rule:
             problems.append(Problem("Only the notifying party can notify the dispute", clause, None))
         return problems
 
-    return Rule("Schedule 8 (preamble)", "The parties to the dispute are as the scenario describes.", check)
+    return Rule("Schedule 8 (preamble)", "The parties to the dispute are as the process declares.", check)
 
 
 def parties_are_current() -> Rule:
@@ -620,6 +631,22 @@ def actor_is_boards_secretary() -> Rule:
         return problems
 
     return Rule("10.6", "The party's own Board secretary records its decision.", check)
+
+
+def current_version() -> Rule:
+    """10.6: a Board ratifies the version PDEG agreed last; an amendment supersedes earlier ones."""
+
+    def check(ctx: Context) -> list[Problem]:
+        facts = _ratification(ctx)
+        if facts.version != facts.current_version:
+            return [
+                Problem(
+                    "The recommendation has been amended: the Board must consider the amended version", "10.6", None
+                )
+            ]
+        return []
+
+    return Rule("10.6", "The Board ratifies the current version.", check)
 
 
 def meeting_not_in_future() -> Rule:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from . import rules
+from .calendar import ENGLAND, WorkingCalendar
 from .definitions import (
     Context,
     DeadlineRule,
@@ -20,8 +22,10 @@ from .definitions import (
     FieldKind,
     FieldSpec,
     Heading,
+    Notice,
     ProcessDefinition,
     RecordedEvent,
+    Rule,
     StateDef,
     StepDef,
     TransitionDef,
@@ -78,6 +82,8 @@ class StepSpec:
     title: str
     deadline: DeadlineSpec | None = None
     guidance: str = ""
+    #: Further rules from the agreement file: (trigger, rule); trigger None is the step's main one.
+    rules: tuple[tuple[str | None, Rule], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,15 @@ class DisputeSpec:
     principles_clause: str = "Schedule 3"
     outcomes: tuple[str, ...] = ("solution", "options_paper")
     extra_params: dict[str, object] = field(default_factory=dict)
+    #: The agreement's words for each outcome, and the outcomes that go to the decision-making meeting.
+    outcome_labels: dict[str, str] = field(default_factory=lambda: dict(OUTCOME_LABELS))
+    opening_recommendation: frozenset[str] = OUTCOMES_OPENING_RECOMMENDATION
+    role_names: dict[str, str] = field(default_factory=dict)
+    calendar: WorkingCalendar = ENGLAND
+    filing: object = None
+    extend_roles: frozenset[CaseRole] = frozenset({CaseRole.STP_LEADER})
+    extend_clause: str = "16.2"
+    agreement: str = ""
 
 
 # --- Keys of steps and their events ---------------------------------------------------------------
@@ -137,9 +152,10 @@ class _Builder:
 
     def __init__(self, spec: DisputeSpec) -> None:
         self.spec = spec
+        self.leader = spec.role_names.get("stp_leader", "STP Leader")
         self.states: list[StateDef] = [
-            StateDef("draft", "Being prepared, not yet notified to the STP Lead", "Schedule 8 (preamble)"),
-            StateDef("notified", "Notified to the STP Lead", "Schedule 8 (preamble)"),
+            StateDef("draft", f"Being prepared, not yet notified to the {self.leader}", "Schedule 8 (preamble)"),
+            StateDef("notified", f"Notified to the {self.leader}", "Schedule 8 (preamble)"),
         ]
         self.transitions: list[TransitionDef] = []
         self.steps: list[StepDef] = []
@@ -150,6 +166,7 @@ class _Builder:
         # which is when the STP Lead may select the panel "at the point of notification".
         self.material_after_notification: tuple[str, str, str] | None = None
         self.material_transition: TransitionDef | None = None
+        self.step_rules: dict[str, tuple[Rule, ...]] = {}
 
     # -- helpers --
 
@@ -162,6 +179,9 @@ class _Builder:
         self.states.insert(names.index(before) if before in names else len(names), new)
 
     def add(self, **kwargs: object) -> TransitionDef:
+        extra = self.step_rules.get(str(kwargs["trigger"]), ())
+        if extra:
+            kwargs["rules"] = (*tuple(kwargs.get("rules", ())), *extra)  # type: ignore[arg-type]
         t = TransitionDef(**kwargs)  # type: ignore[arg-type]
         self.transitions.append(t)
         return t
@@ -178,6 +198,7 @@ class _Builder:
             text=d.text,
             may_be_early=d.may_be_early,
             late_needs_reason=d.late_needs_reason,
+            calendar=self.spec.calendar,
         )
 
     def step(
@@ -214,7 +235,7 @@ class _Builder:
             source="draft",
             dest="notified",
             roles=FILER,
-            label="Notify the STP Lead of the dispute",
+            label=f"Notify the {self.leader} of the dispute",
             clause=clause,
             fields=(
                 FieldSpec(
@@ -226,11 +247,18 @@ class _Builder:
             preconditions=(rules.parties_of_dispute(), rules.parties_are_current()),
             rules=(rules.negotiation_attempted(),),
             records=_record("notified", "negotiation_attempted"),
+            notify=(
+                Notice((CaseRole.STP_LEADER,),
+                       f"A dispute has been notified to you ({self.spec.clause.split(',')[0]})."),
+                Notice((CaseRole.RESPONDENT, CaseRole.OTHER_PARTY),
+                       "A dispute naming your organisation as a party has been notified. You can see it, you are "
+                       "told of each step, and you respond to the outcome."),
+            ),
         )
         self.steps.append(
             StepDef(
                 NOTIFICATION,
-                "Notification of the dispute to the STP Lead",
+                f"Notification of the dispute to the {self.leader}",
                 clause,
                 (CaseRole.FILING_PARTY,),
                 "notified",
@@ -242,7 +270,7 @@ class _Builder:
     def written_material(self, spec: StepSpec) -> None:
         name = self.spec.material_name
         trigger, dest = f"submit_{name}", f"{name}_received"
-        self.state(dest, f"{self.spec.material_title} received by the STP Lead", spec.clause)
+        self.state(dest, f"{self.spec.material_title} received by the {self.leader}", spec.clause)
         roles = PARTY if self.spec.pack_agreement else FILER
         if self.spec.pack_agreement:
             self._agree_pack(self.current, spec.clause)
@@ -251,7 +279,7 @@ class _Builder:
             source=self.current,
             dest=dest,
             roles=roles,
-            label=f"Submit the {self.spec.material_title.lower()} to the STP Lead",
+            label=f"Submit the {self.spec.material_title.lower()} to the {self.leader}",
             clause=spec.clause,
             rules=(rules.material_complete(), rules.principles_cited(), rules.pack_agreed_by_all()),
             records=_record(dest),
@@ -299,8 +327,9 @@ class _Builder:
             "label": "Nominate the panel",
             "clause": clause,
             "fields": fields,
-            "rules": (rules.nominated_panel_valid(),),
+            "rules": (),
             "records": _record("panel_nominated", "organisation_ids", "route", "external_authority"),
+            "notify": (Notice((CaseRole.PANEL_MEMBER, CaseRole.PARTY), "The panel has been nominated."),),
         }
         self.add(source=self.current, dest="panel_nominated", **nominate)
         panel_states = ["panel_nominated"]
@@ -365,6 +394,8 @@ class _Builder:
                 ),
                 rules=(rules.replacement_valid(),),
                 records=_record("panel_member_replaced", "replace", "replacement", "reason"),
+                notify=(Notice((CaseRole.PANEL_MEMBER,), "Your organisation has been nominated to the panel in place "
+                               "of another. For you to do: declare any conflict of interest (16.2)."),),
             )
         self.add(
             trigger="release_papers",
@@ -416,8 +447,9 @@ class _Builder:
                 FieldSpec("invited", "Other parties invited to be present", FieldKind.ORG_IDS, required=False),
             ),
             preconditions=(rules.actor_on_panel(),),
-            rules=(rules.clarification_call(),),
             records=_record("parties_called", "called", "invited"),
+            notify=(Notice((CaseRole.PARTY,), "The panel has called parties for clarification: see who is called "
+                           "and who is invited to be present."),),
         )
         self.add(
             trigger="schedule_hearing",
@@ -433,6 +465,8 @@ class _Builder:
             preconditions=(rules.actor_on_panel(),),
             rules=(rules.date_not_in_past("hearing_date", spec.clause),),
             records=_record("hearing_scheduled", "hearing_date", "arrangements"),
+            notify=(Notice((CaseRole.PARTY, CaseRole.PANEL_MEMBER), "The panel has set the date it convenes: see "
+                           "the date and the arrangements."),),
         )
         self.add(
             trigger="hold_hearing",
@@ -471,17 +505,18 @@ class _Builder:
             preconditions=(rules.actor_on_panel(),),
             rules=(rules.delay_explained("decision"),) if late else (),
             records=_record("decision_presented", "decision", "reasons", "delay_reason"),
+            notify=(Notice((CaseRole.PARTY,), "Decision presented to the parties: read it and respond."),),
         )
         self.current, self.last_event = "decision_presented", "decision_presented"
 
     def panel_recommendation(self, spec: StepSpec) -> None:
-        self.state("recommendation_made", "The panel's recommendation is with the STP Lead", spec.clause)
+        self.state("recommendation_made", f"The panel's recommendation is with the {self.leader}", spec.clause)
         self.add(
             trigger="make_recommendation",
             source=self.current,
             dest="recommendation_made",
             roles=PANEL,
-            label="Make the panel's recommendation to the STP Lead",
+            label=f"Make the panel's recommendation to the {self.leader}",
             clause=spec.clause,
             fields=(FieldSpec("recommendation", "The recommendation"), FieldSpec("reasons", "The reasons")),
             preconditions=(rules.actor_on_panel(),),
@@ -491,12 +526,13 @@ class _Builder:
         self.current, self.last_event = "recommendation_made", "recommendation_made"
 
     def stp_leader_proposal(self, spec: StepSpec) -> None:
-        self.state("solution_proposed", "The STP Lead has proposed a solution", spec.clause)
+        self.state("solution_proposed", f"The {self.leader} has proposed a solution", spec.clause)
         key = self.spec.key
+        opening = self.spec.opening_recommendation
 
         def effects(ctx: Context) -> tuple[Effect, ...]:
             outcome = ctx.values.get("outcome")
-            if outcome not in OUTCOMES_OPENING_RECOMMENDATION:
+            if outcome not in opening:
                 return ()
             data = {
                 "dispute_process": key,
@@ -515,12 +551,14 @@ class _Builder:
             label="Propose a solution, setting out the reasons",
             clause=spec.clause,
             fields=(
-                FieldSpec("outcome", "The proposal", FieldKind.CHOICE, choices=self.spec.outcomes),
+                FieldSpec("outcome", "The proposal", FieldKind.CHOICE, choices=self.spec.outcomes,
+                          choice_labels=tuple(self.spec.outcome_labels.get(o, o) for o in self.spec.outcomes)),
                 FieldSpec("proposal", "The proposed solution"),
                 FieldSpec("reasons", "The reasons why"),
             ),
             records=_record("solution_proposed", "outcome", "proposal", "reasons"),
             effects=effects,
+            notify=(Notice((CaseRole.PARTY,), f"The {self.leader} has proposed a solution: read it and respond."),),
         )
         self.step("proposal", spec, LEADER, "solution_proposed", (self.last_event,))
         self.current, self.last_event = "solution_proposed", "solution_proposed"
@@ -578,9 +616,9 @@ class _Builder:
                 trigger="extend_deadline",
                 source=state.name,
                 dest=None,
-                roles=LEADER,
+                roles=self.spec.extend_roles,
                 label="Extend a deadline, giving the reason",
-                clause="16.2",
+                clause=self.spec.extend_clause,
                 fields=(
                     FieldSpec("step", "Step", FieldKind.CHOICE, choices=keys),
                     FieldSpec("due_date", "New due date", FieldKind.DATE),
@@ -647,12 +685,29 @@ def _response_effects(kind: ResponseKind, closes: bool) -> Callable[[Context], t
     return effects
 
 
+#: The transition a step's rules apply to unless the agreement file names another (``on:``).
+MAIN_TRIGGER = {
+    StepKind.PANEL_NOMINATION: "nominate_panel",
+    StepKind.HEARING: "hold_hearing",
+    StepKind.PANEL_DECISION: "present_decision",
+    StepKind.PANEL_RECOMMENDATION: "make_recommendation",
+    StepKind.STP_LEADER_PROPOSAL: "propose_solution",
+    StepKind.RESPONSES: "accept_outcome",
+}
+
+
 def compose(spec: DisputeSpec) -> ProcessDefinition:
     """Build the ProcessDefinition for a dispute process from its spec."""
     builder = _Builder(spec)
     builder.notification()
     for step in spec.steps:
+        main = MAIN_TRIGGER.get(step.kind, f"submit_{spec.material_name}")
+        by_trigger: dict[str, list[Rule]] = {}
+        for trigger, rule in step.rules:
+            by_trigger.setdefault(trigger or main, []).append(rule)
+        builder.step_rules = {t: tuple(r) for t, r in by_trigger.items()}
         getattr(builder, step.kind.value)(step)
+        builder.step_rules = {}
     builder.extensions()
     params: dict[str, object] = {
         "parties_clause": spec.parties_clause,
@@ -664,6 +719,7 @@ def compose(spec: DisputeSpec) -> ProcessDefinition:
         "principles_clause": spec.principles_clause,
         "material_clause": next((s.clause for s in spec.steps if s.kind is StepKind.WRITTEN_MATERIAL), spec.clause),
         "outcomes": spec.outcomes,
+        "outcome_labels": spec.outcome_labels,
         **spec.extra_params,
     }
     return ProcessDefinition(
@@ -677,4 +733,88 @@ def compose(spec: DisputeSpec) -> ProcessDefinition:
         steps=tuple(builder.steps),
         headings=spec.headings,
         params=params,
+        filing=spec.filing,
+        calendar=spec.calendar,
+        role_names=spec.role_names,
+        agreement=spec.agreement,
     )
+
+
+def compose_ladder(key: str, decl: Any, *, calendar: WorkingCalendar, role_names: dict[str, str] | Any,
+                   agreement_key: str = "") -> ProcessDefinition:
+    """Build a process declared as a ladder in an agreement file (``workflows.agreement.ProcessDecl``)."""
+    from . import library
+
+    ladder = decl.ladder
+    steps = []
+    for s in ladder.steps:
+        d = s.deadline
+        extra: list[tuple[str | None, Rule]] = []
+        for ref in s.rules:
+            for name, params in ([(ref, {})] if isinstance(ref, str) else list(ref.items())):
+                params = dict(params or {})
+                on = params.pop("on", None)
+                extra.append((on, library.make_rule(name, params, s.clause)))
+        steps.append(
+            StepSpec(
+                StepKind(s.kind),
+                s.clause,
+                s.title,
+                DeadlineSpec(tuple(d.after), d.amount, Unit(d.unit), d.text or _words(d, calendar), d.may_be_early,
+                             d.late_needs_reason) if d else None,
+                s.guidance,
+                tuple(extra),
+            )
+        )
+    material_clause = next((s.clause for s in ladder.steps if s.kind == "written_material"), decl.clause)
+    filing = decl.filing
+    return compose(
+        DisputeSpec(
+            key=key,
+            title=decl.title,
+            clause=decl.clause,
+            steps=tuple(steps),
+            headings=tuple(Heading(h.key, h.title, h.guidance, h.clause or material_clause, h.per_party, h.reference)
+                           for h in ladder.headings),
+            material_name=ladder.material.name,
+            material_title=ladder.material.title,
+            parties_clause=filing.clause if filing else decl.clause,
+            party_count=None,
+            min_panel=ladder.panel.min,
+            panel_clause=ladder.panel.clause,
+            pack_agreement=ladder.material.agreed_by_all,
+            principles_required=ladder.principles.required,
+            principles_clause=ladder.principles.clause or material_clause,
+            outcomes=tuple(o.key for o in ladder.outcomes),
+            extra_params=dict(decl.params),
+            outcome_labels={o.key: o.label for o in ladder.outcomes},
+            opening_recommendation=frozenset(o.key for o in ladder.outcomes if o.opens_recommendation),
+            role_names=dict(role_names),
+            calendar=calendar,
+            filing=filing,
+            extend_roles=frozenset(CaseRole(r) for r in ladder.extend_by),
+            extend_clause=ladder.extend_clause,
+            agreement=agreement_key,
+        )
+    )
+
+
+def _words(d: Any, calendar: WorkingCalendar) -> str:
+    from .agreement import deadline_text
+
+    return deadline_text(d, calendar, _FROM_WORDS)
+
+
+#: How a deadline's starting point reads when the file gives no wording ("within one week of ...").
+_FROM_WORDS = {
+    "notification": "notification of the dispute",
+    "written_material": "receipt of the written material",
+    "documentation": "receipt of the documentation",
+    "report": "receipt of the report",
+    "panel_nomination": "notifying the panel",
+    "papers_release": "the panel receiving the papers",
+    "hearing": "the hearing",
+    "decision": "the panel's decision",
+    "recommendation": "receiving the recommendation",
+    "proposal": "the proposal",
+}

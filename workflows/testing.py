@@ -40,10 +40,14 @@ def actor(*roles: CaseRole, org: int | None = None, user_id: int = 1) -> Actor:
 
 
 def dispute(process_key: str, state: str = "draft", **overrides: object) -> DisputeFacts:
-    """Facts of a fresh dispute: organisation 1 notifies it (with 2 as Scenario 1's other party)."""
+    """Facts of a fresh dispute: organisation 1 notifies it, with 2 on its side (a co-party, Scenario 1)
+    or on the other side (a respondent, Scenario 4) as far as the process's filing asks for one."""
     parties = (DisputeParty(FILER, filed=True),)
-    if process_key == "scenario_1":
+    filing = registry.get(process_key).filing if process_key in registry.process_keys() else None
+    if filing is not None and filing.other_parties is not None and filing.other_parties.min:
         parties += (DisputeParty(OTHER),)
+    elif filing is not None and filing.respondents is not None and filing.respondents.min:
+        parties += (DisputeParty(OTHER, respondent=True),)
     facts = DisputeFacts(process_key=process_key, state=state, parties=parties, current_parties=PARTIES)
     return replace(facts, **overrides)  # type: ignore[arg-type]
 
@@ -96,6 +100,7 @@ def ratification(state: str = "awaiting_board", **overrides: object) -> Ratifica
 ROLE_ORG: dict[CaseRole, int | None] = {
     CaseRole.FILING_PARTY: FILER,
     CaseRole.OTHER_PARTY: OTHER,
+    CaseRole.RESPONDENT: OTHER,
     CaseRole.PARTY: FILER,
     CaseRole.PANEL_MEMBER: PANEL[0],
     CaseRole.STP_LEADER: None,

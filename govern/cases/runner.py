@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from govern.audit import chain
+from govern.cases import signals
 from govern.cases.models import CaseEvent, CaseKind, DeadlineExtension
 from govern.core import clock
 from govern.core.errors import OperationError, StaleCase
@@ -81,7 +82,7 @@ def fire(
     user: Any,
     trigger: str,
     payload: Mapping[str, object],
-    state_enum: type,
+    state_enum: type | None = None,
     audit_changes: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """Fire ``trigger`` on the case in ``row`` and store the new state, events and audit event.
@@ -96,7 +97,11 @@ def fire(
         raise OperationError(refused.message, clause=refused.clause) from refused
     except RulesNotMet as unmet:
         raise RulesRefused(unmet.problems) from unmet
-    row.state = state_enum(outcome.state_after)
+    # The state is the agreement's own name for it, stored as text (``state_enum`` only for the app's
+    # own flows that still compare against Python constants).
+    row.state = state_enum(outcome.state_after) if state_enum is not None else outcome.state_after
+    if hasattr(row, "closed_at"):
+        row.closed_at = now if definition.is_terminal(outcome.state_after) else None
     touch(row, now)  # always dirty, so the version check runs even when the state stays
     for event in outcome.events:
         db.session.add(
@@ -131,10 +136,9 @@ def fire(
     # Flush here, not in the audit chain's autoflush: a lost race must surface as StaleCase.
     flush_or_stale()
     chain.record(trigger, kind.value, row.id, changes, actor=user)
-    # Same transaction: the case's deadlines for the sweep, and notices to whoever must act next.
-    from govern.deadlines import tracking
-
-    tracking.after_transition(kind, row, definition, outcome, user, now)
+    # Same transaction: whoever listens (the case's deadlines for the sweep, notices to whoever must act
+    # next) hears of it through the signal, so the runner imports no feature.
+    signals.case_transitioned.send(kind, row=row, definition=definition, outcome=outcome, user=user, now=now)
     return outcome
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -61,3 +61,29 @@ def as_jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+class StateText(TypeDecorator[Any]):
+    """A case's state as text, checked against its agreement by the engine rather than by a CHECK
+    constraint (each agreement has its own states). ``enum_cls``: the app's own Python names for the
+    states of a flow it knows, returned where the text is one of them."""
+
+    impl = String(60)
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[Enum] | None = None) -> None:
+        super().__init__()
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        """Store the state's name."""
+        return None if value is None else str(getattr(value, "value", value))
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        """Give back the app's name for a state it knows, else the text."""
+        if value is None or self.enum_cls is None:
+            return value
+        try:
+            return self.enum_cls(value)
+        except ValueError:
+            return value

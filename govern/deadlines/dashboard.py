@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
+from govern.agreements import service
 from govern.core import clock
 from govern.deadlines.models import CaseDeadline
-from govern.disputes.models import Dispute, DisputeState
+from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg.models import Ratification, RatificationState, Recommendation
-from workflows import registry
 
 LIST_LIMIT = 50
 OUTCOME_STEPS = ("decision", "proposal")  # Scenario 1's panel decision; the STP Leader's proposal (2-4)
@@ -30,11 +30,12 @@ OPEN_RATIFICATION = (RatificationState.AWAITING_BOARD, RatificationState.DEFERRE
 
 
 def scenario_title(process_key: str) -> str:
-    """'Scenario 2' (the part of the process's title before its colon), or 'Bespoke process (16.2)'."""
-    try:
-        return registry.get(process_key).title.split(":", 1)[0]
-    except KeyError:
-        return "Bespoke process (16.2)" if process_key == "bespoke" else process_key
+    """The process's short name for a chart: the part of its title before a colon ('Scenario 2')."""
+    agreement = service.current()
+    definition = agreement.processes.get(process_key)
+    if definition is None and process_key == service.BESPOKE and agreement.declaration.bespoke is not None:
+        return agreement.declaration.bespoke.title
+    return definition.title.split(":", 1)[0] if definition is not None else process_key
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def build_dashboard() -> Dashboard:
     # 1. Open disputes by scenario.
     for process_key, count in db.session.execute(
         select(Dispute.process_key, func.count())
-        .where(Dispute.state.not_in((DisputeState.DRAFT, DisputeState.CLOSED)))
+        .where(Dispute.closed_at.is_(None))
         .group_by(Dispute.process_key).order_by(Dispute.process_key)
     ):
         board.by_scenario.append(Bar(scenario_title(process_key), count, str(count)))

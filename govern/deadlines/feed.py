@@ -102,7 +102,7 @@ def deadlines_for(user: User) -> list[CaseDeadline]:
 def ics_for(user: User) -> bytes:
     """The user's deadlines as an iCalendar file: one all-day event on each due date."""
     calendar = Calendar()
-    calendar.add("prodid", "-//Devon STP partnership//Govern//EN")
+    calendar.add("prodid", "-//govern//Govern deadlines//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"Govern deadlines: {user.name}")
     calendar.add("x-wr-timezone", "Europe/London")

@@ -22,13 +22,15 @@ from govern.pdeg.models import Ratification
 from workflows import CaseRole
 
 Case = tuple[CaseKind, int]
+_SIDES = {CaseRole.FILING_PARTY: "filed", CaseRole.OTHER_PARTY: "co_party", CaseRole.RESPONDENT: "respondent"}
 
 
 @dataclass
 class Audiences:
     """The accounts behind each role of each case, and everyone's email address."""
 
-    parties: dict[int, list[tuple[int, bool]]] = field(default_factory=dict)  # dispute -> [(org, filed)]
+    #: dispute -> [(org, side)], side "filed", "co_party" or "respondent"
+    parties: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     panels: dict[int, set[int]] = field(default_factory=dict)  # dispute -> panel orgs
     ratification_orgs: dict[int, int] = field(default_factory=dict)  # ratification -> org
     officers: dict[int, set[int]] = field(default_factory=dict)  # org -> CEO and deputy user ids
@@ -44,9 +46,10 @@ class Audiences:
         found: set[int] = set()
         for role in roles:
             match role:
-                case CaseRole.PARTY | CaseRole.FILING_PARTY | CaseRole.OTHER_PARTY if kind is CaseKind.DISPUTE:
-                    for org, filed in self.parties.get(case_id, ()):
-                        if role == CaseRole.PARTY or filed == (role == CaseRole.FILING_PARTY):
+                case (CaseRole.PARTY | CaseRole.FILING_PARTY | CaseRole.OTHER_PARTY
+                      | CaseRole.RESPONDENT) if kind is CaseKind.DISPUTE:
+                    for org, side in self.parties.get(case_id, ()):
+                        if role == CaseRole.PARTY or _SIDES[role] == side:
                             found |= self.officers.get(org, set())
                 case CaseRole.PANEL_MEMBER if kind is CaseKind.DISPUTE:
                     for org in self.panels.get(case_id, ()):
@@ -79,12 +82,12 @@ def resolve(
     ratifications = sorted({case_id for kind, case_id in cases if kind is CaseKind.RATIFICATION})
     orgs: set[int] = set(extra_orgs)
     if disputes:
-        parties: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-        for dispute_id, org, filed in db.session.execute(
-            select(DisputeParty.dispute_id, DisputeParty.organisation_id, DisputeParty.filed)
+        parties: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for dispute_id, org, filed, respondent in db.session.execute(
+            select(DisputeParty.dispute_id, DisputeParty.organisation_id, DisputeParty.filed, DisputeParty.respondent)
             .where(DisputeParty.dispute_id.in_(disputes))
         ):
-            parties[dispute_id].append((org, filed))
+            parties[dispute_id].append((org, "filed" if filed else ("respondent" if respondent else "co_party")))
             orgs.add(org)
         audiences.parties = dict(parties)
         if CaseRole.PANEL_MEMBER in wanted:

@@ -1,7 +1,7 @@
 """Keeping ``case_deadline`` in step with each case, and telling whoever must act next.
 
-:func:`after_transition` is called by :func:`govern.cases.runner.fire` for every transition of every
-case, in the same transaction; :func:`refresh` also after a corrected event time. Due moments come
+:func:`after_transition` hears every transition of every case through the runner's signal
+(``govern.cases.signals``), in the same transaction; :func:`refresh` also after a corrected event time. Due moments come
 from ``workflows.deadlines.schedule`` over the recorded events and extensions, never from here.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from govern.cases import signals
 from govern.cases.models import CaseKind
 from govern.cases.runner import case_events, case_extensions
 from govern.deadlines.models import CaseDeadline
@@ -78,22 +79,13 @@ def after_transition(
     ratification, once it exists.)"""
     opened = refresh(kind, row, definition, now)
     case = (kind, row.id)
-    names = {event.name for event in outcome.events}
     panel_override: dict[int, list[int]] = {}
     for event in outcome.events:
         if event.name == "panel_nominated":
             panel_override[row.id] = [int(str(o)) for o in event.data.get("organisation_ids") or ()]  # type: ignore[attr-defined]
     # A replacement panel member's rows are written after the transition: name it from the event.
     replacements = [int(str(e.data["replacement"])) for e in outcome.events if e.name == "panel_member_replaced"]
-    wanted_roles: set[str] = set()
-    if "notified" in names:
-        wanted_roles.add(CaseRole.STP_LEADER)
-    if "panel_nominated" in names:
-        wanted_roles |= {CaseRole.PANEL_MEMBER, CaseRole.PARTY}
-    if replacements:
-        wanted_roles.add(CaseRole.PANEL_MEMBER)
-    if names & {"decision_presented", "solution_proposed"}:
-        wanted_roles.add(CaseRole.PARTY)
+    wanted_roles: set[str] = {str(role) for notice in outcome.notices for role in notice.roles}
     for deadline in opened:
         wanted_roles |= set(deadline.roles)
     if not wanted_roles:
@@ -109,16 +101,13 @@ def after_transition(
 
     state_title = definition.state(outcome.state_after).title
     reference = str(getattr(row, "reference", "") or "")
-    if "notified" in names:
-        tell(audiences.users(case, [CaseRole.STP_LEADER]), "A dispute has been notified to you (Schedule 8).")
-    if "panel_nominated" in names:
-        tell(audiences.users(case, [CaseRole.PANEL_MEMBER, CaseRole.PARTY]), "The panel has been nominated.")
-    if names & {"decision_presented", "solution_proposed"}:
-        tell(audiences.users(case, [CaseRole.PARTY]), f"{state_title}: read it and respond.")
-    for organisation_id in replacements:
-        tell(audiences.ceos.get(organisation_id, set()),
-             "Your organisation has been nominated to the panel in place of another. "
-             "For you to do: declare any conflict of interest (16.2).")
+    # Who is told of the transition is the agreement's word (its ``notify``), not this module's.
+    for notice in outcome.notices:
+        if replacements and notice.roles == (CaseRole.PANEL_MEMBER,):
+            for organisation_id in replacements:
+                tell(audiences.ceos.get(organisation_id, set()), notice.text)
+            continue
+        tell(audiences.users(case, list(notice.roles)), notice.text)
     for deadline in opened:
         due = f", due by the end of {_day(deadline.due_at)}" if deadline.due_at else ""
         tell(audiences.users(case, deadline.roles), f"For you to do: {deadline.title} ({deadline.clause}){due}.")
@@ -130,6 +119,17 @@ def after_transition(
         ],
         audiences.emails,
     )
+
+
+@signals.case_transitioned.connect
+def _on_transition(kind: CaseKind, *, row: Any, definition: ProcessDefinition, outcome: Outcome, user: Any,
+                   now: datetime) -> None:
+    after_transition(kind, row, definition, outcome, user, now)
+
+
+@signals.case_changed.connect
+def _on_change(kind: CaseKind, *, row: Any, definition: ProcessDefinition, now: datetime) -> None:
+    refresh(kind, row, definition, now)
 
 
 def _day(moment: datetime | None) -> str:

@@ -51,7 +51,7 @@ def load_demo_disputes() -> int:
     # Scenario 1: two trusts disagree on where a single-site service goes. Pack being written.
     s1 = _at(3, lambda: ops.file_dispute(
         ceo["RDE"], process_key="scenario_1", title="Location of the hyper-acute stroke unit",
-        negotiation_attempted=True, other_party=_org("NDHT"),
+        negotiation_attempted=True, other_parties=[_org("NDHT")],
         negotiation_account="Three meetings of the two executive teams between June and September did not agree a "
         "site.",
     ))
@@ -100,7 +100,7 @@ def load_demo_disputes() -> int:
     # Scenario 4: a unilateral change of practice. Resolved and closed.
     s4 = _at(40, lambda: ops.file_dispute(
         ceo["LSW"], process_key="scenario_4", title="Change to mental health discharge criteria",
-        negotiation_attempted=True, practice_changed_by=_org("DPT"),
+        negotiation_attempted=True, respondents=[_org("DPT")],
         negotiation_account="Livewell Southwest wrote twice to the trust; the change was not paused.",
     ))
     _at(39, lambda: ops.save_written_material(s4, ceo["LSW"], {
@@ -122,4 +122,6 @@ def load_demo_disputes() -> int:
         "reasons": "It restores safe follow-up while a system policy is developed.",
     }))
     _at(25, lambda: ops.act(s4, ceo["LSW"], "accept_outcome"))
+    # The organisation whose practice changed is a party too: it accepts the outcome, and the dispute closes.
+    _at(24, lambda: ops.act(s4, ceo["DPT"], "accept_outcome"))
     return 4

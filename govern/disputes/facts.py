@@ -20,16 +20,13 @@ from workflows import (
     PanelMember,
     PanelRoute,
     ResponseKind,
-    registry,
 )
 from workflows.definitions import ProcessDefinition
 
 
 def definition_of(dispute: Dispute) -> ProcessDefinition:
-    """The process the dispute follows: a Schedule 8 scenario or its bespoke process (16.2)."""
-    if dispute.bespoke_spec is not None:
-        return registry.bespoke(dispute.bespoke_spec, title=dispute.title)
-    return registry.get(dispute.process_key)
+    """The process the dispute follows, as its agreement version declares it (or as set out for it, 16.2)."""
+    return dispute.definition
 
 
 def partnership_standing() -> tuple[frozenset[int], frozenset[int]]:
@@ -45,8 +42,8 @@ def dispute_facts(dispute: Dispute) -> DisputeFacts:
     current, withdrawn = partnership_standing()
     return DisputeFacts(
         process_key=dispute.process_key,
-        state=dispute.state.value,
-        parties=tuple(DisputeParty(p.organisation_id, p.filed) for p in dispute.parties),
+        state=dispute.state,
+        parties=tuple(DisputeParty(p.organisation_id, p.filed, p.respondent) for p in dispute.parties),
         current_parties=current,
         withdrawn_organisations=withdrawn,
         written_material={m.key: m.text for m in dispute.material},
@@ -78,7 +75,10 @@ def dispute_roles(dispute: Dispute, user: Any) -> frozenset[CaseRole]:
         for party in dispute.parties:
             if party.organisation_id == user.organisation_id:
                 roles.add(CaseRole.PARTY)
-                roles.add(CaseRole.FILING_PARTY if party.filed else CaseRole.OTHER_PARTY)
+                if party.filed:
+                    roles.add(CaseRole.FILING_PARTY)
+                else:
+                    roles.add(CaseRole.RESPONDENT if party.respondent else CaseRole.OTHER_PARTY)
         if any(m.organisation_id == user.organisation_id for m in dispute.active_panel):
             roles.add(CaseRole.PANEL_MEMBER)
     return frozenset(roles)

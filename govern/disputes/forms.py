@@ -24,13 +24,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from govern.web.fields import MultiCheckboxField, NhsDateField
 from govern.web.fields import int_or_none as _int_or_none
 from workflows.definitions import FieldKind, FieldSpec
-from workflows.steps import OUTCOME_LABELS
 
 LONDON = ZoneInfo("Europe/London")
 
 
 class FileDisputeForm(FlaskForm):
-    """Notify the STP Lead of a dispute (Schedule 8 preamble; 16.1)."""
+    """Notify a dispute (Schedule 8 preamble; 16.1): who brings it, who is on the other side, the decision."""
 
     title = StringField(
         "A short title for the dispute",
@@ -38,16 +37,16 @@ class FileDisputeForm(FlaskForm):
         validators=[DataRequired("Give the dispute a short title"), Length(max=200)],
     )
     negotiation_attempted = BooleanField(
-        "We have tried to resolve this by negotiation in good faith, and it has failed (clause 16.1)"
+        "We have tried to resolve this by negotiation in good faith, and it has failed"
     )
     negotiation_account = TextAreaField(
         "How you tried to resolve it",
         description="A short account of the negotiation: who met, when, and what was not agreed.",
         validators=[DataRequired("Give a short account of the negotiation you tried"), Length(max=5000)],
     )
-    other_party_id = SelectField("The other organisation", coerce=_int_or_none, validators=[Optional()])
-    practice_changed_by_id = SelectField("The organisation whose practice changed", coerce=_int_or_none,
+    other_party_ids = MultiCheckboxField("The other organisation bringing the dispute", coerce=int,
                                          validators=[Optional()])
+    respondent_ids = MultiCheckboxField("The organisation on the other side", coerce=int, validators=[Optional()])
     decision_id = SelectField("The decision, from the decisions register", coerce=_int_or_none,
                               validators=[Optional()])
     decision_reference = StringField(
@@ -57,26 +56,18 @@ class FileDisputeForm(FlaskForm):
     )
 
 
-STEP_TITLES = {
-    "written_material": "Written material to the STP Lead",
-    "panel_nomination": "A neutral panel nominated",
-    "hearing": "The panel convenes (a hearing)",
-    "panel_decision": "The panel presents its decision",
-    "panel_recommendation": "The panel recommends to the STP Lead",
-    "stp_leader_proposal": "The STP Lead proposes a solution",
-}
-UNITS = [("weeks", "weeks"), ("working_days", "working days"), ("same_day", "on the day or as soon as possible"),
-         ("none", "no deadline")]
+UNITS = [("weeks", "weeks"), ("working_days", "working days"), ("calendar_days", "calendar days"),
+         ("same_day", "on the day or as soon as possible"), ("none", "no deadline")]
 
 
-def process_form_class() -> type:
-    """The STP Lead's choice of steps for a bespoke process: for each kind, whether it is used and its
-    timescale from the step before it."""
+def process_form_class(titles: dict[str, str]) -> type:
+    """The STP Leader's choice of steps for a bespoke process: for each kind (``titles``: kind -> the
+    agreement's words for it), whether it is used and its timescale from the step before it."""
 
     class ProcessForm(FlaskForm):
         expected_version = HiddenField()
 
-    for kind, title in STEP_TITLES.items():
+    for kind, title in titles.items():
         setattr(ProcessForm, f"use_{kind}", BooleanField(title))
         setattr(ProcessForm, f"amount_{kind}", IntegerField(f"{title}: how many", default=1,
                                                             validators=[Optional(), NumberRange(0, 52)]))
@@ -133,8 +124,7 @@ def action_form_class(fields: Sequence[FieldSpec], org_choices: Sequence[tuple[i
                 field = MultiCheckboxField(spec.label, coerce=int, choices=list(org_choices),
                                            validators=[Optional()], validate_choice=False)
             case FieldKind.CHOICE:
-                field = RadioField(spec.label, choices=[(c, OUTCOME_LABELS.get(c, c.replace("_", " ").capitalize()))
-                                                        for c in spec.choices],
+                field = RadioField(spec.label, choices=[(c, spec.choice_label(c)) for c in spec.choices],
                                    validators=[InputRequired(f"Choose {spec.label.lower()}")]
                                    if spec.required else [Optional()])
             case _:  # pragma: no cover - a new kind must be added here

@@ -8,7 +8,6 @@ and privately"): only the parties, the panel, the STP Leader and administrators 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
@@ -18,39 +17,10 @@ from govern.core.types import UTCDateTime, enum_column_type
 from govern.extensions import db
 from govern.partnership.models import Organisation, Principle
 from workflows import DeclarationStatus, PanelRoute, ResponseKind
+from workflows.definitions import ProcessDefinition
 
 if TYPE_CHECKING:
     from govern.auth.models import User
-
-
-class DisputeState(StrEnum):
-    """Every state a dispute process (a Schedule 8 scenario or a bespoke one) can be in."""
-
-    DRAFT = "draft"
-    NOTIFIED = "notified"
-    PANEL_NOMINATED_EARLY = "panel_nominated_early"
-    DOCUMENTATION_RECEIVED = "documentation_received"
-    REPORT_RECEIVED = "report_received"
-    WRITTEN_MATERIAL_RECEIVED = "written_material_received"
-    PANEL_NOMINATED = "panel_nominated"
-    WITH_PANEL = "with_panel"
-    HEARING_HELD = "hearing_held"
-    DECISION_PRESENTED = "decision_presented"
-    RECOMMENDATION_MADE = "recommendation_made"
-    SOLUTION_PROPOSED = "solution_proposed"
-    CLOSED = "closed"
-
-
-PAPERS_WITH_PANEL = frozenset(
-    {
-        DisputeState.WITH_PANEL,
-        DisputeState.HEARING_HELD,
-        DisputeState.DECISION_PRESENTED,
-        DisputeState.RECOMMENDATION_MADE,
-        DisputeState.SOLUTION_PROPOSED,
-        DisputeState.CLOSED,
-    }
-)
 
 
 # The workflows' own vocabularies, stored as they are (one definition, no translation).
@@ -67,10 +37,17 @@ class Dispute(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    process_key: Mapped[str] = mapped_column(String(40))
-    bespoke_spec: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    process_key: Mapped[str] = mapped_column(String(60))
+    #: The version of the agreement the dispute started under (its rules for as long as it runs).
+    agreement_version_id: Mapped[int | None] = mapped_column(ForeignKey("agreement_version.id"), default=None)
+    #: A process set out for this dispute alone (16.2): a process document in the agreement file's format.
+    bespoke_spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     title: Mapped[str] = mapped_column(String(200))
-    state: Mapped[DisputeState] = mapped_column(enum_column_type(DisputeState, "dispute_state"))
+    #: A state of the dispute's process, as the agreement names it (checked by the engine, not the schema:
+    #: each agreement has its own states).
+    state: Mapped[str] = mapped_column(String(60))
+    #: When the process reached one of its terminal states (None while it runs).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     version: Mapped[int] = mapped_column(default=1)
     filed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -81,9 +58,6 @@ class Dispute(db.Model):
     )
     external_authority: Mapped[str | None] = mapped_column(Text, default=None)
     decision_recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation.id"), default=None)
-    # Scenario 4: the organisation whose change of practice causes the problem. Not a party to the
-    # dispute (the report is the harmed party's), but never neutral enough to sit on its panel.
-    practice_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -98,12 +72,28 @@ class Dispute(db.Model):
     )
     responses: Mapped[list[PartyResponse]] = relationship(cascade="all, delete-orphan")
     filed_by: Mapped[User] = relationship()
-    practice_changed_by: Mapped[Organisation | None] = relationship(lazy="joined")
 
     @property
     def party_ids(self) -> set[int]:
-        """Organisation ids of the parties."""
+        """Organisation ids of the parties (respondents included: they are parties too)."""
         return {p.organisation_id for p in self.parties}
+
+    @property
+    def respondents(self) -> list[DisputeParty]:
+        """The parties on the other side, named at filing."""
+        return [p for p in self.parties if p.respondent]
+
+    @property
+    def definition(self) -> ProcessDefinition:
+        """The dispute's process, from the agreement version it started under."""
+        from govern.agreements import service
+
+        return service.definition(self.process_key, self.agreement_version_id, self.bespoke_spec)
+
+    @property
+    def is_open(self) -> bool:
+        """The process has not reached a terminal state."""
+        return self.closed_at is None
 
     @property
     def active_panel(self) -> list[PanelMember]:
@@ -129,22 +119,27 @@ class Dispute(db.Model):
             return False
         if user.is_administrator or user.is_stp_leader or user.organisation_id in self.party_ids:
             return True
-        return self.state in PAPERS_WITH_PANEL
+        # The panel sees the papers once they are released to it (after every member declared no conflict).
+        return self.state in self.definition.states_after("release_papers")
 
 
     def can_set_out_process(self, user: Any) -> bool:
-        """The STP Lead sets out a bespoke process before any step after the notification (16.2)."""
-        return bool(user.is_stp_leader and self.process_key == "bespoke" and self.state is DisputeState.NOTIFIED)
+        """The STP Leader sets out a bespoke process before any step after the notification (16.2)."""
+        from govern.agreements.service import BESPOKE
+
+        return bool(user.is_stp_leader and self.process_key == BESPOKE and self.state == self.definition.filed_state)
 
     def can_attach(self, user: Any) -> bool:
         """Supporting papers come from the parties (while the dispute is open) and the STP Lead."""
-        if self.state is DisputeState.CLOSED or not self.can_view_papers(user):
+        if not self.is_open or not self.can_view_papers(user):
             return False
         return bool(user.is_stp_leader or (user.role.acts_for_organisation and user.organisation_id in self.party_ids))
 
 
 class DisputeParty(db.Model):
-    """An organisation that is party to a dispute; ``filed`` marks the one that notified it."""
+    """An organisation that is party to a dispute; ``filed`` marks the one that notified it, and
+    ``respondent`` one named at filing as the other side (Scenario 4's organisation whose practice
+    changed, the other side of a 16.2 dispute): a party all the same, never on the panel."""
 
     __tablename__ = "dispute_party"
     __table_args__ = (UniqueConstraint("dispute_id", "organisation_id", name="uq_dispute_party_org"),)
@@ -153,6 +148,7 @@ class DisputeParty(db.Model):
     dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     filed: Mapped[bool] = mapped_column(default=False)
+    respondent: Mapped[bool] = mapped_column(default=False)
 
     dispute: Mapped[Dispute] = relationship(back_populates="parties")
     organisation: Mapped[Organisation] = relationship(lazy="joined")

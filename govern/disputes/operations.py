@@ -4,15 +4,17 @@ state, records its events and one audit event, and never commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import select
 
+from govern.agreements import service
+from govern.agreements.service import BESPOKE
 from govern.audit import chain
-from govern.cases import runner
+from govern.cases import runner, signals
 from govern.cases.models import CaseEvent, CaseKind
 from govern.core import clock
 from govern.core.errors import OperationError
@@ -22,7 +24,6 @@ from govern.disputes.models import (
     Dispute,
     DisputeMaterial,
     DisputeParty,
-    DisputeState,
     PackAgreement,
     PanelMember,
     PanelRouteColumn,
@@ -32,26 +33,29 @@ from govern.disputes.models import (
 from govern.extensions import db
 from govern.partnership.models import Organisation, Principle
 from workflows import SpecError, registry
-from workflows.definitions import REFERENCE_FIELD, EffectKind
+from workflows.agreement import bespoke_document
+from workflows.definitions import REFERENCE_FIELD, EffectKind, ProcessDefinition
 from workflows.engine import Outcome
-
-SCENARIOS = ("scenario_1", "scenario_2", "scenario_3", "scenario_4")
-
-#: The process the STP Lead uses for a dispute no scenario fits, unless they set out another (16.2).
-STANDARD_BESPOKE_SPEC: list[dict[str, Any]] = [
-    {"kind": "written_material", "principles_required": True,
-     "deadline": {"after": ["notification"], "amount": 1, "unit": "weeks"}},
-    {"kind": "panel_nomination", "min_members": 1,
-     "deadline": {"after": ["written_material"], "amount": 3, "unit": "working_days", "may_be_early": True}},
-    {"kind": "panel_recommendation", "deadline": {"after": ["papers_release"], "amount": 1, "unit": "weeks"}},
-    {"kind": "stp_leader_proposal", "outcomes": ["solution", "options_paper"],
-     "deadline": {"after": ["panel_recommendation"], "amount": 1, "unit": "weeks"}},
-    {"kind": "responses"},
-]
 
 
 def _reference(dispute: Dispute) -> str:
     return f"D{dispute.created_at.year}-{dispute.id:04d}"
+
+
+def filing_definition(process_key: str) -> ProcessDefinition:
+    """The process a new dispute under ``process_key`` follows: one the agreement declares, or (for a
+    dispute no process fits, 16.2) the agreement's bespoke process until one is set out."""
+    agreement = service.current()
+    if process_key == BESPOKE and agreement.declaration.bespoke is not None:
+        return registry.bespoke(_bespoke_template(agreement), agreement)
+    definition = agreement.processes.get(process_key)
+    if definition is None or definition.kind != "dispute":
+        raise OperationError("Choose the process that fits the dispute.", field="process_key")
+    return definition
+
+
+def _bespoke_template(agreement: Any) -> dict[str, Any]:
+    return agreement.declaration.bespoke.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 def file_dispute(
@@ -61,65 +65,58 @@ def file_dispute(
     title: str,
     negotiation_attempted: bool,
     negotiation_account: str,
-    other_party: Organisation | None = None,
+    other_parties: Sequence[Organisation] = (),
+    respondents: Sequence[Organisation] = (),
     decision_reference: str = "",
     decision_recommendation_id: int | None = None,
-    bespoke_spec: list[dict[str, Any]] | None = None,
-    practice_changed_by: Organisation | None = None,
 ) -> Dispute:
-    """File a dispute: filing is the notification to the STP Lead (Schedule 8 preamble), so the
-    clock starts now. Scenario 1 is brought jointly with ``other_party``."""
-    if process_key not in SCENARIOS and process_key != "bespoke":
-        raise OperationError("Choose the scenario that fits the dispute.", field="process_key")
+    """File a dispute: filing is the notification (Schedule 8 preamble), so the clock starts now.
+
+    Who else is a party comes from the process's filing declaration: organisations bringing it jointly
+    (Scenario 1's other party) and respondents on the other side (Scenario 4's organisation whose
+    practice changed; the other side of a 16.2 dispute). The engine checks their numbers when the
+    dispute is notified; every refusal names the clause.
+    """
+    definition = filing_definition(process_key)
+    filing = definition.filing
     if not user.role.acts_for_organisation:
         raise OperationError(
             "Only a partner chief executive or nominated deputy can bring a dispute for their organisation "
-            "(clause 10.3; parties represent themselves, Schedule 8).",
-            clause="Schedule 8 (preamble)",
+            "(clause 10.3; parties represent themselves).",
+            clause=definition.clause,
         )
     if not title.strip():
         raise OperationError("Give the dispute a short title.", field="title")
-    if process_key == "scenario_1" and other_party is None:
-        raise OperationError("Choose the other organisation: Scenario 1 is brought by two organisations.",
-                             field="other_party_id", clause="Schedule 8, scenario 1")
-    if process_key in ("scenario_2", "scenario_3") and not decision_reference.strip():
+    if filing is not None and filing.decision is not None and not decision_reference.strip():
         raise OperationError(
             "Choose the decision from the register, or give the reference of the document that contains it.",
-            field="decision_id", clause=f"Schedule 8, {process_key.replace('_', ' ')}, step one",
+            field="decision_id", clause=filing.decision.clause,
         )
-    if process_key == "scenario_4":
-        if practice_changed_by is None:
-            raise OperationError("Choose the organisation whose change of practice causes the problem.",
-                                 field="practice_changed_by_id", clause="Schedule 8, scenario 4")
-        if practice_changed_by.id == user.organisation_id:
-            raise OperationError("The organisation whose practice changed must be another organisation.",
-                                 field="practice_changed_by_id", clause="Schedule 8, scenario 4")
-    if process_key == "bespoke":
-        # Until the STP Lead sets out another (``set_out_process``), the dispute follows the standard one.
-        bespoke_spec = bespoke_spec or STANDARD_BESPOKE_SPEC
-        try:
-            registry.bespoke(bespoke_spec, title=title)
-        except SpecError as error:
-            raise OperationError("; ".join(error.errors), clause="16.2") from error
+    named = [*other_parties, *respondents]
+    if any(o.id == user.organisation_id for o in named):
+        raise OperationError("Name organisations other than your own.",
+                             field="respondent_ids" if respondents else "other_party_ids")
+    if len({o.id for o in named}) != len(named):
+        raise OperationError("An organisation is named twice.", field="respondent_ids")
     now = clock.now()
     dispute = Dispute(
         reference=f"new-{uuid4().hex[:16]}",  # fits String(20), never clashes; replaced once the id is known
         process_key=process_key,
-        bespoke_spec=bespoke_spec,
+        agreement_version_id=service.current_version().id,
+        bespoke_spec=_bespoke_template(service.current()) if process_key == BESPOKE else None,
         title=title.strip(),
-        state=DisputeState.DRAFT,
+        state=definition.initial,
         filed_by_id=user.id,
         created_at=now,
         updated_at=now,
         negotiation_account=negotiation_account.strip(),
         decision_recommendation_id=decision_recommendation_id,
-        practice_changed_by_id=practice_changed_by.id if practice_changed_by is not None else None,
     )
     dispute.parties.append(DisputeParty(organisation_id=user.organisation_id, filed=True))
-    if other_party is not None:
-        if other_party.id == user.organisation_id:
-            raise OperationError("The other party must be a different organisation.", field="other_party_id")
-        dispute.parties.append(DisputeParty(organisation_id=other_party.id, filed=False))
+    for organisation in other_parties:
+        dispute.parties.append(DisputeParty(organisation_id=organisation.id, filed=False))
+    for organisation in respondents:
+        dispute.parties.append(DisputeParty(organisation_id=organisation.id, filed=False, respondent=True))
     db.session.add(dispute)
     db.session.flush()
     dispute.reference = _reference(dispute)
@@ -130,7 +127,8 @@ def file_dispute(
     db.session.flush()
     _act(dispute, user, "notify", {"negotiation_attempted": negotiation_attempted}, None,
          audit_changes={"reference": [None, dispute.reference], "process_key": [None, process_key],
-                        "parties": [None, sorted(dispute.party_ids)]})
+                        "parties": [None, sorted(dispute.party_ids)],
+                        "respondents": [None, sorted(p.organisation_id for p in dispute.respondents)]})
     return dispute
 
 
@@ -148,8 +146,8 @@ def save_written_material(
 
     if CaseRole.PARTY not in roles:
         raise OperationError("Only the parties to the dispute write its papers.")
-    if dispute.state not in (DisputeState.NOTIFIED, DisputeState.PANEL_NOMINATED_EARLY):
-        raise OperationError("The written material has already gone to the STP Lead and can no longer be changed.")
+    if not definition.material_open(dispute.state):
+        raise OperationError("The written material has already been sent and can no longer be changed.")
     allowed = _material_keys(definition, dispute)
     unknown = set(texts) - allowed
     if unknown:
@@ -212,7 +210,6 @@ def _act(dispute: Dispute, user: Any, trigger: str, payload: dict[str, object], 
         user=user,
         trigger=trigger,
         payload=payload,
-        state_enum=DisputeState,
         audit_changes=audit_changes,
     )
     _apply(dispute, user, outcome)
@@ -280,7 +277,8 @@ def _carry_out(dispute: Dispute, user: Any, outcome: Outcome) -> None:
 def correct_event_time(dispute: Dispute, user: Any, event_name: str, occurred_at: datetime, reason: str) -> CaseEvent:
     """The STP Lead corrects when something happened; the due dates that follow move with it."""
     if not user.is_stp_leader:
-        raise OperationError("Only the STP Lead corrects the time of a recorded event.")
+        raise OperationError(f"Only the {dispute.definition.role_name('stp_leader')} corrects the time of a "
+                             "recorded event.")
     if not reason.strip():
         raise OperationError("Give the reason for the correction.", field="reason")
     if occurred_at > clock.now():
@@ -302,77 +300,38 @@ def correct_event_time(dispute: Dispute, user: Any, event_name: str, occurred_at
     chain.record("correct_event_time", "dispute", dispute.id,
                  {"event": [None, event_name], "occurred_at": [before, occurred_at], "reason": [None, reason.strip()]},
                  actor=user)
-    from govern.deadlines import tracking
-
-    tracking.refresh(CaseKind.DISPUTE, dispute, definition_of(dispute), clock.now())
+    signals.case_changed.send(CaseKind.DISPUTE, row=dispute, definition=definition_of(dispute), now=clock.now())
     return event
 
 
-#: The kinds of step the STP Lead may compose a process from, in the order a dispute meets them.
-BESPOKE_STEP_ORDER = (
-    "written_material", "panel_nomination", "hearing", "panel_decision", "panel_recommendation",
-    "stp_leader_proposal",
-)
-_PANEL_RECEIVES = {"hearing", "panel_recommendation"}
-
-
-def compose_bespoke_spec(chosen: Mapping[str, tuple[int, str]]) -> list[dict[str, Any]]:
-    """A bespoke process from the steps the STP Lead chose: ``{kind: (amount, unit)}`` with unit
-    ``weeks``, ``working_days``, ``same_day`` or ``none``. Each step's deadline runs from the step
-    before it (the panel's steps from when it receives the papers); the responses come last."""
-    spec: list[dict[str, Any]] = []
-    previous = "notification"
-    for kind in BESPOKE_STEP_ORDER:
-        if kind not in chosen:
-            continue
-        amount, unit = chosen[kind]
-        step: dict[str, Any] = {"kind": kind}
-        if kind == "panel_nomination":
-            step["min_members"] = 1
-        if kind == "written_material":
-            step["principles_required"] = True
-        if kind == "stp_leader_proposal":
-            step["outcomes"] = ["solution", "options_paper"]
-        if unit != "none":
-            after = "papers_release" if kind in _PANEL_RECEIVES and "panel_nomination" in chosen else previous
-            deadline: dict[str, Any] = {"after": [after], "amount": amount, "unit": unit}
-            if kind == "panel_nomination":
-                deadline["may_be_early"] = True
-            if kind == "panel_decision" and unit == "same_day":
-                deadline["late_needs_reason"] = True
-            step["deadline"] = deadline
-        spec.append(step)
-        previous = kind
-    spec.append({"kind": "responses"})
-    return spec
-
-
-def set_out_process(dispute: Dispute, user: Any, spec: list[dict[str, Any]],
+def set_out_process(dispute: Dispute, user: Any, chosen: Mapping[str, tuple[int, str]],
                     expected_version: int | None = None) -> Dispute:
     """The STP Lead sets out the process for a dispute no scenario fits (16.2: "proposals for dispute
     resolution will be set out by the STP lead according to the circumstances of the dispute").
 
     Only before anything but the notification has happened, so no step already taken changes meaning.
     """
-    from govern.deadlines import tracking
-
     runner.check_version(dispute, expected_version)
+    agreement = service.agreement_of(dispute.agreement_version_id)
+    template = agreement.declaration.bespoke
+    clause = template.clause if template is not None else agreement.declaration.agreement.dispute_clause
+    leader = agreement.role_name("stp_leader")
     if not user.is_stp_leader:
-        raise OperationError("Only the STP Lead sets out the process for a dispute.", clause="16.2")
-    if dispute.process_key != "bespoke":
-        raise OperationError("This dispute follows a Schedule 8 scenario; its process is set by the MoU.",
-                             clause="Schedule 8")
-    if dispute.state is not DisputeState.NOTIFIED:
+        raise OperationError(f"Only the {leader} sets out the process for a dispute.", clause=clause)
+    if dispute.process_key != BESPOKE or template is None:
+        raise OperationError("This dispute follows a process the agreement sets out.", clause=dispute.definition.clause)
+    if dispute.state != dispute.definition.filed_state:
         raise OperationError("The process can only be set out before any step after the notification.",
-                             clause="16.2")
+                             clause=clause)
     try:
-        registry.bespoke(spec, title=dispute.title)
-    except SpecError as error:
-        raise OperationError("; ".join(error.errors), clause="16.2") from error
+        spec = bespoke_document(agreement, chosen, title=template.title)
+        registry.bespoke(spec, agreement)
+    except (SpecError, ValueError) as error:
+        raise OperationError("; ".join(getattr(error, "errors", [str(error)])), clause=clause) from error
     before = dispute.bespoke_spec
     dispute.bespoke_spec = spec
     runner.touch(dispute, clock.now())
     runner.flush_or_stale()
     chain.record("set_out_process", "dispute", dispute.id, {"bespoke_spec": [before, spec]}, actor=user)
-    tracking.refresh(CaseKind.DISPUTE, dispute, definition_of(dispute), clock.now())
+    signals.case_changed.send(CaseKind.DISPUTE, row=dispute, definition=definition_of(dispute), now=clock.now())
     return dispute

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from govern.agreements import service
 from govern.cases.models import CaseEvent, CaseKind, DeadlineExtension
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts, partnership_standing
-from govern.disputes.models import Dispute, DisputeParty, DisputeState, PanelMember
-from govern.disputes.operations import STANDARD_BESPOKE_SPEC
+from govern.disputes.models import Dispute, DisputeParty, PanelMember
 from govern.extensions import db
 from govern.partnership.models import MouStatus, Organisation
 from workflows import CaseRole, DisputeFacts, Extension
@@ -23,53 +23,39 @@ from workflows import DisputeParty as WfParty
 from workflows import engine as wf_engine
 from workflows.deadlines import NextStep, StepDeadline, StepStatus, next_steps, schedule
 from workflows.definitions import REFERENCE_FIELD
-from workflows.steps import OUTCOME_LABELS
 
-SCENARIO_GUIDANCE: dict[str, tuple[str, str, str]] = {
-    # key: (title, when it fits, clause)
-    "scenario_1": (
-        "Location of a single-site service",
-        "Two organisations disagree on where a single-site service should be, and each considers it has a "
-        "material impact. You bring it jointly with the other organisation and write one agreed set of papers.",
-        "Schedule 8, scenario 1",
-    ),
-    "scenario_2": (
-        "Your Board cannot support a system decision",
-        "A system decision leaves your organisation in a position that its Board cannot support.",
-        "Schedule 8, scenario 2",
-    ),
-    "scenario_3": (
-        "Control total missed because of a system decision",
-        "Your organisation cannot deliver its control total, and you consider this a direct result of a system "
-        "decision.",
-        "Schedule 8, scenario 3",
-    ),
-    "scenario_4": (
-        "A unilateral change of practice",
-        "An organisation changed its practice on its own, with a negative impact on your organisation or on the "
-        "system as a whole.",
-        "Schedule 8, scenario 4",
-    ),
-    "bespoke": (
-        "None of these fits",
-        "The scenarios are examples and not exhaustive: the STP Lead sets out a process according to the "
-        "circumstances of the dispute.",
-        "16.2",
-    ),
-}
 
-#: The process the STP Lead uses for a dispute no scenario fits, unless they set out another (16.2).
-DEFAULT_BESPOKE_SPEC = STANDARD_BESPOKE_SPEC
+@dataclass(frozen=True)
+class FilingOption:
+    """A process a party may bring a dispute under, as the agreement describes it for the filing page."""
 
-ROLE_WORDS = {
-    CaseRole.FILING_PARTY: "the party that notified the dispute",
-    CaseRole.OTHER_PARTY: "the other party",
-    CaseRole.PARTY: "each party",
-    CaseRole.PANEL_MEMBER: "the panel",
-    CaseRole.STP_LEADER: "the STP Lead",
-    CaseRole.PDEG_SECRETARIAT: "the PDEG secretariat",
-    CaseRole.BOARD_SECRETARY: "the Board secretary",
-}
+    key: str
+    title: str
+    when: str
+    clause: str
+    definition: Any
+
+
+def filing_options() -> list[FilingOption]:
+    """The agreement's dispute processes, then (where it has one) the process for a dispute none fits."""
+    from govern.disputes.operations import filing_definition
+
+    agreement = service.current()
+    keys = [d.key for d in agreement.dispute_processes]
+    if agreement.declaration.bespoke is not None:
+        keys.append(service.BESPOKE)
+    options = []
+    for key in keys:
+        definition = filing_definition(key)
+        filing = definition.filing
+        options.append(FilingOption(key, filing.title, filing.when, filing.clause, definition))
+    return options
+
+
+def filing_option(process_key: str) -> FilingOption | None:
+    """The filing option for ``process_key`` (None if the agreement has no such dispute process)."""
+    return next((o for o in filing_options() if o.key == process_key), None)
+
 
 STATUS_TAGS = {
     StepStatus.NOT_YET_DUE: ("Not started", "nhsuk-tag--grey"),
@@ -80,9 +66,11 @@ STATUS_TAGS = {
 }
 
 
-def who(roles: Sequence[CaseRole]) -> str:
-    """Plain words for who acts: 'the STP Lead', 'each party'."""
-    words = [ROLE_WORDS.get(r, r.value.replace("_", " ")) for r in roles if r is not CaseRole.SYSTEM]
+def who(roles: Sequence[CaseRole], definition: Any = None) -> str:
+    """Plain words for who acts, as the agreement names each role: 'the STP Leader', 'each party'."""
+    names = (definition.role_names if definition is not None
+             else {k: v.name for k, v in service.current().declaration.roles.items()})
+    words = [names.get(str(r), r.value.replace("_", " ")) for r in roles if r is not CaseRole.SYSTEM]
     return " or ".join(dict.fromkeys(words)) or "nobody"
 
 
@@ -149,12 +137,12 @@ def dispute_rows(disputes: Sequence[Dispute], now: datetime) -> list[DisputeRow]
         definition = definition_of(dispute)
         facts = DisputeFacts(
             process_key=dispute.process_key,
-            state=dispute.state.value,
-            parties=tuple(WfParty(p.organisation_id, p.filed) for p in dispute.parties),
+            state=dispute.state,
+            parties=tuple(WfParty(p.organisation_id, p.filed, p.respondent) for p in dispute.parties),
             events=events[dispute.id],
             extensions=extensions[dispute.id],
         )
-        rows.append(DisputeRow(dispute, definition.state(dispute.state.value).title,
+        rows.append(DisputeRow(dispute, definition.state(dispute.state).title,
                                next_steps(definition, facts, now)))
     return rows
 
@@ -231,7 +219,8 @@ def outcome_of(dispute: Dispute) -> dict[str, Any] | None:
         found[event.name] = {"at": event.occurred_at, **event.data}
     proposal = found.get("solution_proposed")
     if proposal and proposal.get("outcome"):
-        proposal["outcome_label"] = OUTCOME_LABELS.get(str(proposal["outcome"]), str(proposal["outcome"]))
+        labels = dispute.definition.params.get("outcome_labels") or {}
+        proposal["outcome_label"] = labels.get(str(proposal["outcome"]), str(proposal["outcome"]))  # type: ignore[union-attr]
     return found
 
 
@@ -246,12 +235,12 @@ def panel_candidates(dispute: Dispute) -> list[tuple[Organisation, str]]:
     open_disputes = db.session.execute(
         select(DisputeParty.organisation_id, Dispute.reference)
         .join(Dispute, Dispute.id == DisputeParty.dispute_id)
-        .where(Dispute.state != DisputeState.CLOSED, Dispute.id != dispute.id)
+        .where(Dispute.closed_at.is_(None), Dispute.id != dispute.id)
     ).all()
     panels = db.session.execute(
         select(PanelMember.organisation_id, Dispute.reference)
         .join(Dispute, Dispute.id == PanelMember.dispute_id)
-        .where(Dispute.state != DisputeState.CLOSED, Dispute.id != dispute.id, PanelMember.active.is_(True))
+        .where(Dispute.closed_at.is_(None), Dispute.id != dispute.id, PanelMember.active.is_(True))
     ).all()
     involvement: dict[int, list[str]] = defaultdict(list)
     for org_id, ref in open_disputes:
@@ -262,7 +251,7 @@ def panel_candidates(dispute: Dispute) -> list[tuple[Organisation, str]]:
     return [
         (org, "; ".join(involvement[org.id]) or "No other open disputes")
         for org in organisations
-        if org.id in current and org.id not in parties and org.id != dispute.practice_changed_by_id
+        if org.id in current and org.id not in parties
     ]
 
 
@@ -271,10 +260,10 @@ def why_not_on_panel(dispute: Dispute, organisation_id: int) -> str:
     in the MoU's words with its clause."""
     org = db.session.get(Organisation, organisation_id)
     name = org.name if org is not None else f"Organisation {organisation_id}"
+    if organisation_id in {p.organisation_id for p in dispute.respondents}:
+        return f"{name} is on the other side of the dispute and cannot sit on its panel (16.2)"
     if organisation_id in dispute.party_ids:
         return f"{name} is a party to the dispute and cannot sit on its panel (16.2)"
-    if organisation_id == dispute.practice_changed_by_id:
-        return f"{name} changed the practice this dispute is about and cannot sit on its panel (16.2)"
     if org is not None and org.mou_status is MouStatus.WITHDRAWN:
         return f"{name} has withdrawn from the MoU and cannot sit on a panel (15)"
     return f"{name} is not a party to the MoU; panels are drawn from the Parties (16.2)"
@@ -303,3 +292,31 @@ def material_headings(definition: Any, dispute: Dispute) -> list[tuple[str, str,
         else:
             rows.append((heading.field_key(), heading.title, heading.guidance))
     return rows
+
+
+def bespoke_step_titles(dispute: Dispute) -> dict[str, str]:
+    """The kinds of step the STP Leader may set out a process from (16.2), in the agreement's words."""
+    from workflows.agreement import LADDER_ORDER
+
+    leader = dispute.definition.role_name("stp_leader")
+    titles = {
+        "written_material": f"Written material to the {leader}",
+        "panel_nomination": "A neutral panel nominated",
+        "hearing": "The panel convenes (a hearing)",
+        "panel_decision": "The panel presents its decision",
+        "panel_recommendation": f"The panel recommends to the {leader}",
+        "stp_leader_proposal": f"The {leader} proposes a solution",
+    }
+    return {kind: titles[kind] for kind in LADDER_ORDER}
+
+
+def who_was_told(definition: Any) -> str:
+    """Who filing notifies, as the agreement names them: "The STP Leader has" or "The other Party has"."""
+    notify = definition.transitions_for("notify")
+    roles = [r for t in notify[:1] for n in t.notify[:1] for r in n.roles]  # the first notice: who is told
+    names = list(dict.fromkeys(definition.role_name(r) for r in roles if definition.role_names.get(str(r))))
+    if not names:
+        return "Everyone concerned has"
+    text = " and ".join(names)
+    text = text if text.lower().startswith(("the ", "each ")) else f"the {text}"
+    return f"{text[:1].upper()}{text[1:]} {'have' if len(names) > 1 else 'has'}"

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from govern.agreements import service
 from govern.attachments.queries import attachments_for
 from govern.cases.models import CaseKind
 from govern.cases.runner import RulesRefused
@@ -22,25 +23,22 @@ from govern.disputes import operations as ops
 from govern.disputes import presenters
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts
 from govern.disputes.forms import (
-    STEP_TITLES,
     FileDisputeForm,
     action_form_class,
     material_form_class,
     payload_from,
     process_form_class,
 )
-from govern.disputes.models import Dispute, DisputeState
+from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation, Principle
-from govern.pdeg.models import Recommendation, RecommendationState
+from govern.pdeg.models import Recommendation
 from workflows import CaseRole
 from workflows import engine as wf_engine
 from workflows.definitions import FieldKind
 from workflows.rules import pack_digest
 
 bp = Blueprint("disputes", __name__, url_prefix="/disputes")
-
-DRAFTING_STATES = (DisputeState.NOTIFIED, DisputeState.PANEL_NOMINATED_EARLY)
 
 
 def _dispute_or_404(dispute_id: int) -> Dispute:
@@ -59,8 +57,8 @@ def index() -> str:
         presenters.visible_disputes_query(current_user).order_by(Dispute.created_at.desc())
     ).all()
     rows = presenters.dispute_rows(disputes, clock.now())
-    open_rows = [r for r in rows if r.dispute.state is not DisputeState.CLOSED]
-    closed_rows = [r for r in rows if r.dispute.state is DisputeState.CLOSED]
+    open_rows = [r for r in rows if r.dispute.is_open]
+    closed_rows = [r for r in rows if not r.dispute.is_open]
     open_rows.sort(key=lambda r: (not r.overdue, min((n.due_at for n in r.next if n.due_at), default=clock.now())))
     return render_template(
         "disputes/index.html", open_rows=open_rows, closed_rows=closed_rows, who=presenters.who,
@@ -77,32 +75,31 @@ def _may_file() -> None:
 @bp.get("/new")
 @login_required
 def choose() -> str:
-    """Which scenario fits: plain-English guidance for each (Schedule 8; 16.2)."""
+    """Which process fits: the agreement's plain-English guidance for each (Schedule 8; 16.2)."""
     _may_file()
-    return render_template("disputes/choose.html", guidance=presenters.SCENARIO_GUIDANCE,
+    return render_template("disputes/choose.html", options=presenters.filing_options(),
                            prefill=request.args.get("decision", ""))
 
 
 @bp.route("/new/<process_key>", methods=["GET", "POST"])
 @login_required
 def file(process_key: str) -> str | Response | tuple[str, int]:
-    """File the dispute: filing is the notification to the STP Lead, and the clock starts."""
+    """File the dispute: filing is the notification, and the clock starts."""
     _may_file()
-    if process_key not in presenters.SCENARIO_GUIDANCE:
+    option = presenters.filing_option(process_key)
+    if option is None:
         abort(404)
+    filing = option.definition.filing
     form = FileDisputeForm()
-    parties = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    form.other_party_id.choices = [("", "Choose the other organisation")] + [
-        (o.id, o.name) for o in parties if o.is_party and o.id != current_user.organisation_id
-    ]
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    others = [(o.id, o.name) for o in organisations if o.is_party and o.id != current_user.organisation_id]
+    form.other_party_ids.choices = others
+    form.respondent_ids.choices = others
     decisions = db.session.scalars(
         select(Recommendation)
-        .where(Recommendation.state.in_((RecommendationState.AWAITING_RATIFICATION, RecommendationState.RATIFIED)))
+        .where(Recommendation.state.in_(Recommendation.DECIDED_STATES))
         .order_by(Recommendation.created_at.desc())
-    ).all()
-    form.practice_changed_by_id.choices = [("", "Choose the organisation")] + [
-        (o.id, o.name) for o in parties if (o.pdeg_eligible or o.is_party) and o.id != current_user.organisation_id
-    ]
+    ).all() if filing.decision is not None else []
     form.decision_id.choices = [("", "Choose a decision")] + [(r.id, f"{r.reference}: {r.title}") for r in decisions]
     if request.method == "GET" and request.args.get("decision"):
         match = next((r for r in decisions if r.reference == request.args["decision"]), None)
@@ -112,45 +109,46 @@ def file(process_key: str) -> str | Response | tuple[str, int]:
             form.decision_reference.data = request.args["decision"][:300]
     if form.validate_on_submit():
         try:
-            dispute = _file(process_key, form)
+            dispute = _file(process_key, form, filing)
+        except RulesRefused as refused:
+            db.session.rollback()
+            for problem in refused.problems:
+                _attach(form, OperationError(problem.message, clause=problem.clause, field=problem.field))
         except OperationError as error:
             db.session.rollback()
             _attach(form, error)
         else:
             db.session.commit()
-            flash(f"Dispute {dispute.reference} filed. The STP Lead has been notified and the clock has started.",
-                  "success")
-            return redirect(url_for("disputes.papers", dispute_id=dispute.id))
+            flash(f"Dispute {dispute.reference} filed. {presenters.who_was_told(dispute.definition)} "
+                  "been notified and the clock has started.", "success")
+            papers = dispute.definition.material_open(dispute.state)
+            return redirect(url_for("disputes.papers" if papers else "disputes.show", dispute_id=dispute.id))
     status = 400 if form.is_submitted() else 200
-    title, when, clause = presenters.SCENARIO_GUIDANCE[process_key]
-    return render_template("disputes/file.html", form=form, process_key=process_key, title=title, when=when,
-                           clause=clause, default_spec=presenters.DEFAULT_BESPOKE_SPEC), status
+    return render_template("disputes/file.html", form=form, option=option, filing=filing,
+                           leader=option.definition.role_name("stp_leader"),
+                           bespoke=process_key == service.BESPOKE), status
 
 
-def _file(process_key: str, form: FileDisputeForm) -> Dispute:
-    other = None
-    if process_key == "scenario_1" and form.other_party_id.data:
-        other = db.session.get(Organisation, form.other_party_id.data)
+def _file(process_key: str, form: FileDisputeForm, filing: Any) -> Dispute:
+    def organisations(ids: list[int] | None) -> list[Organisation]:
+        return [o for o in (db.session.get(Organisation, i) for i in ids or []) if o is not None]
+
     reference = ""
     decision_id = None
-    if process_key in ("scenario_2", "scenario_3"):
+    if filing.decision is not None:
         decision = db.session.get(Recommendation, form.decision_id.data) if form.decision_id.data else None
         reference = decision.reference if decision else (form.decision_reference.data or "").strip()
         decision_id = decision.id if decision else None
-    practice = None
-    if process_key == "scenario_4" and form.practice_changed_by_id.data:
-        practice = db.session.get(Organisation, form.practice_changed_by_id.data)
     return ops.file_dispute(
         current_user,
-        practice_changed_by=practice,
         process_key=process_key,
         title=form.title.data or "",
         negotiation_attempted=bool(form.negotiation_attempted.data),
         negotiation_account=form.negotiation_account.data or "",
-        other_party=other,
+        other_parties=organisations(form.other_party_ids.data) if filing.other_parties else [],
+        respondents=organisations(form.respondent_ids.data) if filing.respondents else [],
         decision_reference=reference,
         decision_recommendation_id=decision_id,
-        bespoke_spec=presenters.DEFAULT_BESPOKE_SPEC if process_key == "bespoke" else None,
     )
 
 
@@ -181,7 +179,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
     form_class = material_form_class(headings, [(p.code, f"{p.code}: {p.text}") for p in principles])
     form = form_class()
     roles = dispute_actor(dispute, current_user).roles
-    editable = CaseRole.PARTY in roles and dispute.state in DRAFTING_STATES
+    editable = CaseRole.PARTY in roles and definition.material_open(dispute.state)
     if request.method == "GET":
         texts = {m.key: m.text for m in dispute.material}
         for key, _title, _guidance in headings:
@@ -191,7 +189,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
     problems: list[str] = []
     if request.method == "POST":
         if not editable:
-            flash("The papers can no longer be changed: they have gone to the STP Lead.", "error")
+            flash("The papers can no longer be changed: they have been sent.", "error")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
         if form.validate_on_submit():
             texts = {key: getattr(form, f"h_{key}").data or "" for key, _t, _g in headings}
@@ -205,9 +203,9 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
                 db.session.commit()
                 intent = request.form.get("intent", "save")
                 if intent == "save":
-                    flash("Draft saved. Nothing has been sent to the STP Lead yet.", "success")
+                    flash("Draft saved. Nothing has been sent yet.", "success")
                     return redirect(url_for("disputes.papers", dispute_id=dispute.id))
-                trigger = _material_trigger(definition) if intent == "submit" else "agree_pack"
+                trigger = str(definition.material_trigger) if intent == "submit" else "agree_pack"
                 try:
                     ops.act(dispute, current_user, trigger, {})
                 except RulesRefused as refused:
@@ -221,16 +219,17 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
                 else:
                     db.session.commit()
                     flash("You have agreed the documentation as it stands." if trigger == "agree_pack" else
-                          "The written material has gone to the STP Lead.", "success")
+                          f"{_label(definition, trigger)}: done.", "success")
                     return redirect(url_for("disputes.show", dispute_id=dispute.id))
     available = {t.trigger for t in wf_engine.available(definition, dispute_facts(dispute),
                                                         dispute_actor(dispute, current_user), clock.now())}
     status = 400 if (form.errors or form.form_errors or problems) else 200
     return render_template(
         "disputes/papers.html", dispute=dispute, form=form, headings=headings, editable=editable,
-        definition=definition, principles=principles, can_submit=_material_trigger(definition) in available,
+        definition=definition, principles=principles, can_submit=definition.material_trigger in available,
         can_agree="agree_pack" in available, pack_agreed_by=_agreed_as_it_stands(dispute),
         material_clause=definition.params.get("material_clause", definition.clause),
+        send_label=_label(definition, str(definition.material_trigger)),
     ), status
 
 
@@ -238,10 +237,6 @@ def _agreed_as_it_stands(dispute: Dispute) -> list[int]:
     """Parties whose agreement is to the pack as it now stands (an edit since means agreeing again)."""
     digest = pack_digest({m.key: m.text for m in dispute.material})
     return [a.organisation_id for a in dispute.pack_agreements if a.digest == digest]
-
-
-def _material_trigger(definition: Any) -> str:
-    return next((t for t in definition.triggers if t.startswith("submit_")), "submit_written_material")
 
 
 def _problem_to_form(form: Any, message: str, clause: str, field: str | None, headings: list[tuple[str, str, str]]
@@ -265,12 +260,13 @@ def set_out_process(dispute_id: int) -> str | Response | tuple[str, int]:
     dispute = _dispute_or_404(dispute_id)
     if not dispute.can_set_out_process(current_user):
         abort(403)
-    form = process_form_class()()
+    titles = presenters.bespoke_step_titles(dispute)
+    form = process_form_class(titles)()
     if request.method == "GET":
         form.expected_version.data = str(dispute.version)
-        for step in dispute.bespoke_spec or []:
+        for step in (dispute.bespoke_spec or {}).get("ladder", {}).get("steps", []):
             kind = step["kind"]
-            if kind not in STEP_TITLES:
+            if kind not in titles:
                 continue
             getattr(form, f"use_{kind}").data = True
             deadline = step.get("deadline")
@@ -279,11 +275,11 @@ def set_out_process(dispute_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         chosen = {
             kind: (getattr(form, f"amount_{kind}").data or 0, getattr(form, f"unit_{kind}").data)
-            for kind in STEP_TITLES
+            for kind in titles
             if getattr(form, f"use_{kind}").data
         }
         try:
-            ops.set_out_process(dispute, current_user, ops.compose_bespoke_spec(chosen),
+            ops.set_out_process(dispute, current_user, chosen,
                                 expected_version=int(form.expected_version.data or dispute.version))
         except StaleCase as stale:
             db.session.rollback()
@@ -297,7 +293,8 @@ def set_out_process(dispute_id: int) -> str | Response | tuple[str, int]:
             flash("The process for this dispute is set out. The parties see its steps and deadlines.", "success")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("disputes/process.html", dispute=dispute, form=form, titles=STEP_TITLES), status
+    return render_template("disputes/process.html", dispute=dispute, form=form, titles=titles,
+                           leader=dispute.definition.role_name("stp_leader")), status
 
 
 @bp.route("/<int:dispute_id>/actions/<trigger>", methods=["GET", "POST"])
@@ -316,7 +313,7 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
         flash("That action is no longer available: someone may have acted first. Here is where the dispute "
               "stands now.", "info")
         return redirect(url_for("disputes.show", dispute_id=dispute.id))
-    org_choices, hints = _org_choices(dispute, trigger)
+    org_choices, hints = _org_choices(dispute, info.fields)
     form = action_form_class(info.fields, org_choices)()
     if request.method == "GET":
         form.expected_version.data = str(dispute.version)
@@ -342,31 +339,38 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
             form.form_errors.append(_error_text(error))
         else:
             db.session.commit()
-            flash(f"Done: {info.label}.", "success")
+            flash(f"{info.label}: done.", "success")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
     status = 400 if form.is_submitted() else 200
     return render_template("disputes/action.html", dispute=dispute, info=info, form=form, hints=hints,
                            FieldKind=FieldKind, fields=info.fields), status
 
 
-def _org_choices(dispute: Dispute, trigger: str) -> tuple[list[tuple[int, str]], dict[int, str]]:
-    """Organisations an action may name, with hints (e.g. each panel candidate's other involvement)."""
-    if trigger in ("nominate_panel", "replace_panel_member"):
+#: Fields that name organisations for the panel; any other organisation field names parties.
+PANEL_FIELDS = frozenset({"organisation_ids", "replacement"})
+
+
+def _org_choices(dispute: Dispute, fields: Any) -> tuple[list[tuple[int, str]], dict[int, str]]:
+    """Organisations an action's fields may name, with hints (e.g. each panel candidate's other
+    involvement): panel candidates for the panel's fields (and the current members for the one being
+    replaced), the dispute's parties for any other."""
+    keys = {f.key for f in fields if f.kind in (FieldKind.ORG_ID, FieldKind.ORG_IDS)}
+    if not keys:
+        return [], {}
+    if keys & PANEL_FIELDS:
         candidates = presenters.panel_candidates(dispute)
         choices = [(o.id, o.name) for o, _ in candidates]
         hints = {o.id: hint for o, hint in candidates}
-        if trigger == "replace_panel_member":
+        if "replace" in keys:
             choices = [(m.organisation_id, m.organisation.name) for m in dispute.active_panel] + choices
         return choices, hints
-    if trigger in ("call_parties", "hold_hearing"):
-        return [(p.organisation_id, p.organisation.name) for p in dispute.parties], {}
-    return [], {}
+    return [(p.organisation_id, p.organisation.name) for p in dispute.parties], {}
 
 
 def _unoffered_panel(form: Any, dispute: Dispute, trigger: str, choices: list[tuple[int, str]]) -> bool:
     """Organisations named for the panel that the page did not offer, each refused with the reason
     (so one posted anyway is never nominated, e.g. Scenario 4's organisation whose practice changed)."""
-    if trigger != "nominate_panel":
+    if not hasattr(form, "organisation_ids"):
         return False
     offered = {value for value, _label in choices}
     refused = [o for o in (form.organisation_ids.data or []) if o not in offered]
@@ -388,3 +392,9 @@ def _attach(form: Any, error: OperationError) -> None:
         field.errors = [*field.errors, text]
     else:
         form.form_errors.append(text)
+
+
+def _label(definition: Any, trigger: str) -> str:
+    """The agreement's words for an action ("Submit the written report to the STP Leader")."""
+    found = definition.transitions_for(trigger)
+    return found[0].label if found else trigger.replace("_", " ")

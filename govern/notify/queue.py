@@ -16,6 +16,7 @@ from govern.cases.models import CaseKind
 from govern.core import clock
 from govern.extensions import db
 from govern.notify.models import Notice, OutboxMessage, OutboxStatus
+from govern.web.template_helpers import service_name
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def email_body(message: Message) -> str:
     """The email text: the notice, then where to read more."""
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     tail = f"\n\nOpen it in Govern: {base}{message.link}" if message.link else ""
-    return f"{message.body}{tail}\n\n-- \n{current_app.config['SERVICE_NAME']}\n"
+    return f"{message.body}{tail}\n\n-- \n{service_name()}\n"
 
 
 def queue(messages: Iterable[Message], emails: Mapping[int, str]) -> int:

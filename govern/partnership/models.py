@@ -70,9 +70,10 @@ class Mou(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    made_on: Mapped[date] = mapped_column(Date)
-    duration_from: Mapped[date] = mapped_column(Date)
-    duration_to: Mapped[date] = mapped_column(Date)
+    # An agreement file may not say (a published excerpt without its date): then they are unknown.
+    made_on: Mapped[date | None] = mapped_column(Date)
+    duration_from: Mapped[date | None] = mapped_column(Date)
+    duration_to: Mapped[date | None] = mapped_column(Date)
     duration_clause: Mapped[str] = mapped_column(String(40))
     notes: Mapped[str] = mapped_column(Text, default="")
 

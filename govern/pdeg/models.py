@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from govern.core.types import UTCDateTime, enum_column_type
+from govern.core.types import StateText, UTCDateTime, enum_column_type
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
 from workflows import RaiserKind
@@ -56,6 +56,14 @@ class Recommendation(db.Model):
     __tablename__ = "recommendation"
     __table_args__ = (Index("ix_recommendation_state", "state"),)
 
+    @property
+    def is_draft(self) -> bool:
+        """Still being prepared by whoever raises it."""
+        return self.state == "draft"
+
+    #: States of a decision PDEG has agreed (a dispute about a decision may name one of these).
+    DECIDED_STATES = ("awaiting_ratification", "ratified")
+
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -66,7 +74,7 @@ class Recommendation(db.Model):
     raising_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None)
     raised_by_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     is_variation: Mapped[bool] = mapped_column(default=False)
-    state: Mapped[RecommendationState] = mapped_column(enum_column_type(RecommendationState, "recommendation_state"))
+    state: Mapped[RecommendationState] = mapped_column(StateText(RecommendationState))
     amendment_version: Mapped[int] = mapped_column(default=1)
     amendment: Mapped[str] = mapped_column(Text, default="")
     agenda_meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
@@ -151,7 +159,7 @@ class Ratification(db.Model):
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     version: Mapped[int] = mapped_column(default=1)
-    state: Mapped[RatificationState] = mapped_column(enum_column_type(RatificationState, "ratification_state"))
+    state: Mapped[RatificationState] = mapped_column(StateText(RatificationState))
     meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
     minute_reference: Mapped[str] = mapped_column(String(120), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)

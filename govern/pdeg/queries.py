@@ -291,10 +291,16 @@ def source_dispute(recommendation: Recommendation, user: Any) -> Dispute | None:
     return dispute if dispute is not None and dispute.can_view(user) else None
 
 
-def scenario_2_offer(ratification: Ratification, user: Any) -> dict[str, Any] | None:
-    """A Board that did not ratify may bring a Scenario 2 dispute about the decision (Schedule 8):
-    what to cite, for the party's officers and its Board secretary."""
+def dispute_offer(ratification: Ratification, user: Any) -> dict[str, Any] | None:
+    """A Board that did not ratify may bring the dispute the agreement offers about the decision (Scenario
+    2 in Devon): what to cite, for the party's officers and its Board secretary."""
+    from govern.agreements import service
+
     if ratification.state is not RatificationState.NOT_RATIFIED:
+        return None
+    process_key = service.offered_dispute()
+    definition = service.current().processes.get(process_key or "")
+    if definition is None:
         return None
     if user.organisation_id != ratification.organisation_id:
         return None
@@ -312,6 +318,9 @@ def scenario_2_offer(ratification: Ratification, user: Any) -> dict[str, Any] | 
         "board_minute": ratification.minute_reference,
         # Only a party's officers act for it in a dispute (clause 10.3; Schedule 8 preamble).
         "may_file": bool(user.role.acts_for_organisation and ratification.organisation.is_party),
+        "process_key": process_key,
+        "process_title": definition.filing.title if definition.filing else definition.title,
+        "process_clause": definition.clause,
     }
 
 

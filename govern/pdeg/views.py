@@ -427,7 +427,7 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
     status = 400 if request.method == "POST" else 200
     return render_template(
         "pdeg/ratification.html", ratification=found, rec=found.recommendation, form=form,
-        may_record=may_record and found.is_open, offer=queries.scenario_2_offer(found, current_user),
+        may_record=may_record and found.is_open, offer=queries.dispute_offer(found, current_user),
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state=queries.state_title(found.recommendation),
     ), status

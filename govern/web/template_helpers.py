@@ -61,7 +61,8 @@ def nav_items() -> list[dict[str, Any]]:
     if current_user.is_stp_leader or current_user.is_administrator:
         items.append(("deadlines.dashboard", "Dashboard"))
     if current_user.can_manage_accounts():
-        items += [("admin.users", "Accounts"), ("admin.stp_leader", "STP Leader"), ("notify.outbox", "Mail")]
+        items += [("admin.users", "Accounts"), ("admin.stp_leader", role_name("stp_leader")), ("notify.outbox", "Mail")]
+    items.append(("agreement.index", "The agreement"))
     from govern.notify.views import unread_count
 
     unread = unread_count(current_user.id)
@@ -73,10 +74,50 @@ def nav_items() -> list[dict[str, Any]]:
     ]
 
 
+def role_name(role: str) -> str:
+    """A role's name as the partnership's agreement gives it ("STP Leader")."""
+    from govern.agreements import service
+
+    return service.current().role_name(role)
+
+
+def agreement(case: object = None) -> object:
+    """The agreement a case runs under (its version), or the partnership's current agreement."""
+    from govern.agreements import service
+
+    return service.agreement_of(getattr(case, "agreement_version_id", None))
+
+
+def partnership_name() -> str:
+    """The partnership's short name, as its agreement file gives it."""
+    from govern.agreements import service
+
+    partnership = service.current().declaration.partnership
+    return partnership.short_name or partnership.name
+
+
+def service_name() -> str:
+    """The service's name: the configured ``SERVICE_NAME``, else "Govern — " and the partnership's name."""
+    from flask import current_app
+
+    return current_app.config.get("SERVICE_NAME") or f"Govern \N{EM DASH} {partnership_name()}"
+
+
+def role_of(role: str) -> object:
+    """A role as the agreement declares it (name, clause, description), or None."""
+    from govern.agreements import service
+
+    return service.current().declaration.roles.get(role)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["iso_date"] = iso_date
     app.jinja_env.filters["org_name"] = org_name
-    app.context_processor(lambda: {"nav_items": nav_items(), "service_name": app.config["SERVICE_NAME"]})
+    app.jinja_env.globals["role_name"] = role_name
+    app.jinja_env.globals["agreement"] = agreement
+    app.jinja_env.globals["role_of"] = role_of
+    app.context_processor(lambda: {"nav_items": nav_items(), "service_name": service_name(),
+                                   "partnership_name": partnership_name()})

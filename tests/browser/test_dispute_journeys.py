@@ -62,7 +62,13 @@ def _act(page: Page, action: str) -> None:
 def _done(page: Page, button: str) -> None:
     """Submit the action's form and land back on the dispute, with the confirmation."""
     _click(page, "button", button)
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Done")
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text(": done.")
+
+
+def _send(page: Page) -> None:
+    """Save the written material and send it: the button says what the agreement's step does."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^Save and submit the .* to the STP Leader$")).click()
 
 
 def _state(page: Page) -> object:
@@ -75,19 +81,21 @@ def _file(page: Page, visit, login, code: str, scenario: str, title: str, *, oth
     _switch_to(page, login, ceo(code))
     visit(page, "/disputes")
     _click(page, "button", "Raise a dispute")
-    expect(page.get_by_text("negotiation in good faith (clause 16.1)").first).to_be_visible()
+    expect(page.get_by_text("negotiation in good faith").first).to_be_visible()
     _click(page, "link", scenario)
     page.get_by_label("A short title for the dispute").fill(title)
     if other:
-        page.get_by_label("The other organisation").select_option(label=NAMES[other])
+        page.get_by_role("group", name="The other organisation bringing the dispute").get_by_label(
+            NAMES[other], exact=True).check()
     if decision:
         page.get_by_label("Or the reference of a decision made before this system").fill(decision)
     if practice:
-        page.get_by_label("The organisation whose practice changed").select_option(label=NAMES[practice])
+        page.get_by_role("group", name="The organisation whose change of practice causes the problem").get_by_label(
+            NAMES[practice], exact=True).check()
     page.get_by_label(re.compile("We have tried to resolve this by negotiation")).check()
     page.get_by_label("How you tried to resolve it").fill("The chief executives met twice in October.")
-    _click(page, "button", "File the dispute and notify the STP Lead")
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("The STP Lead has been notified")
+    _click(page, "button", "File the dispute")
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("The STP Leader has been notified")
     expect(page.get_by_role("heading", level=1)).to_have_text("Written material")
     path = re.sub(r"^https?://[^/]+", "", page.url).removesuffix("/papers")
     assert re.fullmatch(r"/disputes/\d+", path), page.url
@@ -102,7 +110,7 @@ def _write(page: Page, texts: dict[str, str], principle: str | None = None) -> N
 
 
 def _nominate(page: Page, visit, login, dispute: str, *codes: str) -> None:
-    """The STP Lead nominates a neutral panel: the parties are not offered."""
+    """The STP Leader nominates a neutral panel: the parties are not offered."""
     _open(page, visit, login, LEADER, dispute)
     _act(page, "Nominate the panel")
     panel = page.get_by_role("group", name="Organisations on the panel")
@@ -128,16 +136,16 @@ def _release(page: Page, visit, login, dispute: str) -> None:
 
 
 def _recommends(page: Page, visit, login, dispute: str, code: str, seen_in_papers: str) -> None:
-    """The panel reads the papers, now released to it, and recommends to the STP Lead."""
+    """The panel reads the papers, now released to it, and recommends to the STP Leader."""
     _open(page, visit, login, ceo(code), dispute)
     _click(page, "link", "Read the written material")
     expect(page.locator("main")).to_contain_text(seen_in_papers)
     visit(page, dispute)
-    _act(page, "Make the panel's recommendation to the STP Lead")
-    page.get_by_label("The recommendation", exact=True).fill("The STP Lead should look again at the decision.")
+    _act(page, "Make the panel's recommendation to the STP Leader")
+    page.get_by_label("The recommendation", exact=True).fill("The STP Leader should look again at the decision.")
     page.get_by_label("The reasons", exact=True).fill("The report raises a reason not considered before.")
-    _done(page, "Make the panel's recommendation to the STP Lead")
-    _state(page).to_contain_text("The panel's recommendation is with the STP Lead")
+    _done(page, "Make the panel's recommendation to the STP Leader")
+    _state(page).to_contain_text("The panel's recommendation is with the STP Leader")
 
 
 def _proposes(page: Page, visit, login, dispute: str, outcome: str) -> None:
@@ -147,7 +155,7 @@ def _proposes(page: Page, visit, login, dispute: str, outcome: str) -> None:
     page.get_by_label("The proposed solution").fill("Bring a revised proposal to PDEG next month.")
     page.get_by_label("The reasons why").fill("The panel found a reason that was not considered.")
     _done(page, "Propose a solution, setting out the reasons")
-    _state(page).to_contain_text("The STP Lead has proposed a solution")
+    _state(page).to_contain_text("The STP Leader has proposed a solution")
     expect(page.locator("#outcome ~ dl").first).to_contain_text(outcome)
 
 
@@ -159,7 +167,7 @@ def _accepts(page: Page, visit, login, dispute: str, code: str) -> None:
 
 
 def _follow_up(page: Page, title: str) -> None:
-    """The STP Lead finds the draft recommendation the proposal opened, linked to the dispute."""
+    """The STP Leader finds the draft recommendation the proposal opened, linked to the dispute."""
     follow_ups = page.locator("#follow-ups + ul")
     expect(follow_ups).to_contain_text(title)
     reference = page.locator(".nhsuk-caption-l").first.inner_text().split()[0]
@@ -175,7 +183,7 @@ def test_scenario_1_two_trusts_agree_a_pack_and_a_panel_hears_and_decides(
     dispute = _file(page, visit, login, "rde", "Location of a single-site service", "Where the vascular hub goes",
                     other="ndht")
 
-    # Either party writes; each agrees the pack as it stands; then it goes to the STP Lead.
+    # Either party writes; each agrees the pack as it stands; then it goes to the STP Leader.
     _write(page, {
         "Agreed background statement": "One vascular hub for the north and east of Devon.",
         f"Position: {NAMES['rde']}": "In Exeter, beside interventional radiology.",
@@ -201,8 +209,8 @@ def test_scenario_1_two_trusts_agree_a_pack_and_a_panel_hears_and_decides(
     _click(page, "button", "Save and agree the documentation as it stands")
     visit(page, f"{dispute}/papers")
     expect(page.locator("#pack-agreed-by")).to_have_text(f"Agreed so far by: {NAMES['rde']}, {NAMES['ndht']}.")
-    _click(page, "button", "Save and send to the STP Lead")
-    _state(page).to_contain_text("received by the STP Lead")
+    _send(page)
+    _state(page).to_contain_text("received by the STP Leader")
 
     # A neutral panel: the parties are not offered.
     _open(page, visit, login, LEADER, dispute)
@@ -279,13 +287,13 @@ def test_scenario_2_a_board_that_cannot_support_a_decision_sees_it_revisited(pag
         "Why the decision cannot be supported": "Access for rural communities was not weighed.",
         "Suggested remedy/alternative decision": "Close two and keep two with longer hours.",
     }, principle="V1")
-    _click(page, "button", "Save and send to the STP Lead")
+    _send(page)
     expect(page.locator("#h_impact-error")).to_contain_text("'Impact' is missing (Schedule 8, scenario 2, step one)")
     expect(page.get_by_label("Background", exact=True)).to_have_value(
         "Our Governing Body commissions the minor injuries units.")
     page.get_by_label("Impact", exact=True).fill("Rural patients travel forty minutes more.")
-    _click(page, "button", "Save and send to the STP Lead")
-    _state(page).to_contain_text("Written report received by the STP Lead")
+    _send(page)
+    _state(page).to_contain_text("Written report received by the STP Leader")
 
     _nominate(page, visit, login, dispute, "dcc")
     _declares_no_conflict(page, visit, login, dispute, "dcc")
@@ -309,7 +317,7 @@ def test_scenario_3_a_party_gives_notice_of_withdrawal_after_the_outcome(page: P
         "The material impact": "A shortfall of 4 million pounds.",
         "Suggested remedy": "Share the cost of the cap across the system.",
     }, principle="V1")
-    _click(page, "button", "Save and send to the STP Lead")
+    _send(page)
 
     _nominate(page, visit, login, dispute, "sdt-ccg")
     _declares_no_conflict(page, visit, login, dispute, "sdt-ccg")
@@ -339,7 +347,7 @@ def test_scenario_4_a_change_of_practice_ends_in_an_options_paper_for_pdeg(page:
         "The material impact": "Social care caseloads rose by a fifth.",
         "A suggested remedy": "Reinstate the joint protocol until PDEG agrees a policy.",
     }, principle="V1")
-    _click(page, "button", "Save and send to the STP Lead")
+    _send(page)
 
     # The organisation whose practice changed is not offered for the panel either.
     _open(page, visit, login, LEADER, dispute)
@@ -356,11 +364,13 @@ def test_scenario_4_a_change_of_practice_ends_in_an_options_paper_for_pdeg(page:
     _follow_up(page, "Options paper following dispute")
 
     _accepts(page, visit, login, dispute, "dcc")
+    # The organisation whose practice changed is a party too: it sees the outcome and responds to it.
+    _accepts(page, visit, login, dispute, "dpt")
     _state(page).to_contain_text("Closed")
 
 
 def test_a_dispute_no_scenario_fits_gets_its_process_from_the_stp_lead(page: Page, visit, login) -> None:
-    """16.2: a partner asks for a bespoke process; the STP Lead sets out its steps and deadlines."""
+    """16.2: a partner asks for a bespoke process; the STP Leader sets out its steps and deadlines."""
     dispute = _file(page, visit, login, "sdt-ccg", "None of these fits", "Shared back-office services charging")
     _open(page, visit, login, LEADER, dispute)
     _click(page, "link", "Set out the process for this dispute")

@@ -168,7 +168,7 @@ def test_a_board_that_does_not_ratify_is_offered_scenario_2(page: Page, visit, l
 
     expect(page.locator("#board-status")).to_contain_text("Not ratified")
     offer = page.locator("#scenario-2-offer")
-    expect(offer).to_contain_text("Scenario 2")
+    expect(offer).to_contain_text("Your Board cannot support a system decision (Schedule 8, scenario 2)")
     expect(page.locator("#scenario-2-citation")).to_contain_text(reference)
     expect(page.locator("#scenario-2-citation")).to_contain_text("PHNT/B/1")
     ratification_path = urlsplit(page.url).path
@@ -180,7 +180,8 @@ def test_a_board_that_does_not_ratify_is_offered_scenario_2(page: Page, visit, l
     _switch_to(page, login, "ceo.phnt@demo.govern.test")
     visit(page, ratification_path)
     with page.expect_navigation():
-        page.get_by_role("link", name=f"Open a Scenario 2 dispute about {reference}").click()
+        page.get_by_role("link", name=f"Open a dispute about {reference}: Your Board cannot support a system decision"
+                         ).click()
     selected = page.locator("#decision_id option:checked")
     expect(selected).to_contain_text(reference)
 

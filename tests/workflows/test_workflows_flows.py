@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from workflows import RulesNotMet, SpecError, TransitionNotAllowed, engine, registry
+from workflows.agreement import bespoke_document
 from workflows.deadlines import StepStatus, schedule
 from workflows.definitions import EffectKind
 from workflows.facts import DeclarationStatus, DisputeFacts, RecommendationFacts
@@ -65,8 +66,20 @@ PATHS = {
             "solution_proposed",
             "closed",
         ]
-        for k in ("scenario_2", "scenario_3", "scenario_4")
+        for k in ("scenario_2", "scenario_3")
     },
+    # Scenario 4's respondent (the organisation whose practice changed) is a party: it responds too.
+    "scenario_4": [
+        "notified",
+        "report_received",
+        "panel_nominated",
+        "panel_nominated",
+        "with_panel",
+        "recommendation_made",
+        "solution_proposed",
+        "solution_proposed",
+        "closed",
+    ],
 }
 
 
@@ -235,8 +248,8 @@ def test_recommendation_is_ratified_when_every_affected_board_has_ratified() -> 
         out = boards[org].fire("ratify", secretary(org), minute)
         assert out.effects[0].kind is EffectKind.CHECK_RATIFICATION
     out = boards[3].fire("not_ratify", secretary(3), {**minute, "reasons": "Unaffordable for us"})
-    assert out.effects[0].kind is EffectKind.OFFER_SCENARIO_2
-    assert out.effects[0].data == {"organisation_id": 3, "decision_reference": "REC-1"}
+    assert out.effects[0].kind is EffectKind.OFFER_DISPUTE
+    assert out.effects[0].data == {"organisation_id": 3, "process": "scenario_2", "decision_reference": "REC-1"}
     d.edit(ratified_by=frozenset({1, 2}))
     with pytest.raises(RulesNotMet, match="organisation 3"):
         d.fire("conclude_ratification", SYSTEM)
@@ -285,31 +298,37 @@ def test_a_variation_goes_to_every_partys_board() -> None:
 
 # --- Bespoke processes (16.2) ------------------------------------------------------------------------
 
-SPEC = [
-    {
-        "kind": "written_material",
-        "headings": [{"key": "background", "title": "Background"}, {"key": "issue", "title": "What the dispute is"}],
-        "principles_required": True,
-        "deadline": {"after": ["notification"], "amount": 2, "unit": "weeks"},
-    },
-    {
-        "kind": "panel_nomination",
-        "min_members": 2,
-        "deadline": {"after": ["written_material"], "amount": 5, "unit": "working_days", "may_be_early": True},
-    },
-    {"kind": "hearing", "deadline": {"after": ["panel_nomination", "written_material"], "amount": 2, "unit": "weeks"}},
-    {"kind": "panel_recommendation", "deadline": {"after": ["hearing"], "amount": 3, "unit": "working_days"}},
-    {
-        "kind": "stp_leader_proposal",
-        "outcomes": ["solution", "options_paper"],
-        "deadline": {"after": ["panel_recommendation"], "amount": 1, "unit": "weeks"},
-    },
-    {"kind": "responses"},
-]
+def _document(steps: list[dict], **ladder: object) -> dict:
+    """A bespoke process document on Devon's template, with these ladder steps (and ladder settings)."""
+    document = bespoke_document(registry.default(), {"stp_leader_proposal": (1, "weeks")})
+    document["ladder"]["steps"] = steps
+    document["ladder"].update(ladder)
+    return document
+
+
+C = "16.2"
+SPEC = _document(
+    [
+        {"kind": "written_material", "clause": C, "title": "Written material",
+         "deadline": {"after": ["notification"], "amount": 2, "unit": "weeks"}},
+        {"kind": "panel_nomination", "clause": C, "title": "Panel", "rules": ["panel_neutral"],
+         "deadline": {"after": ["written_material"], "amount": 5, "unit": "working_days", "may_be_early": True}},
+        {"kind": "hearing", "clause": C, "title": "Hearing",
+         "deadline": {"after": ["panel_nomination", "written_material"], "amount": 2, "unit": "weeks"}},
+        {"kind": "panel_recommendation", "clause": C, "title": "Recommendation",
+         "deadline": {"after": ["hearing"], "amount": 3, "unit": "working_days"}},
+        {"kind": "stp_leader_proposal", "clause": C, "title": "Proposal",
+         "deadline": {"after": ["recommendation"], "amount": 1, "unit": "weeks"}},
+        {"kind": "responses", "clause": C, "title": "Responses"},
+    ],
+    headings=[{"key": "background", "title": "Background"}, {"key": "issue", "title": "What the dispute is"}],
+    principles={"required": True, "clause": C},
+    panel={"min": 2, "clause": C},
+)
 
 
 def test_bespoke_process_runs_end_to_end_through_the_same_engine() -> None:
-    definition = registry.bespoke(json.loads(json.dumps(SPEC)), title="Data-sharing dispute")
+    definition = registry.bespoke(json.loads(json.dumps(SPEC)))
     d = drive_dispute("bespoke", definition=definition)
     assert [o.trigger for o in d.history] == [
         "notify",
@@ -348,56 +367,49 @@ def test_bespoke_rules_apply_the_mou_as_the_scenarios_do() -> None:
         d.fire("nominate_panel", leader(), {"organisation_ids": [1, 3]})
 
 
+def _step(kind: str, **extra: object) -> dict:
+    return {"kind": kind, "clause": C, "title": kind, **extra}
+
+
 @pytest.mark.parametrize(
-    ("spec", "message"),
+    ("steps", "message"),
     [
-        ([], "non-empty list"),
-        ([{"kind": "mediation"}], "kind must be one of"),
-        ([{"kind": "hearing"}, {"kind": "responses"}], "needs a panel nomination before it"),
-        ([{"kind": "stp_leader_proposal"}], "must end with the parties' responses"),
-        ([{"kind": "responses"}, {"kind": "stp_leader_proposal"}], "must be the last step"),
-        ([{"kind": "written_material"}, {"kind": "responses"}], "panel decision or an STP Lead proposal"),
+        ([], "at least 1 item"),
+        ([_step("mediation")], "Input should be 'written_material'"),
+        ([_step("hearing"), _step("responses")], "needs a panel nomination before it"),
+        ([_step("stp_leader_proposal")], "must end with the parties' responses"),
+        ([_step("responses"), _step("stp_leader_proposal"), _step("responses")], "must be the last step"),
+        ([_step("written_material"), _step("responses")], "panel decision or a proposal"),
         (
-            [{"kind": "panel_nomination"}, {"kind": "panel_recommendation"}, {"kind": "responses"}],
-            "an STP Lead proposal must follow it",
+            [_step("panel_nomination"), _step("panel_recommendation"), _step("responses")],
+            "a proposal must follow it",
         ),
         (
-            [
-                {"kind": "stp_leader_proposal", "deadline": {"after": ["hearing"], "amount": 1, "unit": "weeks"}},
-                {"kind": "responses"},
-            ],
-            "not an earlier step",
+            [_step("stp_leader_proposal", deadline={"after": ["hearing"], "amount": 1, "unit": "weeks"}),
+             _step("responses")],
+            "which no earlier step records",
         ),
         (
-            [
-                {
-                    "kind": "stp_leader_proposal",
-                    "deadline": {"after": ["notification"], "amount": 1, "unit": "fortnights"},
-                },
-                {"kind": "responses"},
-            ],
-            "deadline unit",
+            [_step("stp_leader_proposal", deadline={"after": ["notification"], "amount": 1, "unit": "fortnights"}),
+             _step("responses")],
+            "unit",
         ),
-        (
-            [{"kind": "panel_nomination", "min_members": 0}, {"kind": "stp_leader_proposal"}, {"kind": "responses"}],
-            "min_members",
-        ),
-        ([{"kind": "stp_leader_proposal", "outcomes": ["appeal"]}, {"kind": "responses"}], "outcomes"),
-        (
-            [
-                {"kind": "written_material", "headings": [{"key": "Bad Key", "title": "x"}]},
-                {"kind": "stp_leader_proposal"},
-                {"kind": "responses"},
-            ],
-            "lower-case",
-        ),
-        ([{"kind": "stp_leader_proposal", "colour": "red"}, {"kind": "responses"}], "unknown fields"),
-        ([{"kind": "stp_leader_proposal"}, {"kind": "stp_leader_proposal"}, {"kind": "responses"}], "once"),
+        ([_step("stp_leader_proposal", rules=["appeal_allowed"]), _step("responses")], "unknown rule 'appeal_allowed'"),
+        ([_step("stp_leader_proposal", colour="red"), _step("responses")], "unknown field 'colour'"),
+        ([_step("stp_leader_proposal"), _step("stp_leader_proposal"), _step("responses")], "once"),
+        ([_step("stp_leader_proposal", clause=""), _step("responses")], "at least 1 character"),
     ],
 )
-def test_bespoke_spec_errors_are_clear(spec: list, message: str) -> None:
+def test_bespoke_process_errors_are_clear(steps: list, message: str) -> None:
     with pytest.raises(SpecError, match=message):
-        registry.bespoke(spec)
+        registry.bespoke(_document(steps))
+
+
+def test_bespoke_process_errors_name_the_path() -> None:
+    with pytest.raises(SpecError) as refused:
+        registry.bespoke(_document([_step("stp_leader_proposal", deadline={"after": ["hearing"], "amount": 1,
+                                                                             "unit": "weeks"}), _step("responses")]))
+    assert any(e.startswith("ladder.steps[0].deadline.after[0]") for e in refused.value.errors)
 
 
 def test_unknown_process_key_is_refused() -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from workflows import RulesNotMet, TransitionNotAllowed, engine, registry
+from workflows.agreement import bespoke_document
 from workflows.calendar import is_working_day, local_day, working_days_between
 from workflows.deadlines import schedule
 from workflows.definitions import ProcessDefinition, Unit
@@ -19,16 +20,15 @@ from workflows.testing import START, Driver, dispute, drive_dispute, with_materi
 
 ORGS = [1, 2, 3, 4, 5, 20, None]
 BESPOKE = registry.bespoke(
-    [
-        {"kind": "written_material", "deadline": {"after": ["notification"], "amount": 1, "unit": "weeks"}},
+    bespoke_document(
+        registry.default(),
         {
-            "kind": "panel_nomination",
-            "deadline": {"after": ["written_material"], "amount": 2, "unit": "working_days", "may_be_early": True},
+            "written_material": (1, "weeks"),
+            "panel_nomination": (2, "working_days"),
+            "hearing": (0, "none"),
+            "panel_decision": (0, "same_day"),
         },
-        {"kind": "hearing"},
-        {"kind": "panel_decision", "deadline": {"after": ["hearing"], "unit": "same_day", "late_needs_reason": True}},
-        {"kind": "responses"},
-    ]
+    )
 )
 PROCESSES: list[ProcessDefinition] = [*(registry.get(f"scenario_{n}") for n in (1, 2, 3, 4)), BESPOKE]
 
@@ -222,7 +222,7 @@ def test_a_random_walk_reaches_the_end_of_every_process() -> None:
             "decision": "D",
             "reasons": "R",
             "recommendation": "R",
-            "outcome": definition.params["outcomes"][0],
+            "outcome": (definition.params["outcomes"] or ("solution",))[0],
             "proposal": "P",
         }  # type: ignore[index]
         for _ in range(40):

@@ -1,0 +1,1037 @@
+"""Agreement files: a partnership's agreement, stated as data, that the one engine runs.
+
+An agreement file (YAML) declares, in the agreement's own words, the partnership (its parties, groups
+and principles), the roles, the calendar, and each process: its states, steps, who acts, what each
+step needs, the rules that apply (named, with parameters, from ``workflows.library``), its deadlines,
+who is told of each transition and the clause for every one of them.  ``load_agreement`` validates a
+file against the declared schema (pydantic) and then checks it as a whole (every role, state, event
+and rule it names exists; every state can be reached; every step can be taken), reporting every
+mistake at once with its path, line and clause; it returns an ``Agreement`` whose processes are
+``ProcessDefinition``s.
+
+A process is written in one of two forms:
+
+* ``transitions``: its states, transitions and steps in full (PDEG's flows, an escalation ladder);
+* ``ladder``: an ordered list of Schedule 8's kinds of step (written material, panel, hearing,
+  decision, recommendation, proposal, responses), which ``workflows.steps`` expands into states and
+  transitions.  A bespoke process (16.2) is a ladder too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import library
+from .calendar import WorkingCalendar
+from .definitions import (
+    DeadlineRule,
+    FieldKind,
+    FieldSpec,
+    Heading,
+    Notice,
+    ProcessDefinition,
+    StateDef,
+    StepDef,
+    TransitionDef,
+    Unit,
+)
+from .roles import CaseRole
+
+__all__ = [
+    "Agreement",
+    "AgreementError",
+    "Issue",
+    "build_process",
+    "load_agreement",
+    "parse_agreement",
+    "process_document_errors",
+]
+
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+# --- Problems ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One mistake in an agreement file: where (path and line), what, and the clause concerned."""
+
+    path: str
+    message: str
+    line: int | None = None
+    clause: str | None = None
+
+    def __str__(self) -> str:
+        where = self.path or "(file)"
+        if self.line is not None:
+            where += f" (line {self.line})"
+        clause = f" [{self.clause}]" if self.clause else ""
+        return f"{where}: {self.message}{clause}"
+
+
+class AgreementError(Exception):
+    """An agreement file that cannot be run; ``issues`` lists every mistake found."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        super().__init__("\n".join(str(i) for i in issues))
+        self.issues = tuple(issues)
+
+
+# --- YAML with line numbers and duplicate keys -------------------------------------------------------
+
+
+def _path_text(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+class _Lines:
+    """Where each path of the document starts in the file, and the duplicate keys found on the way."""
+
+    def __init__(self) -> None:
+        self.lines: dict[tuple[str | int, ...], int] = {}
+        self.duplicates: list[Issue] = []
+
+    def walk(self, node: yaml.Node, path: tuple[str | int, ...]) -> None:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key == "<<":  # a YAML merge key: its keys are merged, not duplicated
+                    self.walk(value_node, path)
+                    continue
+                if key in seen:
+                    self.duplicates.append(
+                        Issue(_path_text((*path, key)), f"the key {key!r} appears twice", key_node.start_mark.line + 1)
+                    )
+                seen.add(key)
+                self.walk(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.walk(item, (*path, index))
+
+    def line(self, path: Sequence[str | int]) -> int | None:
+        parts = tuple(path)
+        while parts:
+            if parts in self.lines:
+                return self.lines[parts]
+            parts = parts[:-1]
+        return self.lines.get(())
+
+
+# --- The schema ------------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AgreementInfo(_Model):
+    """The agreement itself: a stable key, its title, when it was made and where it is published."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,59}$")]
+    title: Text
+    made: date | None = None
+    source: Text
+    dispute_clause: Text = Field(description="The clause that sets out how disputes are resolved")
+    notes: str = ""
+
+
+class PartyDecl(_Model):
+    """An organisation bound by (or eligible under) the agreement."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{0,19}$")]
+    name: Text
+    short_name: str = ""
+    kind: Literal["commissioner", "local_authority", "provider", "regulator", "system"]
+    signature: Literal["signed", "signed_subject_to_ratification", "eligible_not_signed", "not_a_party"]
+    board: Text = Field(description="What the organisation calls its Board: Board, Cabinet, Governing Body")
+    member_of_meetings: bool = True
+    clause: Text
+
+
+class GroupDecl(_Model):
+    """A subordinate group that brings recommendations."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9-]{0,19}$")]
+    name: Text
+    remit: str = ""
+
+
+class PrincipleDecl(_Model):
+    """An agreed principle, cited by disputes by its stable code."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,9}$")]
+    section: Literal["values", "outcomes", "behaviours"]
+    text: Text
+
+
+class PartnershipDecl(_Model):
+    """The partnership: its parties, groups and principles."""
+
+    name: Text
+    short_name: str = Field("", description="What the service calls the partnership in its banner")
+    duration_from: date | None = None
+    duration_to: date | None = None
+    duration_clause: str = ""
+    parties: list[PartyDecl] = Field(min_length=1)
+    groups: list[GroupDecl] = []
+    principles: list[PrincipleDecl] = []
+    principles_clause: str = ""
+
+
+class RoleDecl(_Model):
+    """A role as the agreement names it: relative to a case, or a standing assignment."""
+
+    name: Text
+    kind: Literal["case", "standing"]
+    clause: Text
+    description: str = ""
+
+
+class CalendarDecl(_Model):
+    """How the agreement counts days."""
+
+    time_zone: Text = "Europe/London"
+    holidays: Annotated[str, Field(pattern=r"^[A-Z]{2}(/[A-Z0-9]{1,5})?$")] = "GB/ENG"
+    working_day: Text = Field("working day", description="The agreement's name for a working day")
+
+
+class DeadlineDecl(_Model):
+    """A timescale: ``amount`` ``unit`` after the latest of ``after``."""
+
+    amount: Annotated[int, Field(ge=0, le=366)]
+    unit: Literal["weeks", "working_days", "calendar_days", "same_day"]
+    after: list[Key] = Field(min_length=1)
+    text: str = ""
+    may_be_early: bool = False
+    late_needs_reason: bool = False
+
+
+RuleRef = Key | dict[Key, dict[str, Any] | None]
+
+
+class FieldDecl(_Model):
+    """A field a transition takes from the person acting."""
+
+    key: Key
+    label: Text
+    kind: Literal["text", "date", "datetime", "bool", "org_id", "org_ids", "choice"] = "text"
+    required: bool = True
+    choices: list[Key] = []
+    choice_labels: list[Text] = []
+
+
+class RecordDecl(_Model):
+    """An event a transition records: its name, the payload fields kept, and the moment (a field) if
+    the person gives one; or a named recorder from the library."""
+
+    event: Key | None = None
+    keys: list[Key] = []
+    at: Key | None = None
+    recorder: Key | None = None
+    params: dict[str, Any] = {}
+    events: list[Key] = []
+
+
+class NoticeDecl(_Model):
+    """Who is told of a transition, and what."""
+
+    to: list[Key] = Field(min_length=1)
+    text: Text
+
+
+class TransitionDecl(_Model):
+    """One way a trigger moves a case."""
+
+    trigger: Key
+    source: Key | list[Key] = Field(alias="from")
+    dest: Key | None = Field(None, alias="to")
+    by: list[Key] = Field(min_length=1)
+    label: Text
+    clause: Text
+    fields: list[FieldDecl] = []
+    requires: list[RuleRef] = []
+    rules: list[RuleRef] = []
+    route: Key | None = None
+    records: list[RecordDecl] = []
+    effects: list[RuleRef] = []
+    notify: list[NoticeDecl] = []
+
+
+class StateDecl(_Model):
+    """A state with its plain-English title and clause."""
+
+    name: Key
+    title: Text
+    clause: Text
+    terminal: bool = False
+
+
+class StepDecl(_Model):
+    """A step for the table of steps and the deadlines: done when ``done`` is recorded."""
+
+    key: Key
+    title: Text
+    clause: Text
+    by: list[Key] = Field(min_length=1)
+    done: Key
+    follows: list[Key] = []
+    deadline: DeadlineDecl | None = None
+    guidance: str = ""
+
+
+class HeadingDecl(_Model):
+    """A heading of the written material."""
+
+    key: Key
+    title: Text
+    guidance: str = ""
+    clause: str = ""
+    per_party: bool = False
+    reference: bool = False
+
+
+class SideDecl(_Model):
+    """Organisations named at filing besides the one filing: co-parties or respondents."""
+
+    label: Text
+    clause: Text
+    hint: str = ""
+    min: Annotated[int, Field(ge=0, le=20)] = 0
+    max: Annotated[int, Field(ge=1, le=20)] = 1
+
+
+class DecisionDecl(_Model):
+    """A dispute about a decision asks for the decision's reference at filing."""
+
+    label: Text
+    clause: Text
+    hint: str = ""
+
+
+class FilingDecl(_Model):
+    """What filing a dispute needs, beyond its title and the negotiation account."""
+
+    clause: Text
+    title: Text = Field(description="A short name for the process, for the filing page")
+    when: Text = Field(description="When this process fits, in plain words")
+    other_parties: SideDecl | None = None
+    respondents: SideDecl | None = None
+    decision: DecisionDecl | None = None
+    negotiation_clause: str = ""
+
+
+class OutcomeDecl(_Model):
+    """What a proposal may conclude; ``opens_recommendation``: it goes to the decision-making meeting."""
+
+    key: Key
+    label: Text
+    opens_recommendation: bool = False
+
+
+class LadderStepDecl(_Model):
+    """A step of a ladder, of one of Schedule 8's kinds."""
+
+    kind: Literal[
+        "written_material",
+        "panel_nomination",
+        "hearing",
+        "panel_decision",
+        "panel_recommendation",
+        "stp_leader_proposal",
+        "responses",
+    ]
+    clause: Text
+    title: Text
+    deadline: DeadlineDecl | None = None
+    guidance: str = ""
+    rules: list[RuleRef] = []
+
+
+class MaterialDecl(_Model):
+    """The written material: what the agreement calls it, and whether all parties must agree one pack."""
+
+    name: Key = "written_material"
+    title: Text = "Written material"
+    agreed_by_all: bool = False
+
+
+class PrinciplesDecl(_Model):
+    """Whether the written material must cite agreed principles."""
+
+    required: bool = False
+    clause: str = ""
+
+
+class PanelDecl(_Model):
+    """The panel's minimum size and the clause for it."""
+
+    min: Annotated[int, Field(ge=1, le=20)] = 1
+    clause: Text = "16.2"
+
+
+class LadderDecl(_Model):
+    """A dispute process as Schedule 8's kinds of step."""
+
+    material: MaterialDecl = MaterialDecl()
+    principles: PrinciplesDecl = PrinciplesDecl()
+    headings: list[HeadingDecl] = []
+    panel: PanelDecl = PanelDecl()
+    outcomes: list[OutcomeDecl] = []
+    extend_by: list[Key] = ["stp_leader"]
+    extend_clause: Text = "16.2"
+    steps: list[LadderStepDecl] = Field(min_length=1)
+
+
+class ProcessDecl(_Model):
+    """A process of the agreement, in full (``transitions``) or as a ``ladder``."""
+
+    kind: Literal["dispute", "recommendation", "ratification"]
+    title: Text
+    clause: Text
+    filing: FilingDecl | None = None
+    initial: Key | None = None
+    states: list[StateDecl] = []
+    transitions: list[TransitionDecl] = []
+    steps: list[StepDecl] = []
+    headings: list[HeadingDecl] = []
+    ladder: LadderDecl | None = None
+    params: dict[str, Any] = {}
+
+
+class AgreementDecl(_Model):
+    """A whole agreement file."""
+
+    agreement: AgreementInfo
+    partnership: PartnershipDecl
+    roles: dict[Key, RoleDecl]
+    calendar: CalendarDecl = CalendarDecl()
+    processes: dict[Key, ProcessDecl] = Field(min_length=1)
+    bespoke: ProcessDecl | None = Field(
+        None, description="The process a dispute that fits no other follows until one is set out"
+    )
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, roles: dict[str, RoleDecl]) -> dict[str, RoleDecl]:
+        unknown = sorted(set(roles) - {r.value for r in CaseRole})
+        if unknown:
+            known = ", ".join(sorted(r.value for r in CaseRole))
+            raise ValueError(f"unknown role {unknown[0]!r}: the engine knows {known}")
+        return roles
+
+
+# --- The result ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Agreement:
+    """A checked agreement: what it declares, and its processes ready for the engine."""
+
+    key: str
+    title: str
+    source: str
+    digest: str
+    text: str
+    declaration: AgreementDecl
+    calendar: WorkingCalendar
+    processes: Mapping[str, ProcessDefinition] = field(default_factory=dict)
+
+    def role_name(self, role: CaseRole | str) -> str:
+        """The role's name as the agreement gives it."""
+        decl = self.declaration.roles.get(str(role))
+        return decl.name if decl else str(role).replace("_", " ")
+
+    @property
+    def dispute_processes(self) -> list[ProcessDefinition]:
+        """The dispute processes a party may file under, in the file's order."""
+        return [p for p in self.processes.values() if p.kind == "dispute"]
+
+
+def _calendar(decl: CalendarDecl) -> WorkingCalendar:
+    country, _, subdivision = decl.holidays.partition("/")
+    return WorkingCalendar(decl.time_zone, country, subdivision or None, decl.working_day)
+
+
+# --- Building definitions ---------------------------------------------------------------------------
+
+
+def _rule_refs(refs: Iterable[Any]) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    for ref in refs:
+        if isinstance(ref, str):
+            out.append((ref, {}))
+        else:
+            for name, params in ref.items():
+                out.append((name, dict(params or {})))
+    return out
+
+
+def _field(decl: FieldDecl) -> FieldSpec:
+    return FieldSpec(
+        decl.key,
+        decl.label,
+        FieldKind(decl.kind),
+        decl.required,
+        tuple(decl.choices),
+        tuple(decl.choice_labels),
+    )
+
+
+def _deadline(decl: DeadlineDecl | None, clause: str, after: tuple[str, ...], calendar: WorkingCalendar,
+              words: Mapping[str, str] | None = None) -> DeadlineRule | None:
+    if decl is None:
+        return None
+    return DeadlineRule(
+        after=after,
+        amount=decl.amount,
+        unit=Unit(decl.unit),
+        clause=clause,
+        text=decl.text or deadline_text(decl, calendar, words),
+        may_be_early=decl.may_be_early,
+        late_needs_reason=decl.late_needs_reason,
+        calendar=calendar,
+    )
+
+
+def deadline_text(decl: DeadlineDecl, calendar: WorkingCalendar, words: Mapping[str, str] | None = None) -> str:
+    """A timescale in plain words when the file gives none: "Within 10 working days of ..."."""
+    names = [(words or {}).get(a, a.replace("_", " ")) for a in decl.after]
+    if decl.unit == "same_day":
+        return "On the day of " + " or ".join(names) + " or as soon as possible thereafter"
+    unit = {"weeks": "week", "working_days": calendar.working_day_name, "calendar_days": "day"}[decl.unit]
+    plural = unit if decl.amount == 1 else (unit + "s")
+    text = f"Within {decl.amount} {plural} of " + " or ".join(names)
+    return text + (", whichever is the later" if len(names) > 1 else "")
+
+
+def _transitions(decls: Sequence[TransitionDecl], kind: str) -> list[TransitionDef]:
+    out: list[TransitionDef] = []
+    for t in decls:
+        sources = [t.source] if isinstance(t.source, str) else list(t.source)
+        requires = tuple(library.make_rule(n, p, t.clause) for n, p in _rule_refs(t.requires))
+        checks = tuple(library.make_rule(n, p, t.clause) for n, p in _rule_refs(t.rules))
+        recorders = []
+        events: list[str] = []
+        for r in t.records:
+            if r.recorder:
+                recorders.append(library.make_recorder(r.recorder, r.params, t.clause))
+                events.extend(library.RECORDER_EVENTS.get(r.recorder, ()))
+            elif r.event:
+                recorders.append(
+                    library.record_event(r.event, tuple(r.keys), r.at, stamp_organisation=kind == "dispute")
+                )
+                events.append(r.event)
+        effects = [library.make_effect(n, p, t.clause) for n, p in _rule_refs(t.effects)]
+        route = library.make_route(t.route, {}, t.clause) if t.route else None
+
+        def records(ctx: Any, recorders: list[Any] = recorders) -> tuple[Any, ...]:
+            return tuple(e for r in recorders for e in r(ctx))
+
+        def run_effects(ctx: Any, effects: list[Any] = effects) -> tuple[Any, ...]:
+            return tuple(e for fn in effects for e in fn(ctx))
+
+        for source in sources:
+            out.append(
+                TransitionDef(
+                    trigger=t.trigger,
+                    source=source,
+                    dest=t.dest,
+                    roles=frozenset(CaseRole(r) for r in t.by),
+                    label=t.label,
+                    clause=t.clause,
+                    fields=tuple(_field(f) for f in t.fields),
+                    preconditions=requires,
+                    rules=checks,
+                    route=route,
+                    records=records,
+                    effects=run_effects,
+                    notify=tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text) for n in t.notify),
+                    events=tuple(events),
+                )
+            )
+    return out
+
+
+def _heading(h: HeadingDecl, clause: str) -> Heading:
+    return Heading(h.key, h.title, h.guidance, h.clause or clause, h.per_party, h.reference)
+
+
+def build_process(key: str, decl: ProcessDecl, *, calendar: WorkingCalendar, role_names: Mapping[str, str],
+                  agreement_key: str = "") -> ProcessDefinition:
+    """The ``ProcessDefinition`` of one declared process (the declaration must have passed the checks)."""
+    from .steps import compose_ladder
+
+    filing = decl.filing
+    if decl.ladder is not None:
+        return compose_ladder(key, decl, calendar=calendar, role_names=role_names, agreement_key=agreement_key)
+    steps = tuple(
+        StepDef(
+            key=s.key,
+            title=s.title,
+            clause=s.clause,
+            roles=tuple(CaseRole(r) for r in s.by),
+            done_event=s.done,
+            follows=tuple(s.follows),
+            deadline=_deadline(s.deadline, s.clause, tuple(s.deadline.after), calendar) if s.deadline else None,
+            guidance=s.guidance,
+        )
+        for s in decl.steps
+    )
+    return ProcessDefinition(
+        key=key,
+        title=decl.title,
+        clause=decl.clause,
+        kind=decl.kind,
+        states=tuple(StateDef(s.name, s.title, s.clause, s.terminal) for s in decl.states),
+        initial=decl.initial or decl.states[0].name,
+        transitions=tuple(_transitions(decl.transitions, decl.kind)),
+        steps=steps,
+        headings=tuple(_heading(h, decl.clause) for h in decl.headings),
+        params={**decl.params, **({"parties_clause": filing.clause} if filing else {})},
+        filing=filing,
+        calendar=calendar,
+        role_names=dict(role_names),
+        agreement=agreement_key,
+    )
+
+
+# --- Checking a whole agreement ---------------------------------------------------------------------
+
+
+class _Checker:
+    """Checks that need the whole declaration: names that must exist, reachability, who may act."""
+
+    def __init__(self, decl: AgreementDecl, lines: _Lines) -> None:
+        self.decl = decl
+        self.lines = lines
+        self.issues: list[Issue] = []
+
+    def add(self, path: Sequence[str | int], message: str, clause: str | None = None) -> None:
+        self.issues.append(Issue(_path_text(path), message, self.lines.line(path), clause))
+
+    def run(self) -> list[Issue]:
+        d = self.decl
+        self._unique([p.code for p in d.partnership.parties], ("partnership", "parties"), "party code")
+        self._unique([g.code for g in d.partnership.groups], ("partnership", "groups"), "group code")
+        self._unique([p.code for p in d.partnership.principles], ("partnership", "principles"), "principle code")
+        try:
+            _calendar(d.calendar).holiday_names(2026)
+        except Exception:
+            self.add(("calendar", "holidays"), f"unknown holiday region {d.calendar.holidays!r}")
+        try:
+            _calendar(d.calendar).zone  # noqa: B018 - resolving the zone is the check
+        except Exception:
+            self.add(("calendar", "time_zone"), f"unknown time zone {d.calendar.time_zone!r}")
+        for key, process in d.processes.items():
+            self.process(("processes", key), process)
+        if d.bespoke is not None:
+            self.process(("bespoke",), d.bespoke)
+        return self.issues
+
+    def _unique(self, values: list[str], path: tuple[str, ...], what: str) -> None:
+        seen: set[str] = set()
+        for index, value in enumerate(values):
+            if value in seen:
+                self.add((*path, index), f"the {what} {value!r} is used twice")
+            seen.add(value)
+
+    def role(self, path: Sequence[str | int], role: str, clause: str | None) -> None:
+        if role not in self.decl.roles:
+            declared = ", ".join(sorted(self.decl.roles))
+            self.add(path, f"unknown role {role!r}: declare it under roles (declared: {declared})", clause)
+
+    def rule(self, path: Sequence[str | int], refs: Iterable[Any], table: Mapping[str, Any], what: str,
+             clause: str | None) -> None:
+        for index, (name, params) in enumerate(_rule_refs(refs)):
+            entry = table.get(name)
+            where = (*path, index)
+            if entry is None:
+                self.add(where, f"unknown {what} {name!r}: the library has {', '.join(sorted(table))}", clause)
+                continue
+            unknown = sorted(set(params) - set(entry.params) - {"clause", "on"})
+            if unknown:
+                self.add(where, f"{what} {name!r} takes no parameter {unknown[0]!r}", clause)
+            missing = [p for p in entry.required if p not in params]
+            if missing:
+                self.add(where, f"{what} {name!r} needs the parameter {missing[0]!r}", clause)
+
+    def process(self, path: tuple[str | int, ...], p: ProcessDecl) -> None:
+        if (p.ladder is None) == (not p.transitions):
+            self.add(path, "a process gives either its transitions or a ladder of steps, not both or neither",
+                     p.clause)
+            return
+        if p.kind == "dispute" and p.filing is None:
+            self.add((*path, "filing"), "a dispute process says what filing needs (filing:)", p.clause)
+        if p.ladder is not None:
+            self.ladder((*path, "ladder"), p)
+            return
+        self.explicit(path, p)
+
+    def ladder(self, path: tuple[str | int, ...], p: ProcessDecl) -> None:
+        assert p.ladder is not None
+        ladder = p.ladder
+        kinds = [s.kind for s in ladder.steps]
+        for role in ladder.extend_by:
+            self.role((*path, "extend_by"), role, ladder.extend_clause)
+        needed_roles = {"filing_party", "party", "stp_leader"}
+        if any(k in kinds for k in ("panel_nomination", "hearing", "panel_decision", "panel_recommendation")):
+            needed_roles.add("panel_member")
+        for role in sorted(needed_roles):
+            self.role(path, role, p.clause)
+        seen: list[str] = []
+        earlier = {"notification"}
+        material_key = ladder.material.name
+        step_key = {
+            "written_material": material_key,
+            "panel_nomination": "panel_nomination",
+            "hearing": "hearing",
+            "panel_decision": "decision",
+            "panel_recommendation": "recommendation",
+            "stp_leader_proposal": "proposal",
+        }
+        for index, step in enumerate(ladder.steps):
+            where = (*path, "steps", index)
+            if step.kind in seen:
+                self.add((*where, "kind"), f"each kind of step may appear once ({step.kind!r} is repeated)",
+                         step.clause)
+            if step.kind in ("hearing", "panel_decision", "panel_recommendation") and "panel_nomination" not in seen:
+                self.add((*where, "kind"), f"{step.kind!r} needs a panel nomination before it", step.clause)
+            if step.kind == "responses" and index != len(ladder.steps) - 1:
+                self.add((*where, "kind"), "the parties' responses must be the last step (there is no appeal)",
+                         step.clause)
+            if step.deadline is not None:
+                for j, after in enumerate(step.deadline.after):
+                    if after not in earlier:
+                        self.add((*where, "deadline", "after", j),
+                                 f"the deadline runs from {after!r}, which no earlier step records "
+                                 f"(earlier: {', '.join(sorted(earlier))})", step.clause)
+                if step.deadline.may_be_early and step.kind != "panel_nomination":
+                    self.add((*where, "deadline", "may_be_early"), "only the panel nomination may be done early",
+                             step.clause)
+                if step.deadline.late_needs_reason and step.kind != "panel_decision":
+                    self.add((*where, "deadline", "late_needs_reason"),
+                             "only the panel's decision can require a reason for delay", step.clause)
+                if step.kind == "responses":
+                    self.add((*where, "deadline"), "the agreement sets no deadline for responding to the outcome",
+                             step.clause)
+                if step.deadline.unit != "same_day" and step.deadline.amount < 1:
+                    self.add((*where, "deadline", "amount"), "a deadline in days or weeks needs an amount of 1 or more",
+                             step.clause)
+            self.rule((*where, "rules"), step.rules, library.RULES, "rule", step.clause)
+            seen.append(step.kind)
+            if step.kind in step_key:
+                earlier.add(step_key[step.kind])
+            if step.kind == "panel_nomination":
+                earlier.add("papers_release")
+        if not kinds or kinds[-1] != "responses":
+            self.add((*path, "steps"), "the process must end with the parties' responses: there is no appeal",
+                     p.clause)
+        elif len(kinds) < 2 or kinds[-2] not in ("panel_decision", "stp_leader_proposal"):
+            self.add((*path, "steps"), "the parties respond to an outcome: put a panel decision or a proposal "
+                     "just before the responses", p.clause)
+        if "panel_recommendation" in kinds and (
+            "stp_leader_proposal" not in kinds
+            or kinds.index("stp_leader_proposal") < kinds.index("panel_recommendation")
+        ):
+            self.add((*path, "steps"), "a panel recommendation is made to someone: a proposal must follow it", p.clause)
+        if "written_material" in kinds and not ladder.headings:
+            self.add((*path, "headings"), "the written material needs at least one heading", p.clause)
+        if "stp_leader_proposal" in kinds and not ladder.outcomes:
+            self.add((*path, "outcomes"), "a proposal needs the outcomes it may conclude", p.clause)
+        self._unique([h.key for h in ladder.headings], (*path, "headings"), "heading key")
+        self._unique([o.key for o in ladder.outcomes], (*path, "outcomes"), "outcome key")
+
+    def explicit(self, path: tuple[str | int, ...], p: ProcessDecl) -> None:
+        names = [s.name for s in p.states]
+        self._unique(names, (*path, "states"), "state name")
+        self._unique([s.key for s in p.steps], (*path, "steps"), "step key")
+        if not names:
+            self.add((*path, "states"), "a process needs states", p.clause)
+            return
+        known = set(names)
+        terminal = {s.name for s in p.states if s.terminal}
+        initial = p.initial or names[0]
+        if initial not in known:
+            self.add((*path, "initial"), f"unknown initial state {initial!r}", p.clause)
+        recorded: set[str] = set()
+        edges: dict[str, set[str]] = {n: set() for n in names}
+        for index, t in enumerate(p.transitions):
+            where = (*path, "transitions", index)
+            sources = [t.source] if isinstance(t.source, str) else t.source
+            for s in sources:
+                if s not in known:
+                    self.add((*where, "from"), f"unknown state {s!r}", t.clause)
+                elif s in terminal:
+                    self.add((*where, "from"), f"{s!r} is terminal: nothing may leave it", t.clause)
+                else:
+                    edges[s].add(t.dest or s)
+            if t.dest is not None and t.dest not in known:
+                self.add((*where, "to"), f"unknown state {t.dest!r}", t.clause)
+            for role in t.by:
+                self.role((*where, "by"), role, t.clause)
+            for n_index, notice in enumerate(t.notify):
+                for role in notice.to:
+                    self.role((*where, "notify", n_index, "to"), role, t.clause)
+            self.rule((*where, "requires"), t.requires, library.RULES, "rule", t.clause)
+            self.rule((*where, "rules"), t.rules, library.RULES, "rule", t.clause)
+            self.rule((*where, "effects"), t.effects, library.EFFECTS, "effect", t.clause)
+            if t.route is not None and t.route not in library.ROUTES:
+                self.add((*where, "route"), f"unknown route {t.route!r}: the library has "
+                         f"{', '.join(sorted(library.ROUTES))}", t.clause)
+            field_keys = {f.key for f in t.fields}
+            for r_index, r in enumerate(t.records):
+                rw = (*where, "records", r_index)
+                if (r.event is None) == (r.recorder is None):
+                    self.add(rw, "a record names either an event or a recorder", t.clause)
+                if r.recorder is not None:
+                    self.rule(rw, [{r.recorder: r.params}], library.RECORDERS, "recorder", t.clause)
+                    recorded.update(library.RECORDER_EVENTS.get(r.recorder, ()))
+                if r.event is not None:
+                    recorded.add(r.event)
+                for k in [*r.keys, *([r.at] if r.at else [])]:
+                    if k not in field_keys:
+                        self.add(rw, f"records the field {k!r}, which the transition does not take", t.clause)
+            for f_index, f in enumerate(t.fields):
+                if f.kind == "choice" and not f.choices:
+                    self.add((*where, "fields", f_index, "choices"), "a choice needs its choices", t.clause)
+                if f.choice_labels and len(f.choice_labels) != len(f.choices):
+                    self.add((*where, "fields", f_index, "choice_labels"), "give one label per choice", t.clause)
+        # Every state can be reached from the initial state.
+        reached = {initial}
+        frontier = [initial]
+        while frontier:
+            for nxt in edges.get(frontier.pop(), ()):
+                if nxt not in reached:
+                    reached.add(nxt)
+                    frontier.append(nxt)
+        for index, state in enumerate(p.states):
+            if state.name not in reached:
+                self.add((*path, "states", index), f"the state {state.name!r} cannot be reached from {initial!r}",
+                         state.clause)
+            elif not state.terminal and not (edges.get(state.name, set()) - {state.name}):
+                self.add((*path, "states", index), f"the state {state.name!r} is a dead end: no transition leaves "
+                         "it and it is not terminal", state.clause)
+        if not terminal:
+            self.add((*path, "states"), "a process needs at least one terminal state (how it ends)", p.clause)
+        if p.kind == "dispute" and not any(
+            t.trigger == "notify" and initial in ([t.source] if isinstance(t.source, str) else t.source)
+            for t in p.transitions
+        ):
+            self.add((*path, "transitions"), "a dispute starts with the 'notify' transition from its initial state",
+                     p.clause)
+        for index, step in enumerate(p.steps):
+            where = (*path, "steps", index)
+            for role in step.by:
+                self.role((*where, "by"), role, step.clause)
+            if step.done not in recorded:
+                self.add((*where, "done"), f"no transition records {step.done!r}: nobody may take this step",
+                         step.clause)
+            elif not any(
+                (step.done in _events_of(t)) and set(t.by) & set(step.by) | {"system"} & set(t.by)
+                for t in p.transitions
+            ):
+                self.add((*where, "by"), "none of the roles given may take the transition that completes this step",
+                         step.clause)
+            for j, name in enumerate([*step.follows, *(step.deadline.after if step.deadline else [])]):
+                if name not in recorded:
+                    self.add((*where, "deadline" if j >= len(step.follows) else "follows"),
+                             f"runs from {name!r}, which no step records", step.clause)
+        for index, heading in enumerate(p.headings):
+            if not (heading.clause or p.clause):
+                self.add((*path, "headings", index), "missing clause")
+
+
+def _events_of(t: TransitionDecl) -> set[str]:
+    out: set[str] = set()
+    for r in t.records:
+        if r.event:
+            out.add(r.event)
+        if r.recorder:
+            out.update(library.RECORDER_EVENTS.get(r.recorder, ()))
+    return out
+
+
+# --- Loading ---------------------------------------------------------------------------------------
+
+
+#: The names pydantic gives the alternatives of a union ("constrained-str", "list[...]"): not part of a path.
+_TYPE_LABEL = re.compile(r"^(constrained-\w+|str|int|bool|list|dict|function-\w+)(\[.*\])?$|\[")
+
+
+def _pydantic_issues(error: ValidationError, lines: _Lines, prefix: tuple[str | int, ...] = ()) -> list[Issue]:
+    issues = []
+    seen: set[str] = set()
+    for e in error.errors():
+        loc = tuple(part for part in e["loc"] if not (isinstance(part, str) and _TYPE_LABEL.search(part)))
+        where = _path_text((*prefix, *loc))
+        if where in seen:  # one issue per place: a union's alternatives each complain about the same value
+            continue
+        seen.add(where)
+        loc = (*prefix, *loc)
+        message = e["msg"]
+        if e["type"] == "missing":
+            message = f"missing {loc[-1]!r}" if loc else "missing"
+        elif e["type"] == "extra_forbidden":
+            message = f"unknown field {loc[-1]!r}"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        issues.append(Issue(_path_text(loc), message, lines.line(loc)))
+    return issues
+
+
+def parse_agreement(text: str, *, source_name: str = "agreement") -> Agreement:
+    """Validate an agreement's YAML text and build its processes; raise AgreementError listing every mistake."""
+    lines = _Lines()
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise AgreementError([Issue(source_name, f"not valid YAML: {getattr(error, 'problem', error)}",
+                                    mark.line + 1 if mark else None)]) from error
+    if node is None or not isinstance(data, dict):
+        raise AgreementError([Issue(source_name, "an agreement file is a mapping with agreement, partnership, "
+                                                 "roles, calendar and processes")])
+    lines.walk(node, ())
+    issues = list(lines.duplicates)
+    try:
+        decl = AgreementDecl.model_validate(data)
+    except ValidationError as error:
+        raise AgreementError([*issues, *_pydantic_issues(error, lines)]) from None
+    issues.extend(_Checker(decl, lines).run())
+    if issues:
+        raise AgreementError(issues)
+    calendar = _calendar(decl.calendar)
+    role_names = {k: v.name for k, v in decl.roles.items()}
+    processes = {
+        key: build_process(key, p, calendar=calendar, role_names=role_names, agreement_key=decl.agreement.key)
+        for key, p in decl.processes.items()
+    }
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Agreement(decl.agreement.key, decl.agreement.title, decl.agreement.source, digest, text, decl, calendar,
+                     processes)
+
+
+def load_agreement(path: str | Path) -> Agreement:
+    """Read and check the agreement file at ``path``."""
+    p = Path(path)
+    return parse_agreement(p.read_text(encoding="utf-8"), source_name=p.name)
+
+
+def process_document_errors(agreement: Agreement, document: Mapping[str, Any]) -> list[str]:
+    """Check a process written by a person (a bespoke process, 16.2) against the agreement's schema and
+    rules; return every mistake in plain words (empty: it can run)."""
+    try:
+        decl = ProcessDecl.model_validate(document)
+    except ValidationError as error:
+        return [str(i) for i in _pydantic_issues(error, _Lines())]
+    checker = _Checker(agreement.declaration, _Lines())
+    checker.process((), decl)
+    return [str(i) for i in checker.issues]
+
+
+def bespoke_definition(agreement: Agreement, key: str, document: Mapping[str, Any]) -> ProcessDefinition:
+    """The definition of a bespoke process (16.2) stored as a process document (checked first)."""
+    errors = process_document_errors(agreement, document)
+    if errors:
+        from .errors import SpecError
+
+        raise SpecError(errors)
+    decl = ProcessDecl.model_validate(document)
+    role_names = {k: v.name for k, v in agreement.declaration.roles.items()}
+    return build_process(key, decl, calendar=agreement.calendar, role_names=role_names, agreement_key=agreement.key)
+
+
+def canonical_json(document: Mapping[str, Any]) -> str:
+    """A stable JSON text of a document (for fingerprints)."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
+
+
+#: The kinds of step a person may set out a process from, in the order a dispute meets them.
+LADDER_ORDER = (
+    "written_material", "panel_nomination", "hearing", "panel_decision", "panel_recommendation",
+    "stp_leader_proposal",
+)
+#: What a step of each kind is called when the agreement's bespoke template does not word it.
+_KIND_TITLES = {
+    "written_material": "Written material to the {leader}",
+    "panel_nomination": "Panel nominated",
+    "hearing": "The panel convenes",
+    "panel_decision": "The panel presents its decision with its reasons",
+    "panel_recommendation": "The panel makes its recommendation to the {leader}",
+    "stp_leader_proposal": "The {leader} proposes a solution, setting out the reasons",
+}
+_STEP_EVENT = {
+    "panel_nomination": "panel_nomination",
+    "hearing": "hearing",
+    "panel_decision": "decision",
+    "panel_recommendation": "recommendation",
+    "stp_leader_proposal": "proposal",
+}
+
+
+def bespoke_document(agreement: Agreement, chosen: Mapping[str, tuple[int, str]], *,
+                     title: str | None = None) -> dict[str, Any]:
+    """A bespoke process (16.2) from the steps a person chose, ``{kind: (amount, unit)}`` with unit
+    ``weeks``, ``working_days``, ``calendar_days``, ``same_day`` or ``none``, built on the agreement's
+    ``bespoke`` template (its filing, headings, outcomes and step wording).  Each deadline runs from the
+    step before it (the panel's from when it receives the papers); the responses come last."""
+    template = agreement.declaration.bespoke
+    if template is None or template.ladder is None:
+        raise ValueError(f"the agreement {agreement.key!r} declares no bespoke process")
+    document = template.model_dump(mode="json", by_alias=True, exclude_none=True)
+    wording = {s.kind: s for s in template.ladder.steps}
+    material = template.ladder.material.name
+    steps: list[dict[str, Any]] = []
+    previous = "notification"
+    for kind in LADDER_ORDER:
+        if kind not in chosen:
+            continue
+        amount, unit = chosen[kind]
+        known = wording.get(kind)  # type: ignore[call-overload]
+        step: dict[str, Any] = {
+            "kind": kind,
+            "clause": known.clause if known else template.clause,
+            "title": known.title if known else _KIND_TITLES[kind].format(leader=agreement.role_name("stp_leader")),
+        }
+        if known and known.rules:
+            step["rules"] = [r if isinstance(r, str) else dict(r) for r in known.rules]
+        if unit != "none":
+            after = "papers_release" if kind in ("hearing", "panel_recommendation") and "panel_nomination" in chosen \
+                else previous
+            deadline: dict[str, Any] = {"after": [after], "amount": amount, "unit": unit}
+            if kind == "panel_nomination":
+                deadline["may_be_early"] = True
+            if kind == "panel_decision" and unit == "same_day":
+                deadline["late_needs_reason"] = True
+            step["deadline"] = deadline
+        steps.append(step)
+        previous = material if kind == "written_material" else _STEP_EVENT[kind]
+    responses = wording.get("responses")  # type: ignore[call-overload]
+    steps.append({"kind": "responses", "clause": responses.clause if responses else template.clause,
+                  "title": responses.title if responses else "Each party accepts the outcome or withdraws"})
+    document["ladder"]["steps"] = steps
+    if title:
+        document["title"] = title
+    return document
