@@ -48,6 +48,8 @@ class Defaults:
     MAIL_MAX_ATTEMPTS = 20  # then the message is marked failed for administrators (about a day of retries)
     MAIL_RETRY_BASE_SECONDS = 60  # first retry after a minute, doubling each time ...
     MAIL_RETRY_MAX_SECONDS = 3600  # ... up to an hour between attempts
+    MAIL_BATCH = 500  # messages claimed and sent over one SMTP connection, recorded in one commit
+    TICK_MAIL_BUDGET_SECONDS = 240  # tick sends batch after batch until the outbox is empty or this has passed
     # The address people reach the app at, for links in emails (the sweep runs outside any request).
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 
