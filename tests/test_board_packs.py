@@ -193,5 +193,8 @@ def test_a_pack_that_cannot_be_made_is_tried_again_then_shown_as_failed(
 
     db.session.expire_all()
     assert db.session.get(BoardPack, pack.id).status is PackStatus.FAILED
+    told = db.session.scalars(select(Notice.subject).where(Notice.user_id == secretary.id,
+                                                           Notice.subject.like("%Board pack%"))).all()
+    assert told == ["The Board pack for the meeting on 28 March 2023 could not be made"]
     page = Page.of(client_for(secretary).get("/boards/packs"))
     assert page.text(f"pack-{pack.id}") == "28 March 2023 5 decisions Could not be prepared: ask again"

@@ -1,11 +1,12 @@
 """Sending the outbox: retries with exponential backoff, so a mail server outage delays mail and loses none.
 
-A worker, not an operation: it commits after claiming messages and after each message, so what was
-sent stays recorded even if a later message fails. Senders on several servers can run at once: a
-sender claims due messages by moving their ``next_attempt_at`` on by a lease in one UPDATE (on
-PostgreSQL the candidates are picked ``FOR UPDATE SKIP LOCKED``), so no two senders hold the same
-message, and a message whose sender died is claimed again once its lease runs out (at least once,
-never lost).
+A worker, not an operation: it works in batches (``MAIL_BATCH``), each claimed in one commit, sent over
+one SMTP connection and recorded in one commit, batch after batch until nothing is due or the time
+budget (``TICK_MAIL_BUDGET_SECONDS``) has passed, so a backlog of thousands leaves in one run. Senders
+on several servers can run at once: a sender claims due messages by moving their ``next_attempt_at`` on
+by a lease in one UPDATE (on PostgreSQL the candidates are picked ``FOR UPDATE SKIP LOCKED``), so no two
+senders hold the same message, and a message whose sender died is claimed again once its lease runs out
+(at least once, never lost).
 
 ``MAIL_BACKEND``: ``smtp`` (the settings ``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``,
 ``MAIL_USE_SSL``, ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_FROM``) or ``files``, which writes
@@ -95,7 +96,7 @@ def build_email(message: OutboxMessage, config: Any) -> EmailMessage:
 
 
 class _Transport:
-    """Where messages go: one SMTP connection for the run, or files under ``instance/mail``."""
+    """Where messages go: one SMTP connection for the batch, or files under ``instance/mail``."""
 
     def __init__(self, config: Any, instance_path: str) -> None:
         self.config = config

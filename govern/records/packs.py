@@ -97,28 +97,45 @@ def claim_pack() -> int | None:
     return claimed
 
 
-def render_pack(organisation: Organisation, for_user: Any, meeting_date: date | None) -> bytes:
-    """The PDF of a Board's pack for a meeting (needs a request context for the templates)."""
+def render_pack(organisation: Organisation, for_user: Any, meeting_date: date | None) -> tuple[bytes, int]:
+    """The PDF of a Board's pack for a meeting, and how many decisions it holds (needs a request
+    context for the templates)."""
     pack = queries.board_pack(organisation, for_user, meeting_date=meeting_date)
     html = render_template("records/pack.html", pack=pack, board_titles=BOARD_STATUS_TITLES)
-    return pdf.render(html, current_app.static_folder or "static")
+    return pdf.render(html, current_app.static_folder or "static"), len(pack.decisions)
 
 
-def finish_board_pack(pack: BoardPack, content: bytes) -> None:
-    """Keep the finished pack and tell the secretary who asked for it. Never commits."""
+def _tell_secretary(pack: BoardPack, subject: str, body: str) -> None:
     from govern.auth.models import User
 
+    secretary = db.session.get(User, pack.requested_by_id)
+    if secretary is not None:
+        queue([Message(secretary.id, subject, body, PACKS_PAGE)],
+              {secretary.id: secretary.email} if secretary.active else {})
+
+
+def finish_board_pack(pack: BoardPack, content: bytes, decisions: int) -> None:
+    """Keep the finished pack and tell the secretary who asked for it. Never commits."""
     now = clock.now()
+    # Decisions agreed or recorded since the pack was asked for are as they are now.
+    pack.decision_count = decisions
     pack.status, pack.content, pack.ready_at, pack.leased_until = PackStatus.READY, content, now, None
     pack.filename = f"{pack.organisation.code}-board-pack-{pack.meeting_date.isoformat()}.pdf"
     chain.record("make_board_pack", "board_pack", pack.id, {"status": ["preparing", "ready"]})
-    secretary = db.session.get(User, pack.requested_by_id)
-    if secretary is not None:
-        when = local_date(pack.meeting_date)
-        queue([Message(secretary.id, f"The Board pack for the meeting on {when} is ready",
-                       f"The pack of the {pack.decision_count} decisions awaiting your {pack.organisation.board_name} "
-                       f"for its meeting on {when} is ready to download.", PACKS_PAGE)],
-              {secretary.id: secretary.email} if secretary.active else {})
+    when = local_date(pack.meeting_date)
+    _tell_secretary(pack, f"The Board pack for the meeting on {when} is ready",
+                    f"The pack of the {pack.decision_count} decisions awaiting your {pack.organisation.board_name} "
+                    f"for its meeting on {when} is ready to download.")
+
+
+def give_up_board_pack(pack: BoardPack, error: str) -> None:
+    """After ``MAX_ATTEMPTS`` failures: show the pack as failed and tell the secretary. Never commits."""
+    pack.status, pack.leased_until, pack.last_error = PackStatus.FAILED, None, error
+    chain.record("give_up_board_pack", "board_pack", pack.id, {"status": ["preparing", "failed"]})
+    when = local_date(pack.meeting_date)
+    _tell_secretary(pack, f"The Board pack for the meeting on {when} could not be made",
+                    "Something went wrong while making it, and the support team can see what. Ask for the pack "
+                    "again, or download each decision's ratification record from Awaiting our Board.")
 
 
 def make_board_packs(budget_seconds: float | None = None) -> tuple[int, int]:
@@ -143,8 +160,8 @@ def make_board_packs(budget_seconds: float | None = None) -> tuple[int, int]:
             secretary = db.session.get(User, pack.requested_by_id)
             base = str(current_app.config.get("PUBLIC_BASE_URL") or "http://localhost")
             with current_app.test_request_context(PACKS_PAGE, base_url=base):
-                content = render_pack(pack.organisation, secretary, pack.meeting_date)
-            finish_board_pack(pack, content)
+                content, decisions = render_pack(pack.organisation, secretary, pack.meeting_date)
+            finish_board_pack(pack, content, decisions)
             db.session.commit()
             made += 1
         except Exception as error:
@@ -153,10 +170,12 @@ def make_board_packs(budget_seconds: float | None = None) -> tuple[int, int]:
             db.session.rollback()
             pack = db.session.get(BoardPack, pack_id)
             assert pack is not None
-            pack.last_error = f"{type(error).__name__}: {error}"[:2000]
+            reason = f"{type(error).__name__}: {error}"[:2000]
             if pack.attempts >= MAX_ATTEMPTS:
-                pack.status = PackStatus.FAILED
+                give_up_board_pack(pack, reason)
                 failed += 1
+            else:
+                pack.last_error = reason
             db.session.commit()
             if pack.status is not PackStatus.FAILED:
                 break  # leave it for a later tick
