@@ -5,6 +5,7 @@ Each command runs its operation and commits once at the end, or rolls everything
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -123,6 +124,10 @@ def tick_command(no_send: bool) -> None:
                                     delivered.failed + more.failed)
     click.echo(f"Mail: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed.")
     click.echo(f"Board packs: {made} made, {failed} failed.")
+    logging.getLogger("govern.tick").info("tick", extra={
+        "deadlines": swept.deadlines, "reminders": swept.reminders, "mail_sent": delivered.sent,
+        "mail_retrying": delivered.retrying, "mail_failed": delivered.failed, "packs_made": made,
+        "packs_failed": failed})
 
 
 @click.command("health")

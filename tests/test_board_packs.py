@@ -198,3 +198,16 @@ def test_a_pack_that_cannot_be_made_is_tried_again_then_shown_as_failed(
     assert told == ["The Board pack for the meeting on 28 March 2023 could not be made"]
     page = Page.of(client_for(secretary).get("/boards/packs"))
     assert page.text(f"pack-{pack.id}") == "28 March 2023 5 decisions Could not be prepared: ask again"
+
+
+def test_with_the_default_limit_a_board_with_many_decisions_awaiting_never_gets_its_pack_in_a_request(
+    app: Flask, cast: Cast, org: Callable[[str], Organisation], client_for: Callable[[User], FlaskClient],
+) -> None:
+    many_awaiting(cast, org, app.config["BOARD_PACK_INLINE_MAX"] + 1)
+    client = client_for(cast.secretary("RDE"))
+
+    awaiting = client.get("/boards/awaiting").get_data(as_text=True)
+    direct = client.get("/boards/pack.pdf")
+
+    assert 'href="/boards/pack.pdf"' not in awaiting and 'href="/boards/packs"' in awaiting
+    assert direct.status_code == 303 and direct.location.endswith("/boards/packs")
