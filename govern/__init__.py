@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_templates(app)
     register_extensions(app)
     register_security(app)
+    register_ops(app)
     register_blueprints(app)
     register_listeners(app)
     register_commands(app)
@@ -77,6 +78,13 @@ def register_security(app: Flask) -> None:
         assets.init_app(app)
     except ImportError:  # pragma: no cover - assets module is optional at start-up
         pass
+
+
+def register_ops(app: Flask) -> None:
+    """Request ids and structured logs, ``/healthz``, the tick's status for the pages that show it."""
+    from govern import ops
+
+    ops.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,6 +5,7 @@ Each command runs its operation and commits once at the end, or rolls everything
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -94,22 +95,57 @@ def verify_command() -> None:
 
 
 @click.command("tick")
-@click.option("--no-send", is_flag=True, help="Run the reminder sweep only; leave the outbox for later.")
+@click.option("--no-send", is_flag=True,
+              help="Run the reminder sweep only; leave the outbox and Board packs for later.")
 def tick_command(no_send: bool) -> None:
-    """Send the deadline reminders that are due, then the outbox. Run it every few minutes (README)."""
+    """Send the deadline reminders that are due, then the outbox until it is empty (or the time budget
+    has passed), then make the Board packs asked for. Run it every few minutes (README, Production)."""
     from govern.deadlines.sweep import send_reminders
     from govern.notify.sender import deliver_outbox
+    from govern.ops.health import SWEEP, record_heartbeat
+    from govern.records.packs import make_board_packs
 
     try:
         swept = send_reminders()
+        # In the sweep's transaction: the heartbeat says a sweep finished only if it did.
+        record_heartbeat(SWEEP, {"deadlines": swept.deadlines, "reminders": swept.reminders})
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     click.echo(f"Reminders: {swept.reminders} sent for {swept.deadlines} deadlines.")
-    if not no_send:
-        delivered = deliver_outbox()
-        click.echo(f"Mail: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed.")
+    if no_send:
+        return
+    delivered = deliver_outbox()
+    made, failed = make_board_packs()
+    if made:  # the secretaries' "your pack is ready" go now, not at the next tick
+        more = deliver_outbox()
+        delivered = type(delivered)(delivered.sent + more.sent, delivered.retrying + more.retrying,
+                                    delivered.failed + more.failed)
+    click.echo(f"Mail: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed.")
+    click.echo(f"Board packs: {made} made, {failed} failed.")
+    logging.getLogger("govern.tick").info("tick", extra={
+        "deadlines": swept.deadlines, "reminders": swept.reminders, "mail_sent": delivered.sent,
+        "mail_retrying": delivered.retrying, "mail_failed": delivered.failed, "packs_made": made,
+        "packs_failed": failed})
+
+
+@click.command("health")
+def health_command() -> None:
+    """Say whether the tick is sweeping and mail is leaving; exit 1 if not (for monitoring)."""
+    from govern.ops.health import age_words, tick_status
+
+    status = tick_status()
+    if status.last_sweep_at is None:
+        click.echo("Last sweep: never.")
+    else:
+        click.echo(f"Last sweep: {status.last_sweep_at.isoformat()} ({age_words(status.sweep_age_seconds or 0)} ago).")
+    click.echo(f"Mail: {status.waiting} waiting, {status.failed} failed.")
+    if not status.problems:
+        click.echo("Healthy.")
+        return
+    click.echo("UNHEALTHY: " + "; ".join(status.problems) + ".", err=True)
+    sys.exit(1)
 
 
 @click.command("rebuild-deadlines")
@@ -127,6 +163,6 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app's ``flask`` CLI."""
     from govern.agreements.cli import agreement_group
 
-    for command in (seed_command, demo_command, users_group, audit_group, tick_command, rebuild_deadlines_command,
-                    agreement_group):
+    for command in (seed_command, demo_command, users_group, audit_group, tick_command, health_command,
+                    rebuild_deadlines_command, agreement_group):
         app.cli.add_command(command)

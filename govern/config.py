@@ -49,6 +49,20 @@ class Defaults:
     MAIL_MAX_ATTEMPTS = 20  # then the message is marked failed for administrators (about a day of retries)
     MAIL_RETRY_BASE_SECONDS = 60  # first retry after a minute, doubling each time ...
     MAIL_RETRY_MAX_SECONDS = 3600  # ... up to an hour between attempts
+    MAIL_BATCH = 500  # messages claimed and sent over one SMTP connection, recorded in one commit
+    TICK_MAIL_BUDGET_SECONDS = 240  # tick sends batch after batch until the outbox is empty or this has passed
+    # Board packs with more decisions than this are made in the background by tick, never in a request.
+    BOARD_PACK_INLINE_MAX = 30
+    TICK_PACK_BUDGET_SECONDS = 600  # tick starts no new pack after this
+    # Health (govern.ops.health): /healthz answers 503, and `flask health` fails, when the last sweep is
+    # older than this (three missed five-minute ticks); `flask health` also when mail waits longer than this.
+    HEALTH_SWEEP_MAX_AGE_SECONDS = 900
+    HEALTH_MAIL_MAX_DELAY_SECONDS = 1800
+    # Logs: "text", or "json" for one JSON object a line with the request id (govern.ops.logs).
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    # How many proxies (nginx) stand in front of the app: their X-Forwarded-For/-Proto are then trusted.
+    TRUSTED_PROXIES = 0
     # The address people reach the app at, for links in emails (the sweep runs outside any request).
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
 

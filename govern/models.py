@@ -16,8 +16,10 @@ from govern.disputes.models import (
     PartyResponse,
 )
 from govern.notify.models import Notice, OutboxMessage
+from govern.ops.models import Heartbeat
 from govern.partnership.models import Mou, Organisation, Principle, SubordinateGroup
 from govern.pdeg.models import AgendaItem, PdegMeeting, Ratification, Recommendation, RecommendationParty
+from govern.records.models import BoardPack
 
 __all__ = [
     "AgendaItem",
@@ -25,6 +27,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "AuditHead",
+    "BoardPack",
     "CalendarFeed",
     "CaseDeadline",
     "CaseEvent",
@@ -33,6 +36,7 @@ __all__ = [
     "DisputeMaterial",
     "DisputeParty",
     "DisputePrinciple",
+    "Heartbeat",
     "LoginAttempt",
     "Mou",
     "Notice",

@@ -271,3 +271,61 @@ class Page(HTMLParser):
         if element_id not in self._texts:
             return None
         return " ".join("".join(self._texts[element_id]).split())
+
+
+@dataclass
+class MailSink:
+    """A real SMTP server on a free loopback port (aiosmtpd) that keeps every message it accepts and
+    counts the connections that delivered them."""
+
+    port: int
+    messages: list[tuple[list[str], bytes]]
+    sessions: set[int]
+
+    @property
+    def connections(self) -> int:
+        """How many SMTP connections delivered at least one message."""
+        return len(self.sessions)
+
+    def subjects(self) -> list[str]:
+        """Each received message's subject, in the order they arrived."""
+        from email import message_from_bytes
+
+        return [str(message_from_bytes(data)["Subject"]) for _to, data in self.messages]
+
+
+@pytest.fixture
+def mail_sink() -> Iterator[MailSink]:
+    """Start an SMTP sink for the test; stopped after it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    sink = MailSink(port, [], set())
+    kept_sessions: list[Any] = []  # kept alive so no two connections share an id()
+
+    class Handler:
+        async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:
+            kept_sessions.append(session)
+            sink.sessions.add(id(session))
+            sink.messages.append((list(envelope.rcpt_tos), bytes(envelope.original_content or b"")))
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def send_to_sink(app: Flask, mail_sink: MailSink, monkeypatch: pytest.MonkeyPatch) -> MailSink:
+    """The session's app sends its mail by SMTP to :func:`mail_sink`."""
+    for key, value in {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": mail_sink.port,
+                       "MAIL_TIMEOUT": 10, "MAIL_FROM": "govern@devon-stp.test"}.items():
+        monkeypatch.setitem(app.config, key, value)
+    return mail_sink

@@ -34,6 +34,7 @@ from govern.attachments.models import Attachment
 from govern.attachments.operations import attach_file
 from govern.auth.models import Role, User
 from govern.cases.models import CaseKind
+from govern.core import clock
 from govern.disputes import operations as dispute_ops
 from govern.disputes.models import Dispute
 from govern.extensions import db
@@ -48,6 +49,7 @@ from govern.pdeg.models import (
     Ratification,
     Recommendation,
 )
+from govern.records.models import BoardPack, PackStatus
 
 ANONYMOUS = "anonymous"
 STP_LEADER = "stp_leader"
@@ -146,6 +148,17 @@ class Targets:
                                 reasons="R")
         db.session.commit()
         return recommendation.ratifications[0]
+
+    def board_pack_in(self, organisation: Organisation | None = None) -> BoardPack:
+        """A Board pack made by tick for ``organisation``'s (by default RDE's) Board."""
+        organisation = organisation or db.session.scalars(select(Organisation).where(Organisation.code == "RDE")).one()
+        pack = BoardPack(organisation_id=organisation.id, requested_by_id=self.user_in(organisation).id,
+                         meeting_date=date.today(), decision_count=0, status=PackStatus.READY, attempts=1,
+                         requested_at=clock.now(), ready_at=clock.now(), filename="pack.pdf",
+                         content=b"%PDF-1.4\n%%EOF\n", last_error="")
+        db.session.add(pack)
+        db.session.commit()
+        return pack
 
 
 @dataclass(frozen=True)
@@ -253,6 +266,13 @@ MATRIX: dict[str, Route] = {
     "records.recommendation_record": Route(lambda t: f"/recommendations/{t.recommendation.id}/record.pdf",
                                            expect=SIGNED_IN),
     "records.board_pack":    Route("/boards/pack.pdf", expect=expect(everyone_else=403, board_secretary=200)),
+    # Packs made by tick: asked for and downloaded by the Board's own secretary only.
+    "records.board_packs":   Route("/boards/packs", expect=expect(everyone_else=403, board_secretary=200)),
+    "records.stored_board_pack": Route(lambda t, o=None: f"/boards/packs/{t.board_pack_in(o).id}.pdf",
+                                       expect=expect(everyone_else=403,
+                                                     board_secretary=OwnOther(own=200, other=404))),
+    # For load balancers: no sign-in, and the same answer for everyone (no sweep has run here: 503).
+    "ops.healthz":           Route("/healthz", expect=expect(anonymous=503, everyone_else=503)),
     # Notices are each person's own; the outbox (mail that failed) is for administrators.
     "notify.notices":        Route("/notices", expect=SIGNED_IN),
     "notify.mark_read":      Route("/notices/read", "POST", expect=expect(everyone_else=302)),

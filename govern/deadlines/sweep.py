@@ -26,7 +26,7 @@ from govern.core import clock
 from govern.deadlines.models import CaseDeadline, Reminder, ReminderKind
 from govern.deadlines.recipients import resolve
 from govern.extensions import db
-from govern.notify.queue import Message, case_link, queue
+from govern.notify.queue import Message, case_link, queue, queue_digests
 from workflows import CaseRole
 from workflows.calendar import end_of_day, local_day, working_days_after
 
@@ -101,9 +101,12 @@ def send_reminders() -> SweepResult:
     for deadline_id, user_id in won:
         row = by_id[deadline_id]
         subject, body = _wording(kinds[deadline_id], row.reference, row.title, row.clause, row.due_at)
+        summary = _summary(kinds[deadline_id], row.reference, row.title, row.clause, row.due_at)
         messages.append(Message(user_id, subject, body, case_link(row.case_kind, row.case_id), row.case_kind,
-                                row.case_id))
-    queue(messages, audiences.emails)
+                                row.case_id, summary))
+    # A notice in the app per step; by mail, one digest per person listing every step of this run.
+    queue(messages, audiences.emails, mail=False)
+    queue_digests(messages, audiences.emails, _digest_subject)
     # The audit chain's lock before the deadline rows' locks: the order a transition takes them in
     # (its audit event, then its deadlines), so a sweep and a transition can never deadlock.
     if won:
@@ -151,3 +154,20 @@ def _wording(kind: ReminderKind, reference: str, title: str, clause: str, due_at
     return (f"{reference}: {title} is overdue",
             f"Overdue: “{title}” ({clause}) was due by the end of {when}. The process goes on; the lateness "
             "is part of the record, and the STP Leader has been told.")
+
+
+KIND_WORDS = {ReminderKind.OVERDUE: "overdue", ReminderKind.DUE_DAY: "due today",
+              ReminderKind.TWO_DAYS_BEFORE: "due soon"}
+
+
+def _summary(kind: ReminderKind, reference: str, title: str, clause: str, due_at: datetime) -> str:
+    """One line of a digest: the step, whether it is overdue, due today or soon, and its due day."""
+    day = local_day(due_at)
+    return f"{reference}: {title} ({clause}): {KIND_WORDS[kind]}, due by the end of {day:%A} {day.day} {day:%B %Y}"
+
+
+def _digest_subject(messages: list[Message]) -> str:
+    """'50 steps to act on: 3 overdue, 2 due today, 45 due soon' (the parts that are not zero)."""
+    counts = {word: sum(f": {word}, " in m.summary for m in messages) for word in KIND_WORDS.values()}
+    parts = ", ".join(f"{n} {word}" for word, n in counts.items() if n)
+    return f"{len(messages)} steps to act on: {parts}"

@@ -1,11 +1,12 @@
 """Sending the outbox: retries with exponential backoff, so a mail server outage delays mail and loses none.
 
-A worker, not an operation: it commits after claiming messages and after each message, so what was
-sent stays recorded even if a later message fails. Senders on several servers can run at once: a
-sender claims due messages by moving their ``next_attempt_at`` on by a lease in one UPDATE (on
-PostgreSQL the candidates are picked ``FOR UPDATE SKIP LOCKED``), so no two senders hold the same
-message, and a message whose sender died is claimed again once its lease runs out (at least once,
-never lost).
+A worker, not an operation: it works in batches (``MAIL_BATCH``), each claimed in one commit, sent over
+one SMTP connection and recorded in one commit, batch after batch until nothing is due or the time
+budget (``TICK_MAIL_BUDGET_SECONDS``) has passed, so a backlog of thousands leaves in one run. Senders
+on several servers can run at once: a sender claims due messages by moving their ``next_attempt_at`` on
+by a lease in one UPDATE (on PostgreSQL the candidates are picked ``FOR UPDATE SKIP LOCKED``), so no two
+senders hold the same message, and a message whose sender died is claimed again once its lease runs out
+(at least once, never lost).
 
 ``MAIL_BACKEND``: ``smtp`` (the settings ``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``,
 ``MAIL_USE_SSL``, ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_FROM``) or ``files``, which writes
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -94,7 +96,7 @@ def build_email(message: OutboxMessage, config: Any) -> EmailMessage:
 
 
 class _Transport:
-    """Where messages go: one SMTP connection for the run, or files under ``instance/mail``."""
+    """Where messages go: one SMTP connection for the batch, or files under ``instance/mail``."""
 
     def __init__(self, config: Any, instance_path: str) -> None:
         self.config = config
@@ -146,34 +148,66 @@ class _Transport:
             self.smtp = None
 
 
-def deliver_outbox(limit: int | None = None) -> DeliveryResult:
-    """Send the messages that are due; a failure is retried later with backoff, and after
-    ``MAIL_MAX_ATTEMPTS`` attempts the message is marked failed for administrators to see and retry."""
+def deliver_outbox(limit: int | None = None, budget_seconds: float | None = None) -> DeliveryResult:
+    """Send the messages that are due, batch after batch, until none is due or the time budget
+    (``TICK_MAIL_BUDGET_SECONDS``) has passed; a failure is retried later with backoff, and after
+    ``MAIL_MAX_ATTEMPTS`` attempts the message is marked failed for administrators to see and retry.
+
+    Each batch (``MAIL_BATCH`` messages, or ``limit``) is claimed, sent over ONE SMTP connection and
+    recorded in one commit: a backlog of thousands leaves in one run. A sender that dies mid-batch
+    leaves its batch claimed until the lease runs out; it is then sent again (at least once, never lost).
+    """
     config = current_app.config
-    limit = limit or int(config.get("MAIL_BATCH", 200))
+    batch = limit or int(config.get("MAIL_BATCH", 500))
+    budget = float(config.get("TICK_MAIL_BUDGET_SECONDS", 240) if budget_seconds is None else budget_seconds)
+    deadline = time.monotonic() + budget
+    sent = retrying = failed = 0
+    while True:
+        ids = claim(batch)
+        if not ids:
+            break
+        result, reachable = _deliver_batch(ids, config)
+        sent, retrying, failed = sent + result.sent, retrying + result.retrying, failed + result.failed
+        # A server that cannot be reached is tried again by the next run, after the backoff.
+        if not reachable or time.monotonic() >= deadline:
+            break
+    return DeliveryResult(sent, retrying, failed)
+
+
+def _deliver_batch(ids: list[int], config: Any) -> tuple[DeliveryResult, bool]:
+    """Send one claimed batch over one connection; record it in one commit. Returns what happened and
+    whether the mail server could be reached."""
     max_attempts = int(config.get("MAIL_MAX_ATTEMPTS", 20))
     transport = _Transport(config, current_app.instance_path)
-    sent = retrying = failed = 0
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.id)
+    ).all()
+    delivered: list[int] = []
+    retrying = failed = 0
     try:
-        for message_id in claim(limit):
-            message = db.session.get(OutboxMessage, message_id)
-            if message is None or message.status is not OutboxStatus.PENDING:
-                continue
-            message.attempts += 1
+        for message in messages:
             try:
                 transport.send(message)
             except (smtplib.SMTPException, OSError) as error:
+                # This connection may be in any state: the next message opens a fresh one.
                 transport.close()
+                message.attempts += 1
                 _failed(message, error, max_attempts, config)
                 failed += message.status is OutboxStatus.FAILED
                 retrying += message.status is OutboxStatus.PENDING
             else:
-                message.status, message.sent_at, message.last_error = OutboxStatus.SENT, clock.now(), ""
-                sent += 1
-            db.session.commit()
+                delivered.append(message.id)
     finally:
         transport.close()
-    return DeliveryResult(sent, retrying, failed)
+    if delivered:
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(delivered))
+            .values(status=OutboxStatus.SENT, sent_at=clock.now(), last_error="", attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.commit()
+    return DeliveryResult(len(delivered), retrying, failed), transport.unreachable is None
 
 
 def _failed(message: OutboxMessage, error: BaseException, max_attempts: int, config: Any) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from govern.attachments.models import Attachment
@@ -30,6 +30,7 @@ from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import queries as pdeg_queries
 from govern.pdeg.models import AgendaItem, Ratification, Recommendation
+from workflows.calendar import end_of_day
 from workflows.deadlines import StepDeadline
 
 #: The object types the audit chain records these cases under.
@@ -311,19 +312,35 @@ def load_recommendations(ids: Sequence[int]) -> list[Recommendation]:
 
 @dataclass
 class BoardPack:
-    """Every decision awaiting one party's Board, for its secretary."""
+    """Every decision awaiting one party's Board for one of its meetings, for its secretary."""
 
     organisation: Organisation
     decisions: list[DecisionRecord]
     reference: str
     produced_at: datetime
     audit: AuditMark | None
+    meeting_date: date | None = None
+    prepared_for: str = ""
 
 
-def board_pack(organisation: Organisation, user: Any) -> BoardPack:
-    """The decisions awaiting ``organisation``'s Board, oldest first (as on 'Awaiting our Board')."""
-    awaiting = pdeg_queries.awaiting_board(organisation.id)
-    ids = list(dict.fromkeys(r.recommendation_id for r in awaiting))
+def awaiting_for_meeting(organisation_id: int, meeting_date: date | None) -> Select[tuple[int]]:
+    """The recommendations awaiting this party's Board that were agreed at PDEG by the end of
+    ``meeting_date`` (all of them if no date), oldest first: what a pack for that meeting holds."""
+    query = (
+        select(Ratification.recommendation_id)
+        .where(Ratification.organisation_id == organisation_id,
+               Ratification.state.in_(pdeg_queries.open_ratification_states()))
+        .order_by(Ratification.created_at, Ratification.id)
+    )
+    if meeting_date is not None:
+        query = query.where(Ratification.created_at <= end_of_day(meeting_date))
+    return query
+
+
+def board_pack(organisation: Organisation, user: Any, meeting_date: date | None = None) -> BoardPack:
+    """The decisions awaiting ``organisation``'s Board (for the meeting on ``meeting_date``, if given),
+    oldest first (as on 'Awaiting our Board')."""
+    ids = list(dict.fromkeys(db.session.scalars(awaiting_for_meeting(organisation.id, meeting_date))))
     decisions = decision_records(load_recommendations(ids), user)
     mark = newest(d.audit for d in decisions)
     return BoardPack(
@@ -332,4 +349,6 @@ def board_pack(organisation: Organisation, user: Any) -> BoardPack:
         reference=record_reference(f"PACK-{organisation.code}", mark),
         produced_at=clock.now(),
         audit=mark,
+        meeting_date=meeting_date,
+        prepared_for=getattr(user, "name", ""),
     )

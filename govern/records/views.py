@@ -6,18 +6,22 @@ it and hand back the file. Who may download a record is who may see the case it 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from govern.core import clock
+from govern.core.errors import OperationError
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.pdeg.models import Recommendation
 from govern.pdeg.queries import BOARD_STATUS_TITLES
-from govern.records import pdf, queries
+from govern.records import packs, pdf, queries
+from govern.records.forms import BoardPackForm
+from govern.records.models import BoardPack, PackStatus
 from govern.web.access import requires
 
 bp = Blueprint("records", __name__)
@@ -64,10 +68,69 @@ def _is_board_secretary(user: Any) -> bool:
     return user.role.value == "board_secretary"
 
 
+def _meeting_date() -> date | None:
+    """The ``?meeting=YYYY-MM-DD`` a pack is for (none: every decision awaiting the Board now)."""
+    given = request.args.get("meeting")
+    if not given:
+        return None
+    try:
+        return date.fromisoformat(given)
+    except ValueError:
+        abort(400)
+
+
 @bp.get("/boards/pack.pdf")
 @requires(_is_board_secretary)
 def board_pack() -> Response:
-    """The Board pack: every decision awaiting the secretary's own Board, with a cover and contents."""
-    pack = queries.board_pack(current_user.organisation, current_user)
-    return render_pdf("records/pack.html", f"{pack.reference}-board-pack.pdf", pack=pack,
-                      board_titles=BOARD_STATUS_TITLES)
+    """The Board pack made in the request: every decision awaiting the secretary's own Board (for the
+    meeting on ``?meeting=``), with a cover and contents. A large pack is never made here: the secretary
+    is sent to ask for it, and ``tick`` makes it."""
+    meeting = _meeting_date()
+    if packs.is_large(packs.decisions_for_meeting(current_user.organisation_id, meeting)):
+        flash("This pack has too many decisions to make while you wait: ask for it below and you will be "
+              "told when it is ready.", "info")
+        return redirect(url_for("records.board_packs"), 303)
+    pack = queries.board_pack(current_user.organisation, current_user, meeting_date=meeting)
+    name = f"{pack.reference}-board-pack" + (f"-{meeting.isoformat()}" if meeting else "")
+    return render_pdf("records/pack.html", f"{name}.pdf", pack=pack, board_titles=BOARD_STATUS_TITLES)
+
+
+@bp.route("/boards/packs", methods=["GET", "POST"])
+@requires(_is_board_secretary)
+def board_packs() -> str | Response:
+    """Ask for the Board pack for a meeting; the packs asked for, being prepared or ready to download."""
+    form = BoardPackForm()
+    if form.validate_on_submit():
+        meeting = form.meeting_date.data
+        assert meeting is not None
+        if not packs.is_large(packs.decisions_for_meeting(current_user.organisation_id, meeting)):
+            return redirect(url_for("records.board_pack", meeting=meeting.isoformat()))
+        try:
+            packs.request_board_pack(current_user, meeting)
+        except OperationError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Your Board pack is being prepared. We will tell you when it is ready to download.", "success")
+        return redirect(url_for("records.board_packs"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("records/packs.html", form=form, packs=packs.packs_of(current_user.organisation_id),
+                           Status=PackStatus), status
+
+
+@bp.get("/boards/packs/<int:pack_id>.pdf")
+@requires(_is_board_secretary)
+def stored_board_pack(pack_id: int) -> Response:
+    """A pack made by ``tick``, for its own Board's secretary (404 for anyone else, as if it did not exist)."""
+    pack = db.session.get(BoardPack, pack_id)
+    if pack is None or not pack.can_download(current_user) or pack.status is not PackStatus.READY:
+        abort(404)
+    return Response(pack.content, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{pack.filename}"', "Cache-Control": "no-store"})
+
+
+@bp.app_context_processor
+def _pack_helpers() -> dict[str, Any]:
+    # "Awaiting our Board" offers the pack at once only when it is small enough to make while one waits.
+    return {"pack_is_large": packs.is_large}
