@@ -2,7 +2,15 @@
 
 from govern.attachments.models import Attachment
 from govern.audit.models import AuditEvent, AuditHead
-from govern.auth.models import LoginAttempt, StpLeaderAssignment, User, UserSession
+from govern.auth.models import (
+    AccountToken,
+    LoginAttempt,
+    RecoveryCode,
+    RememberedDevice,
+    StpLeaderAssignment,
+    User,
+    UserSession,
+)
 from govern.cases.models import CaseEvent, DeadlineExtension
 from govern.deadlines.models import CalendarFeed, CaseDeadline, Reminder
 from govern.disputes.models import (
@@ -19,6 +27,7 @@ from govern.partnership.models import Mou, Organisation, Principle, SubordinateG
 from govern.pdeg.models import AgendaItem, PdegMeeting, Ratification, Recommendation, RecommendationParty
 
 __all__ = [
+    "AccountToken",
     "AgendaItem",
     "Attachment",
     "AuditEvent",
@@ -44,6 +53,8 @@ __all__ = [
     "Ratification",
     "Recommendation",
     "RecommendationParty",
+    "RecoveryCode",
+    "RememberedDevice",
     "Reminder",
     "StpLeaderAssignment",
     "SubordinateGroup",
