@@ -430,7 +430,7 @@ def log_in(email: str, password: str, ip_address: str, *, remembered_device: str
             return _open_session(user, {"method": "password", "second_factor": "remembered_device"})
         db.session.flush()
         raise SecondFactorRequired(user, enrol=not user.has_mfa)
-    return _open_session(user, {"method": "password"})
+    return _open_session(user, {})  # a password alone: nothing more to say
 
 
 def log_in_with_second_factor(

@@ -270,8 +270,6 @@ def forgot_password() -> str | tuple[str, int]:
 
 
 def _set_password_page(token: str, purpose: TokenPurpose) -> str | Response | tuple[str, int]:
-    if current_user.is_authenticated:
-        logout_user()
     if operations.valid_token(token, purpose) is None:
         return render_template("auth/link_expired.html", purpose=purpose.value), 404
     form = NewPasswordForm()
@@ -283,6 +281,7 @@ def _set_password_page(token: str, purpose: TokenPurpose) -> str | Response | tu
             (form.new_password.errors if error.field else form.form_errors).append(error.message)
         else:
             db.session.commit()
+            logout_user()  # every session of the account has ended; this browser's too
             session.clear()
             flash("Your password is set. Log in with it now.", "success")
             return redirect(url_for("auth.login"))
