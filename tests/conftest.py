@@ -113,6 +113,15 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
         ctx.pop()
 
 
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[Any]:
+    """A real OpenID Connect provider on a free loopback port (see :mod:`tests.oidc_provider`)."""
+    from tests.oidc_provider import running_provider
+
+    with running_provider() as provider:
+        yield provider
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     """A test client with no one logged in."""
