@@ -6,7 +6,7 @@ import secrets
 
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from govern.extensions import db
@@ -76,6 +76,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+            return "This address is not served here.", 400
         if isinstance(error, CSRFError):
             return _render_error(
                 400, "Your form expired or was sent twice. Go back, reload the page and try again."

@@ -272,6 +272,13 @@ def test_every_attempt_is_recorded(client: FlaskClient, make_user: Callable[...,
         ("/\\evil.example", "/"),
         ("javascript:alert(1)", "/"),
         ("", "/"),
+        # Issue 13, defect 5: browsers drop tabs and newlines from an address, so "/\t/evil.test" is
+        # "//evil.test" to them; and CR/LF in a Location header gave a 500.
+        ("/\t/evil.test", "/"),
+        ("/\n/evil.test", "/"),
+        ("/\r\nSet-Cookie: evil=1", "/"),
+        ("/ /evil.test", "/"),
+        ("/disputes/3?tab=open", "/disputes/3?tab=open"),
     ],
 )
 def test_next_only_allows_same_site_paths(
