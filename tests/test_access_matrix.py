@@ -201,6 +201,8 @@ MATRIX: dict[str, Route] = {
                                      expect=expect(everyone_else=302)),
     "auth.remove_authenticator": Route("/account/authenticator/remove", "POST", expect=expect(everyone_else=302)),
     "auth.forget_devices":   Route("/account/devices/forget", "POST", expect=expect(everyone_else=302)),
+    "admin.reset_authenticator": Route(lambda t: f"/admin/users/{t.throwaway.id}/authenticator/reset", "POST",
+                                       expect=expect(everyone_else=403, administrator=302)),
     "admin.resend_invitation": Route(lambda t: f"/admin/users/{t.throwaway.id}/invitation", "POST",
                                      expect=expect(everyone_else=403, administrator=302)),
     "admin.users":           Route("/admin/users", expect=ADMINISTRATORS_ONLY),

@@ -197,6 +197,23 @@ def test_the_stp_leader_cannot_turn_the_second_factor_off(
     assert reload(stp_leader).has_mfa
 
 
+def test_an_administrator_can_remove_a_lost_authenticator(
+    app: Flask, admin: User, stp_leader: User, client_for: Callable[[User], FlaskClient]
+) -> None:
+    leaders_browser = client_for(stp_leader)
+    response = client_for(admin).post(f"/admin/users/{stp_leader.id}/authenticator/reset")
+    assert response.status_code == 302
+    assert not reload(stp_leader).has_mfa
+    assert not signed_in(leaders_browser), "logged out everywhere"
+    again = app.test_client().post("/login", data={"email": stp_leader.email, "password": PASSWORD})
+    assert again.headers["Location"] == "/login/set-up-code", "the STP Leader must set up a new app"
+
+
+def test_an_administrator_cannot_remove_their_own_authenticator(admin: User) -> None:
+    with pytest.raises(OperationError):
+        mfa.reset_mfa(admin, actor=admin)
+
+
 # --- remembered devices -----------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from govern.admin.forms import AccountForm, StpLeaderForm
-from govern.auth import operations
+from govern.auth import mfa, operations
 from govern.auth.models import Role, StpLeaderAssignment, User, current_stp_leader_assignment
 from govern.core.errors import OperationError
 from govern.extensions import db
@@ -112,6 +112,23 @@ def resend_invitation(user_id: int) -> Response:
     else:
         db.session.commit()
         flash(f"A new invitation has been emailed to {user.name}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/authenticator/reset")
+@is_admin
+def reset_authenticator(user_id: int) -> Response:
+    """Remove a person's authenticator app; they set up a new one at their next sign-in."""
+    user = _get_user_or_404(user_id)
+    try:
+        mfa.reset_mfa(user, actor=current_user)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{user.name}'s authenticator app has been removed. They set up a new one when they next sign in.",
+              "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

@@ -163,6 +163,31 @@ def disable_mfa(user: User, code: str) -> None:
     chain.record("disable_mfa", "user", user.id, {"totp_enabled": [True, False]}, actor=user)
 
 
+def reset_mfa(user: User, *, actor: User) -> None:
+    """An administrator removes a person's authenticator app (a lost phone and no recovery codes left).
+
+    The person sets up a new one at their next sign-in if their role needs one. Their sessions and
+    remembered devices end, so whoever has the old phone gains nothing.
+    """
+    if not user.has_mfa:
+        raise OperationError(f"{user.name} has no authenticator app.")
+    if user.id == actor.id:
+        raise OperationError("Ask another administrator to reset your authenticator app.")
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    now = clock.now()
+    db.session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+                       .values(used_at=now))
+    revoke_devices(user)
+    from govern.auth.models import UserSession
+
+    db.session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+                       .values(ended_at=now))
+    db.session.flush()
+    chain.record("reset_mfa", "user", user.id, {"totp_enabled": [True, False]}, actor=actor)
+
+
 def regenerate_recovery_codes(user: User, code: str) -> list[str]:
     """New recovery codes (the old ones stop working), proved by a current code."""
     if accept_code(user, code) is None:
