@@ -214,6 +214,35 @@ def test_an_administrator_cannot_remove_their_own_authenticator(admin: User) -> 
         mfa.reset_mfa(admin, actor=admin)
 
 
+def test_the_demo_key_is_shown_for_the_demos_own_accounts_only(client: FlaskClient, admin: User) -> None:
+    from govern.partnership.demo import DEMO_TOTP_SECRET, load_demo
+
+    load_demo()
+    db.session.commit()
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    assert Page.of(client.get("/login/code")).text("demo-key") is None
+    demo = app_client_for_demo(client)
+    assert DEMO_TOTP_SECRET in (Page.of(demo.get("/login/code")).text("demo-key") or "")
+
+
+def app_client_for_demo(client: FlaskClient) -> FlaskClient:
+    from govern.partnership.demo import DEMO_PASSWORD
+
+    demo = client.application.test_client()
+    demo.post("/login", data={"email": "admin@demo.govern.test", "password": DEMO_PASSWORD})
+    return demo
+
+
+@pytest.mark.parametrize("name", ["Rita\nChief", "Rita\r\nChief", "Rita\x00Chief", "  Rita   Chief "])
+def test_a_name_is_kept_on_one_line(admin: User, make_user: Callable[..., User], name: str) -> None:
+    """Issue 13, defect 5: a newline in a user's name broke their calendar feed."""
+    user = make_user()
+    operations.update_user(user, email=user.email, name=name, job_title="Chief\nExecutive",
+                           organisation=user.organisation, role=user.role, group=None, actor=admin)
+    db.session.commit()
+    assert (reload(user).name, reload(user).job_title) == ("Rita Chief", "Chief Executive")
+
+
 # --- remembered devices -----------------------------------------------------------------------------
 
 

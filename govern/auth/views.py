@@ -152,7 +152,16 @@ def code() -> str | Response | tuple[str, int]:
             db.session.commit()
             return _finish_login(user, state.get("next") or url_for("main.home"), device_cookie=cookie)
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/code.html", form=form), status
+    return render_template("auth/code.html", form=form, demo_key=_demo_key(user)), status
+
+
+def _demo_key(user: User) -> str | None:
+    """The published demo authenticator key, for the demo's own accounts only (README)."""
+    from govern.partnership.demo import DEMO_DOMAIN, DEMO_TOTP_SECRET
+
+    if user.email.endswith("@" + DEMO_DOMAIN) and user.totp_secret == DEMO_TOTP_SECRET:
+        return DEMO_TOTP_SECRET
+    return None
 
 
 @bp.route("/login/set-up-code", methods=["GET", "POST"])
