@@ -34,9 +34,9 @@ def demo_command() -> None:
     """Load the seed plus demo accounts (password: the README's demo password)."""
     added = load_demo()
     db.session.commit()
-    click.echo(f"Demo loaded: {added} new accounts. Demo password: {DEMO_PASSWORD}")
-    click.echo(f"The demo administrator and STP Leader sign in with a code from an authenticator app set up "
+    click.echo(f"The demo administrator and STP Leader also give a code from an authenticator app set up "
                f"with the key {DEMO_TOTP_SECRET} (README, demo accounts).")
+    click.echo(f"Demo loaded: {added} new accounts. Demo password: {DEMO_PASSWORD}")
 
 
 users_group = click.Group("users", help="Manage accounts.")
