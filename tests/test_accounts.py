@@ -143,6 +143,16 @@ def test_wrong_codes_are_throttled_like_passwords(client: FlaskClient, admin: Us
     assert client.post("/login/code", data={"code": totp_code(TOTP_SECRET)}).status_code == 302
 
 
+def test_knowing_the_password_does_not_restart_the_count_of_wrong_codes(client: FlaskClient, admin: User) -> None:
+    clock.freeze(T0)
+    for _ in range(3):
+        client.post("/login", data={"email": admin.email, "password": PASSWORD})
+        client.post("/login/code", data={"code": "000000"})
+    client.post("/login", data={"email": admin.email, "password": PASSWORD})
+    response = client.post("/login/code", data={"code": totp_code(TOTP_SECRET)})
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+
+
 def test_a_new_stp_leader_sets_up_an_app_at_their_next_sign_in(
     client: FlaskClient, admin: User, make_user: Callable[..., User]
 ) -> None:
@@ -384,6 +394,17 @@ def test_a_new_reset_link_cancels_the_old_one(client: FlaskClient, make_user: Ca
     client.post("/password/forgot", data={"email": user.email})
     assert client.get(first).status_code == 404
     assert client.get(mailed_link(user.email, "/password/reset/")).status_code == 200
+
+
+def test_reset_mail_is_limited_to_three_an_hour(client: FlaskClient, make_user: Callable[..., User]) -> None:
+    user = make_user()
+    clock.freeze(T0)
+    for _ in range(5):
+        client.post("/password/forgot", data={"email": user.email})
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+    clock.freeze(T0 + timedelta(minutes=61))
+    client.post("/password/forgot", data={"email": user.email})
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 4
 
 
 def test_an_unknown_address_gets_the_same_answer_and_no_mail(

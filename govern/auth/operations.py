@@ -42,6 +42,7 @@ SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
 # Links sent by mail: an invitation gives a week to act; a reset link an hour (ASVS 6.4.1).
 INVITATION_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=1)
+RESETS_PER_HOUR = 3
 
 USER_FIELDS = ("email", "name", "job_title", "organisation_id", "role", "group_id", "active")
 
@@ -273,6 +274,14 @@ def request_password_reset(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active or not sso.local_passwords_allowed(user.organisation):
         return
+    recent = db.session.scalar(
+        select(func.count()).select_from(AccountToken).where(
+            AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.PASSWORD_RESET,
+            AccountToken.created_at > clock.now() - RESET_LIFETIME,
+        )
+    )
+    if (recent or 0) >= RESETS_PER_HOUR:
+        return  # enough mail for one hour: the page cannot be used to flood someone's inbox
     token = _issue_token(user, TokenPurpose.PASSWORD_RESET, RESET_LIFETIME)
     minutes = int(RESET_LIFETIME.total_seconds() // 60)
     _queue_mail(
@@ -417,19 +426,21 @@ def log_in(email: str, password: str, ip_address: str, *, remembered_device: str
     _refuse_if_throttled(email, ip_address)
     user = db.session.scalar(select(User).where(User.email == email))
     ok = check_password(user.password_hash if user else None, password) and user is not None and user.active
-    _record_attempt(email, ip_address, ok)
     if not ok or user is None:
+        _record_attempt(email, ip_address, False)
         db.session.flush()
         raise LoginRefused("Enter a correct email address and password. Disabled accounts cannot log in.")
     provider = sso.provider_for(user.organisation)
     if provider is not None and not provider.local_passwords:
-        db.session.flush()
         raise LoginRefused(f"{user.organisation.short_name} signs in with {provider.name}: use the button below.")
     if user.has_mfa or user.mfa_required:
         if user.has_mfa and mfa.device_is_remembered(user, remembered_device):
+            _record_attempt(email, ip_address, True)
             return _open_session(user, {"method": "password", "second_factor": "remembered_device"})
-        db.session.flush()
+        # Not a success yet: a success would start the failure count again, and someone who knows the
+        # password could then guess codes without ever waiting.
         raise SecondFactorRequired(user, enrol=not user.has_mfa)
+    _record_attempt(email, ip_address, True)
     return _open_session(user, {})  # a password alone: nothing more to say
 
 
@@ -471,10 +482,9 @@ def log_in_setting_up_second_factor(
 def log_in_with_sso(user: User, ip_address: str, *, provider: str) -> User:
     """Open a session for a person the organisation's identity provider vouched for (see
     :mod:`govern.auth.sso`). A second factor is still asked of those who must use one."""
-    _record_attempt(user.email, ip_address, True)
     if user.mfa_required or user.has_mfa:
-        db.session.flush()
-        raise SecondFactorRequired(user, enrol=not user.has_mfa)
+        raise SecondFactorRequired(user, enrol=not user.has_mfa)  # not a success yet (see log_in)
+    _record_attempt(user.email, ip_address, True)
     return _open_session(user, {"method": "sso", "provider": provider})
 
 
