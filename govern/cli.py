@@ -50,7 +50,8 @@ users_group = click.Group("users", help="Manage accounts.")
 @click.option("--group", "group_code", default=None, help="Subordinate group code, for a chair.")
 @click.option(
     "--show-link", is_flag=True,
-    help="Also print the invitation link (for the first administrator, before mail is set up).",
+    help="Also print an invitation link (for the first administrator, before mail works); "
+    "the mailed one then stops working.",
 )
 def create_user_command(
     email: str, name: str, organisation_code: str, role: str, group_code: str | None, show_link: bool

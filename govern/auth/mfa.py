@@ -51,7 +51,7 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def qr_code_data_uri(uri: str) -> str:
     """The QR code as an SVG ``data:`` URI, which the Content-Security-Policy allows (img-src data:)."""
-    return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    return segno.make(uri, error="m").svg_data_uri(scale=4, border=4, light="white")
 
 
 def _normalise(code: str) -> str:
