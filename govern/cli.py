@@ -17,7 +17,7 @@ from govern.auth import operations
 from govern.auth.models import Role, User
 from govern.core.errors import OperationError
 from govern.extensions import db
-from govern.partnership.demo import DEMO_PASSWORD, load_demo
+from govern.partnership.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 from govern.partnership.models import Organisation, SubordinateGroup
 from govern.partnership.seed import seed_partnership
 
@@ -35,6 +35,8 @@ def demo_command() -> None:
     """Load the seed plus demo accounts (password: the README's demo password)."""
     added = load_demo()
     db.session.commit()
+    click.echo(f"The demo administrator and STP Leader also give a code from an authenticator app set up "
+               f"with the key {DEMO_TOTP_SECRET} (README, demo accounts).")
     click.echo(f"Demo loaded: {added} new accounts. Demo password: {DEMO_PASSWORD}")
 
 
@@ -47,24 +49,33 @@ users_group = click.Group("users", help="Manage accounts.")
 @click.option("--organisation", "organisation_code", required=True, help="Organisation code, e.g. RDE.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--group", "group_code", default=None, help="Subordinate group code, for a chair.")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--show-link", is_flag=True,
+    help="Also print an invitation link (for the first administrator, before mail works); "
+    "the mailed one then stops working.",
+)
 def create_user_command(
-    email: str, name: str, organisation_code: str, role: str, group_code: str | None, password: str
+    email: str, name: str, organisation_code: str, role: str, group_code: str | None, show_link: bool
 ) -> None:
-    """Add an account."""
+    """Add an account; the person is emailed a link to choose their own password."""
     organisation = db.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
     group = (
         db.session.scalar(select(SubordinateGroup).where(SubordinateGroup.code == group_code)) if group_code else None
     )
     try:
         user = operations.create_user(
-            email=email, name=name, password=password, organisation=organisation, role=Role(role), group=group
+            email=email, name=name, organisation=organisation, role=Role(role), group=group
         )
+        # The link is the person's, not the operator's: printed only on request, and it works once.
+        link = operations.invitation_link(user) if show_link else None
     except OperationError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
     db.session.commit()
-    click.echo(f"Created {user.email} ({user.role.title}, {user.organisation.name}).")
+    click.echo(f"Created {user.email} ({user.role.title}, {user.organisation.name}). "
+               "An invitation to choose a password is in the outbox (sent by `flask --app govern tick`).")
+    if link:
+        click.echo(f"Invitation link (works once, for {operations.INVITATION_LIFETIME.days} days): {link}")
 
 
 @users_group.command("list")

@@ -61,10 +61,21 @@ class Defaults:
     # Logs: "text", or "json" for one JSON object a line with the request id (govern.ops.logs).
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"
-    # How many proxies (nginx) stand in front of the app: their X-Forwarded-For/-Proto are then trusted.
-    TRUSTED_PROXIES = 0
-    # The address people reach the app at, for links in emails (the sweep runs outside any request).
+    # The address people reach the app at, for every absolute link: emails, calendar feeds, the OIDC
+    # redirect. Never taken from the request's Host header, which the client chooses.
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Flask refuses requests whose Host is not listed (None: any). Set it in production, e.g.
+    # ["govern.example.nhs.uk"]. See README, "Security".
+    TRUSTED_HOSTS: list[str] | None = None
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (Werkzeug's ProxyFix).
+    # 0 (the default): none is trusted, and the client's address is the TCP peer's.
+    TRUSTED_PROXIES = 0
+    # The second factor: the name authenticator apps show, and how long a device may be remembered
+    # (30 days at most, whatever is set).
+    MFA_ISSUER = "Govern"
+    MFA_REMEMBER_DAYS = 30
+    # Single sign-on with OpenID Connect, per organisation code (see govern/auth/sso.py and README).
+    SSO_PROVIDERS: dict[str, dict[str, Any]] = {}
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:

@@ -3,7 +3,15 @@
 from govern.agreements.models import AgreementVersion
 from govern.attachments.models import Attachment
 from govern.audit.models import AuditEvent, AuditHead
-from govern.auth.models import LoginAttempt, StpLeaderAssignment, User, UserSession
+from govern.auth.models import (
+    AccountToken,
+    LoginAttempt,
+    RecoveryCode,
+    RememberedDevice,
+    StpLeaderAssignment,
+    User,
+    UserSession,
+)
 from govern.cases.models import CaseEvent, DeadlineExtension
 from govern.deadlines.models import CalendarFeed, CaseDeadline, Reminder
 from govern.disputes.models import (
@@ -22,6 +30,7 @@ from govern.pdeg.models import AgendaItem, PdegMeeting, Ratification, Recommenda
 from govern.records.models import BoardPack
 
 __all__ = [
+    "AccountToken",
     "AgendaItem",
     "AgreementVersion",
     "Attachment",
@@ -50,6 +59,8 @@ __all__ = [
     "Ratification",
     "Recommendation",
     "RecommendationParty",
+    "RecoveryCode",
+    "RememberedDevice",
     "Reminder",
     "StpLeaderAssignment",
     "SubordinateGroup",

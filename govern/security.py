@@ -6,7 +6,8 @@ import secrets
 
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from govern.extensions import db
 
@@ -58,13 +59,26 @@ def _render_error(status: int, description: str | None = None) -> tuple[str, int
     return render_template("errors/error.html", status=status, title=title, description=description), status
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from their
+    X-Forwarded-For and X-Forwarded-Proto headers (so HSTS is sent and throttling sees the client).
+    Off unless configured: a client could otherwise write those headers itself."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def init_app(app: Flask) -> None:
     """Register security headers, the nonce global and the error pages."""
+    trust_proxies(app)
     app.after_request(_set_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
+        if isinstance(error, SecurityError):
+            # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+            return "This address is not served here.", 400
         if isinstance(error, CSRFError):
             return _render_error(
                 400, "Your form expired or was sent twice. Go back, reload the page and try again."

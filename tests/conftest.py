@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -25,11 +27,17 @@ from govern.auth import operations as auth_ops
 from govern.auth.models import Role, User
 from govern.core import clock
 from govern.extensions import db
+from govern.notify.models import OutboxMessage
 from govern.partnership.models import Organisation, SubordinateGroup
 from govern.partnership.seed import seed_partnership
 from govern.testing import clean_database, create_schema, derived_database_url, use_fast_password_hashing
 
 PASSWORD = "correct horse battery staple"
+#: The authenticator secret of every administrator (and of the ``stp_leader`` fixture): they must give a code.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+#: Remembered-device cookies the login helpers got in this test, by email: TOTP codes cannot be used twice,
+#: and tests log the same administrator in many times within one 30-second step.
+_REMEMBERED: dict[str, str] = {}
 
 #: The configuration every test app starts from: a fixed key, no CSRF tokens, cookies not Secure-only.
 TEST_CONFIG: dict[str, Any] = {
@@ -95,12 +103,23 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
         db.session.remove()
     ctx = application.app_context()
     ctx.push()
+    _REMEMBERED.clear()
     try:
         yield
     finally:
+        _REMEMBERED.clear()
         clock.freeze(None)
         db.session.remove()
         ctx.pop()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[Any]:
+    """A real OpenID Connect provider on a free loopback port (see :mod:`tests.oidc_provider`)."""
+    from tests.oidc_provider import running_provider
+
+    with running_provider() as provider:
+        yield provider
 
 
 @pytest.fixture
@@ -163,21 +182,55 @@ def make_user(org: Callable[[str], Organisation]) -> Callable[..., User]:
             group=group,
         )
         user.active = active
+        if role is Role.ADMINISTRATOR:  # administrators must use a second factor: they have one
+            user.totp_secret = TOTP_SECRET
+            user.totp_enabled_at = clock.now()
         db.session.commit()
         return user
 
     return make
 
 
+def totp_code(secret: str, *, steps_ahead: int = 0) -> str:
+    """The authenticator app's code for ``secret`` at the app's clock (which tests may freeze)."""
+    return pyotp.TOTP(secret).at(int(clock.now().timestamp()) + 30 * steps_ahead)
+
+
+def complete_second_factor(client: FlaskClient, response: Any, email: str) -> Any:
+    """If logging in asked for a second factor, give it as a person would: a code from the app
+    (the secret read from the set-up page when setting one up), remembering the device so the next
+    login in the same test needs no code. Returns the last response (a redirect when it worked)."""
+    location = response.headers.get("Location", "") if response.status_code == 302 else ""
+    if location.endswith("/login/set-up-code"):
+        secret = Page.of(client.get("/login/set-up-code")).text("totp-secret") or ""
+        return client.post("/login/set-up-code", data={"code": totp_code(secret)})
+    if not location.endswith("/login/code"):
+        return response
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    assert user is not None and user.totp_secret, f"{email} was asked for a code but has no authenticator"
+    last_step = db.session.scalar(select(User.totp_last_step).where(User.id == user.id))
+    now_step = int(clock.now().timestamp()) // 30
+    ahead = 0 if last_step is None or last_step < now_step else last_step - now_step + 1
+    answer = client.post("/login/code", data={"code": totp_code(user.totp_secret, steps_ahead=ahead), "remember": "y"})
+    cookie = client.get_cookie("govern_device")
+    if answer.status_code == 302 and cookie is not None:
+        _REMEMBERED[user.email] = cookie.value
+    return answer
+
+
 @dataclass
 class Auth:
-    """Log in and out through the real pages."""
+    """Log in and out through the real pages (completing the second factor where one is asked)."""
 
     client: FlaskClient
 
     def login(self, user_or_email: User | str, password: str = PASSWORD) -> object:
         email = user_or_email if isinstance(user_or_email, str) else user_or_email.email
-        return self.client.post("/login", data={"email": email, "password": password})
+        remembered = _REMEMBERED.get(email.strip().lower())
+        if remembered:
+            self.client.set_cookie("govern_device", remembered)
+        response = self.client.post("/login", data={"email": email, "password": password})
+        return complete_second_factor(self.client, response, email)
 
     def logout(self) -> object:
         return self.client.post("/logout")
@@ -214,8 +267,22 @@ def stp_leader(make_user: Callable[..., User]) -> User:
     leader = make_user(Role.SYSTEM_LEADERSHIP, "STP", name="Sam Leader")
     admin = make_user(Role.ADMINISTRATOR, "STP")
     auth_ops.assign_stp_leader(leader, authority="PDEG minute 1/2026", actor=admin)
+    leader.totp_secret = TOTP_SECRET  # the STP Leader must use a second factor
+    leader.totp_enabled_at = clock.now()
     db.session.commit()
     return leader
+
+
+def mailed_link(to_address: str, path: str) -> str:
+    """The path of the newest link starting with ``path`` mailed to ``to_address`` (through the outbox)."""
+    bodies = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.to_address == to_address).order_by(OutboxMessage.id.desc())
+    ).all()
+    for body in bodies:
+        found = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", body)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no link to {path} mailed to {to_address}")
 
 
 class Page(HTMLParser):

@@ -14,7 +14,7 @@ from govern.audit.models import AuditEvent
 from govern.auth.models import Role, StpLeaderAssignment, User, UserSession, current_stp_leader_assignment
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
-from tests.conftest import PASSWORD, Page
+from tests.conftest import PASSWORD, Page, mailed_link
 
 NEW_PASSWORD = "a long enough new password"
 
@@ -48,7 +48,6 @@ def account_form(org: Callable[[str], Organisation], **overrides: str) -> dict[s
         "organisation_id": str(org("RDE").id),
         "role": Role.PARTNER_CEO.value,
         "group_id": "",
-        "password": PASSWORD,
     }
     form.update(overrides)
     return form
@@ -91,12 +90,19 @@ def test_adding_an_account_is_audited(
     assert event.changes["email"] == [None, "rita.chief@example.nhs.uk"]
 
 
-def test_the_new_person_can_log_in(
+def test_a_new_person_is_invited_to_choose_their_own_password(
     app: Any, admin_client: FlaskClient, org: Callable[[str], Organisation]
 ) -> None:
+    """Issue 13, defect 4: administrators chose and knew every password."""
     admin_client.post("/admin/users/new", data=account_form(org))
-    response = app.test_client().post("/login", data={"email": "rita.chief@example.nhs.uk", "password": PASSWORD})
-    assert response.status_code == 302
+    user = user_by_email("rita.chief@example.nhs.uk")
+    assert user is not None and user.password_hash == "", "no password until the person chooses one"
+    refused = app.test_client().post("/login", data={"email": user.email, "password": PASSWORD})
+    assert refused.status_code == 400
+    link = mailed_link(user.email, "/invitation/")
+    client = app.test_client()
+    assert client.post(link, data={"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}).status_code == 302
+    assert client.post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 302
 
 
 def test_a_chair_is_added_with_their_group(admin_client: FlaskClient, org: Callable[[str], Organisation]) -> None:
@@ -121,13 +127,11 @@ def test_a_group_given_to_someone_who_is_not_a_chair_is_not_kept(
         ({"email": ""}, "email", "Enter an email address"),
         ({"email": "rita.chief-at-example"}, "email", "Enter an email address in the correct format"),
         ({"email": "TAKEN@example.nhs.uk"}, "email", "An account with this email address already exists."),
-        ({"password": "too short"}, "password", "The password must be at least 12 characters long."),
-        ({"password": ""}, "password", "Enter a password of at least 12 characters"),
         ({"organisation_id": ""}, "organisation_id", "Choose the organisation"),
         ({"role": Role.GROUP_CHAIR.value}, "group_id", "Choose the subordinate group this person chairs."),
         ({"role": "emperor"}, "role", "Not a valid choice"),
     ],
-    ids=["no name", "no email", "bad email", "duplicate email", "short password", "no password",
+    ids=["no name", "no email", "bad email", "duplicate email",
          "no organisation", "chair without group", "unknown role"],
 )
 def test_bad_input_is_refused_beside_its_field(
@@ -147,7 +151,7 @@ def test_bad_input_is_refused_beside_its_field(
     for name in ("name", "email", "job_title"):
         if name != field:
             assert page.values[name] == form[name], f"what was typed in {name} is kept"
-    assert page.values["password"] == "", "a password is never sent back"
+    assert "password" not in page.values, "administrators never choose a password"
     if field != "organisation_id":
         assert page.selected["organisation_id"] == form["organisation_id"]
 
@@ -163,7 +167,6 @@ def edit_form(user: User, **overrides: str) -> dict[str, str]:
         "organisation_id": str(user.organisation_id),
         "role": user.role.value,
         "group_id": str(user.group_id or ""),
-        "password": "",
     }
     form.update(overrides)
     return form
@@ -201,16 +204,39 @@ def test_changing_to_another_accounts_email_is_refused(
     assert user_by_email(user.email) is not None
 
 
-def test_setting_a_new_password_logs_the_person_out_everywhere(
-    app: Any, admin_client: FlaskClient, make_user: Callable[..., User], client_for: Callable[[User], FlaskClient]
+def test_an_administrator_cannot_set_a_password(
+    app: Any, admin_client: FlaskClient, make_user: Callable[..., User]
 ) -> None:
+    """Issue 13, defect 4: the change page set passwords that the administrator then knew."""
     user = make_user()
-    their_client = client_for(user)
+    assert "password" not in Page.of(admin_client.get(f"/admin/users/{user.id}")).values
     admin_client.post(f"/admin/users/{user.id}", data=edit_form(user, password=NEW_PASSWORD))
-    assert their_client.get("/").status_code == 302
-    assert app.test_client().post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 302
-    reset = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "update_user")).one()
-    assert reset.changes["password"] == ["(unchanged)", "(reset)"]
+    assert app.test_client().post("/login", data={"email": user.email, "password": NEW_PASSWORD}).status_code == 400
+    assert app.test_client().post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+
+
+def test_accounts_at_test_addresses_can_be_changed(
+    admin_client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    """Issue 13, defect 5: the demo's accounts (at .test addresses) could not be edited."""
+    user = make_user(email="ceo.rde@demo.govern.test", name="Rita Chief")
+    response = admin_client.post(f"/admin/users/{user.id}", data=edit_form(user, name="Rita Chief-Smith"))
+    assert response.status_code == 302
+    assert user_by_email("ceo.rde@demo.govern.test").name == "Rita Chief-Smith"  # type: ignore[union-attr]
+
+
+def test_an_invitation_can_be_sent_again_and_the_old_link_stops_working(
+    app: Any, admin_client: FlaskClient, org: Callable[[str], Organisation]
+) -> None:
+    admin_client.post("/admin/users/new", data=account_form(org))
+    user = user_by_email("rita.chief@example.nhs.uk")
+    assert user is not None
+    first = mailed_link(user.email, "/invitation/")
+    assert admin_client.post(f"/admin/users/{user.id}/invitation").status_code == 302
+    second = mailed_link(user.email, "/invitation/")
+    assert first != second
+    assert app.test_client().get(first).status_code == 404
+    assert app.test_client().get(second).status_code == 200
 
 
 def test_changing_an_account_that_does_not_exist(admin_client: FlaskClient) -> None:

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
@@ -277,8 +278,12 @@ def test_the_demo_stp_leader_holds_the_assignment(app: Flask) -> None:
 def test_demo_accounts_can_log_in_with_the_published_password(app: Flask) -> None:
     output = run(app, "demo")
     password = output.rsplit("Demo password: ", 1)[1].strip()
-    response = app.test_client().post("/login", data={"email": "admin@demo.govern.test", "password": password})
-    assert response.status_code == 302
+    key = re.search(r"with the key (\w+)", output).group(1)  # type: ignore[union-attr]
+    client = app.test_client()
+    response = client.post("/login", data={"email": "admin@demo.govern.test", "password": password})
+    assert response.headers["Location"] == "/login/code", "the administrator must give a second factor"
+    response = client.post("/login/code", data={"code": pyotp.TOTP(key).now()})
+    assert (response.status_code, response.headers["Location"]) == (302, "/")
 
 
 def test_running_demo_twice_adds_nothing(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from govern.auth.models import Role
@@ -18,7 +18,8 @@ class AccountForm(FlaskForm):
         "Email address",
         validators=[
             DataRequired("Enter an email address"),
-            Email("Enter an email address in the correct format, like name@example.nhs.uk"),
+            # test_environment: addresses at .test (the demo's) are reserved but valid for us.
+            Email("Enter an email address in the correct format, like name@example.nhs.uk", test_environment=True),
             Length(max=254),
         ],
     )
@@ -32,9 +33,6 @@ class AccountForm(FlaskForm):
         validators=[DataRequired("Choose a role")],
     )
     group_id = SelectField("Subordinate group (for a chair)", coerce=_int_or_none, validators=[Optional()])
-    password = PasswordField(
-        "Password", description="At least 12 characters.", validators=[Optional(), Length(max=500)]
-    )
 
 
 class StpLeaderForm(FlaskForm):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from govern.admin.forms import AccountForm, StpLeaderForm
-from govern.auth import operations
+from govern.auth import mfa, operations
 from govern.auth.models import Role, StpLeaderAssignment, User, current_stp_leader_assignment
 from govern.core.errors import OperationError
 from govern.extensions import db
@@ -54,8 +54,8 @@ def _save(form: AccountForm, user: User | None) -> User:
         "group": group,
     }
     if user is None:
-        return operations.create_user(password=form.password.data or "", actor=current_user, **fields)
-    return operations.update_user(user, new_password=form.password.data or "", actor=current_user, **fields)
+        return operations.create_user(actor=current_user, **fields)
+    return operations.update_user(user, actor=current_user, **fields)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -65,18 +65,15 @@ def new_user() -> str | Response | tuple[str, int]:
     form = AccountForm()
     _fill_choices(form)
     if form.validate_on_submit():
-        if not form.password.data:
-            form.password.errors = ["Enter a password of at least 12 characters"]
+        try:
+            user = _save(form, None)
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error)
         else:
-            try:
-                user = _save(form, None)
-            except OperationError as error:
-                db.session.rollback()
-                _attach_error(form, error)
-            else:
-                db.session.commit()
-                flash(f"Account added for {user.name}.", "success")
-                return redirect(url_for("admin.users"))
+            db.session.commit()
+            flash(f"Account added for {user.name}. We have emailed them a link to choose their password.", "success")
+            return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -100,6 +97,39 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@is_admin
+def resend_invitation(user_id: int) -> Response:
+    """Send a new invitation link to a person who has not chosen a password yet."""
+    user = _get_user_or_404(user_id)
+    try:
+        operations.resend_invitation(user, actor=current_user)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"A new invitation has been emailed to {user.name}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/authenticator/reset")
+@is_admin
+def reset_authenticator(user_id: int) -> Response:
+    """Remove a person's authenticator app; they set up a new one at their next sign-in."""
+    user = _get_user_or_404(user_id)
+    try:
+        mfa.reset_mfa(user, actor=current_user)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{user.name}'s authenticator app has been removed. They set up a new one when they next sign in.",
+              "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/disable")

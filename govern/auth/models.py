@@ -68,6 +68,12 @@ class User(UserMixin, db.Model):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("subordinate_group.id"), default=None)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Second factor (TOTP, RFC 6238). The secret is set once the person has proved their app works;
+    # the last accepted time step stops a code from being used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(default=None)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     group: Mapped[SubordinateGroup | None] = relationship(lazy="joined")
@@ -94,6 +100,21 @@ class User(UserMixin, db.Model):
     def is_stp_leader(self) -> bool:
         """Holds the STP Leader assignment now (clause 6)."""
         return current_stp_leader_id() == self.id
+
+    @property
+    def has_password(self) -> bool:
+        """False until the person has set one through their invitation link."""
+        return bool(self.password_hash)
+
+    @property
+    def has_mfa(self) -> bool:
+        """The person has set up an authenticator app."""
+        return self.totp_secret is not None and self.totp_enabled_at is not None
+
+    @property
+    def mfa_required(self) -> bool:
+        """Administrators and whoever holds the STP Leader assignment must use a second factor."""
+        return self.is_administrator or self.is_stp_leader
 
     def can_manage_accounts(self) -> bool:
         """Only administrators add, change and disable accounts."""
@@ -131,6 +152,61 @@ class LoginAttempt(db.Model):
     ip_address: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     succeeded: Mapped[bool]
+
+
+class TokenPurpose(StrEnum):
+    """What an emailed single-use link is for."""
+
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a password
+
+
+class AccountToken(db.Model):
+    """A single-use, expiring link sent by mail: an invitation to set a first password, or a reset.
+
+    Only a SHA-256 digest of the token is stored, so a copy of the database opens no account.
+    """
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column_type(TokenPurpose, "token_purpose"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app, stored as a digest."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class RememberedDevice(db.Model):
+    """A browser excused from the second factor until ``expires_at`` (or until revoked).
+
+    The browser holds a cookie signed with the app's key naming the user and a random token; only
+    the token's digest is stored, and a device counts only while this row is live.
+    """
+
+    __tablename__ = "remembered_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class StpLeaderAssignment(db.Model):

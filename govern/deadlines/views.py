@@ -10,6 +10,7 @@ from govern.deadlines import feed as feeds
 from govern.deadlines.dashboard import build_dashboard
 from govern.extensions import db
 from govern.web.access import requires
+from govern.web.urls import public_url_for
 
 bp = Blueprint("deadlines", __name__)
 
@@ -23,7 +24,8 @@ leader_or_admin = requires(lambda user: bool(user.is_stp_leader or user.is_admin
 def calendar() -> str:
     """The user's calendar feed address, and a button to make or reset it."""
     feed = feeds.feed_of(current_user)
-    address = url_for("deadlines.calendar_feed", token=feed.token, _external=True) if feed else None
+    # On PUBLIC_BASE_URL, not the request's Host header (which the client chooses).
+    address = public_url_for("deadlines.calendar_feed", token=feed.token) if feed else None
     deadlines = feeds.deadlines_for(current_user)
     return render_template("deadlines/calendar.html", address=address, deadlines=deadlines[:SHOWN],
                            total=len(deadlines))

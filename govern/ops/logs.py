@@ -73,14 +73,8 @@ def configure_logging(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Request ids on every request; JSON logs if configured; the proxy's headers if trusted."""
+    """Request ids on every request; JSON logs if configured. (A trusted proxy's headers are taken once,
+    by ``govern.security.trust_proxies``.)"""
     app.before_request(_start)
     app.after_request(_finish)
     configure_logging(app)
-    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
-    if proxies:
-        # Behind nginx: the client's address and scheme from the proxy's X-Forwarded-* headers (login
-        # throttling counts by address), trusting only as many hops as there are proxies.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

@@ -12,6 +12,10 @@ from govern.partnership.seed import seed_partnership
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the README for the demo only
 DEMO_DOMAIN = "demo.govern.test"
+# The demo's administrator and STP Leader must give a second factor like everyone in their roles; their
+# authenticator secret is published with the demo password (README) so a visitor can add it to an app.
+DEMO_TOTP_SECRET = "GOVERNDEMOTOTPSECRETFORTRYING234"  # noqa: S105 - published in the README for the demo only
+DEMO_MFA_ACCOUNTS = ("admin", "stp.leader")
 
 # (email local part, name, role, organisation code, group code)
 SYSTEM_ACCOUNTS: tuple[tuple[str, str, Role, str, str | None], ...] = (
@@ -50,10 +54,13 @@ def load_demo() -> int:
         email = f"{local}@{DEMO_DOMAIN}"
         if email in existing:
             continue
-        operations.create_user(
+        user = operations.create_user(
             email=email, name=name, password=DEMO_PASSWORD, organisation=organisations[org_code], role=role,
             group=groups.get(group_code) if group_code else None,
         )
+        if local in DEMO_MFA_ACCOUNTS:
+            user.totp_secret = DEMO_TOTP_SECRET
+            user.totp_enabled_at = user.created_at
         added += 1
     if current_stp_leader_assignment() is None:
         leader = db.session.scalar(select(User).where(User.email == f"stp.leader@{DEMO_DOMAIN}"))

@@ -6,7 +6,8 @@ Fixtures
     page         (function) a new page in a new browser context, so no cookie leaks between tests.
     visit, login, axe, tab_to   helpers, as fixtures so tests need no imports:
         visit(page, "/path")                  go to a page; fails at once if it has violations
-        login(page, email, password)          log in through the real /login page
+        login(page, email, password)          log in through the real /login page (and give the
+                                              second factor where one is asked, as a person would)
         axe(page)                             scan the page as it is now (after showing a
                                               hidden part, say); fails with the violations
         tab_to(page, "Log in")                press Tab until that element has focus
@@ -61,6 +62,11 @@ NHSUK_CSS = REPO / "static" / "nhsuk" / "nhsuk-frontend.min.css"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
 DEMO_PASSWORD = "demo-password-2026"
+# Remembered-device cookies by email: a TOTP code works once, and tests log the demo administrator and
+# STP Leader in many times within one 30-second step, each in a fresh browser context.
+REMEMBERED: dict[str, str] = {}
+# The live server's app, for reading a demo account's authenticator secret (set by ``live_server``).
+LIVE: dict[str, Any] = {}
 # Subresources that must load; a failing document is the app's answer and a test's business.
 CHECKED_RESOURCES = {"stylesheet", "script", "image", "font", "manifest"}
 
@@ -132,9 +138,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    LIVE.update(app=app, url=f"http://127.0.0.1:{server.server_port}")
     try:
-        yield LiveServer(app=app, url=f"http://127.0.0.1:{server.server_port}")
+        yield LiveServer(app=app, url=LIVE["url"])
     finally:
+        LIVE.clear()
+        REMEMBERED.clear()
         server.shutdown()
         thread.join(timeout=10)
 
@@ -392,15 +401,62 @@ def scan_page(page: Page, *, include: str | None = None) -> None:
         pytest.fail(report, pytrace=False)
 
 
+def totp_code(email: str) -> str:
+    """The code a person's authenticator app shows now for this account (one not used yet)."""
+    import pyotp
+    from sqlalchemy import select
+
+    from govern.auth.models import User
+    from govern.core import clock
+    from govern.extensions import db
+
+    with LIVE["app"].app_context():
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        assert user is not None and user.totp_secret, f"{email} was asked for a code but has no authenticator"
+        secret, last_step = user.totp_secret, user.totp_last_step
+    now = int(clock.now().timestamp())
+    ahead = 0 if last_step is None or last_step < now // 30 else last_step - now // 30 + 1
+    return pyotp.TOTP(secret).at(now + 30 * ahead)
+
+
+def _submit(page: Page, button: str) -> None:
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+    _wait_for_scan(page)
+    _check_new_scans(page)
+
+
 def log_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the real /login page, as a person would, and wait for the next page."""
+    """Log in through the real /login page, as a person would, and wait for the next page.
+
+    Administrators and the STP Leader are then asked for a code: it is typed from the account's
+    authenticator secret (the demo's is published in the README), with "remember this device"
+    ticked, and the remembered-device cookie is given to later contexts logging in as the same person.
+    """
+    remembered = REMEMBERED.get(email)
+    if remembered:
+        page.context.add_cookies([{"name": "govern_device", "value": remembered, "url": LIVE["url"]}])
     visit_page(page, "/login")
     page.get_by_label(re.compile("email", re.IGNORECASE)).fill(email)
     page.get_by_label(re.compile("password", re.IGNORECASE)).fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-    _wait_for_scan(page)
-    _check_new_scans(page)
+    _submit(page, "Log in")
+    path = page.url.split("?", 1)[0]
+    if path.endswith("/login/set-up-code"):
+        import pyotp
+
+        page.get_by_label("Code from your app").fill(pyotp.TOTP(page.locator("#totp-secret").inner_text()).now())
+        _submit(page, "Continue")
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile("continue")).click()
+        _wait_for_scan(page)
+        _check_new_scans(page)
+    elif path.endswith("/login/code"):
+        page.get_by_label("Code", exact=True).fill(totp_code(email))
+        page.get_by_label(re.compile("Do not ask for a code")).check()
+        _submit(page, "Continue")
+        for cookie in page.context.cookies():
+            if cookie["name"] == "govern_device":
+                REMEMBERED[email] = cookie["value"]
     problem = page.locator(".nhsuk-error-summary")
     if problem.count():
         pytest.fail(f"Could not log in as {email}: {problem.first.inner_text()}", pytrace=False)
