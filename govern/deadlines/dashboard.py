@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from govern.core import clock
-from govern.deadlines.models import CaseDeadline
+from govern.deadlines.models import CaseDeadline, open_step
 from govern.disputes.models import Dispute, DisputeState
 from govern.extensions import db
 from govern.partnership.models import Organisation
@@ -79,7 +79,7 @@ def build_dashboard() -> Dashboard:
     # 2. Open disputes by the step they wait on (a dispute may wait on two steps at once).
     for process_key, _position, title, count in db.session.execute(
         select(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title, func.count())
-        .where(CaseDeadline.open.is_(True))
+        .where(open_step())
         .group_by(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title)
         .order_by(CaseDeadline.process_key, CaseDeadline.position)
     ):
@@ -90,11 +90,11 @@ def build_dashboard() -> Dashboard:
             func.coalesce(func.sum(case((CaseDeadline.due_at < now, 1), else_=0)), 0),
             func.coalesce(func.sum(case((and_(CaseDeadline.due_at >= now, CaseDeadline.due_at <= week), 1),
                                         else_=0)), 0),
-        ).where(CaseDeadline.open.is_(True), CaseDeadline.due_at.is_not(None), CaseDeadline.due_at <= week)
+        ).where(open_step(), CaseDeadline.due_at.is_not(None), CaseDeadline.due_at <= week)
     ).one()
     board.overdue_count, board.due_soon_count = int(counts[0]), int(counts[1])
     # 4, 5. The first of each, soonest first.
-    open_due = select(CaseDeadline).where(CaseDeadline.open.is_(True), CaseDeadline.due_at.is_not(None))
+    open_due = select(CaseDeadline).where(open_step(), CaseDeadline.due_at.is_not(None))
     board.overdue = list(db.session.scalars(
         open_due.where(CaseDeadline.due_at < now).order_by(CaseDeadline.due_at, CaseDeadline.id).limit(LIST_LIMIT)
     ))

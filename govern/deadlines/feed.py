@@ -19,7 +19,7 @@ from govern.audit import chain
 from govern.auth.models import Role, User
 from govern.cases.models import CaseKind
 from govern.core import clock
-from govern.deadlines.models import CalendarFeed, CaseDeadline
+from govern.deadlines.models import CalendarFeed, CaseDeadline, open_step
 from govern.disputes.models import DisputeParty, PanelMember
 from govern.extensions import db
 from govern.notify.queue import case_link
@@ -82,7 +82,7 @@ def deadlines_for(user: User) -> list[CaseDeadline]:
             add((CaseKind.DISPUTE, dispute_id), CaseRole.PANEL_MEMBER)
     assignment = current_stp_leader_assignment()
     is_leader = assignment is not None and assignment.user_id == user.id
-    query = select(CaseDeadline).where(CaseDeadline.open.is_(True), CaseDeadline.due_at.is_not(None))
+    query = select(CaseDeadline).where(open_step(), CaseDeadline.due_at.is_not(None))
     if not is_leader:
         dispute_ids = [case_id for kind, case_id in roles_by_case if kind is CaseKind.DISPUTE]
         if not dispute_ids:

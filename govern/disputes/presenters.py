@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from govern.cases.models import CaseEvent, CaseKind, DeadlineExtension
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts, partnership_standing
@@ -89,9 +88,7 @@ def who(roles: Sequence[CaseRole]) -> str:
 def visible_disputes_query(user: Any) -> Any:
     """Disputes the user may see: all for the STP Lead and administrators; otherwise those where the
     user's organisation is a party (officers and Board secretary) or on the panel (officers)."""
-    query = select(Dispute).options(
-        selectinload(Dispute.parties), selectinload(Dispute.panel), selectinload(Dispute.responses)
-    )
+    query = select(Dispute)
     if user.is_administrator or user.is_stp_leader:
         return query
     conditions = []

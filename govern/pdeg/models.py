@@ -63,14 +63,16 @@ class Recommendation(db.Model):
     decision_sought: Mapped[str] = mapped_column(Text, default="")
     raised_by_kind: Mapped[RaisedBy] = mapped_column(enum_column_type(RaisedBy, "raised_by"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("subordinate_group.id"), default=None, index=True)
-    raising_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None)
-    raised_by_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    raising_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None, index=True)
+    raised_by_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     is_variation: Mapped[bool] = mapped_column(default=False)
     state: Mapped[RecommendationState] = mapped_column(enum_column_type(RecommendationState, "recommendation_state"))
     amendment_version: Mapped[int] = mapped_column(default=1)
     amendment: Mapped[str] = mapped_column(Text, default="")
     agenda_meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
-    linked_dispute_id: Mapped[int | None] = mapped_column(ForeignKey("dispute.id", use_alter=True), default=None)
+    linked_dispute_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dispute.id", use_alter=True), default=None, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lock_version: Mapped[int] = mapped_column(default=1)
@@ -135,7 +137,7 @@ class RecommendationParty(db.Model):
     __tablename__ = "recommendation_party"
 
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id"), primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True, index=True)
 
 
 class Ratification(db.Model):
@@ -154,7 +156,7 @@ class Ratification(db.Model):
     state: Mapped[RatificationState] = mapped_column(enum_column_type(RatificationState, "ratification_state"))
     meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
     minute_reference: Mapped[str] = mapped_column(String(120), default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lock_version: Mapped[int] = mapped_column(default=1)
@@ -238,7 +240,7 @@ class PdegMeeting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_date: Mapped[date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(200))
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lock_version: Mapped[int] = mapped_column(default=1)
 
@@ -281,7 +283,7 @@ class AgendaItem(db.Model):
     minute_reference: Mapped[str] = mapped_column(String(120), default="")
     reasons: Mapped[str] = mapped_column(Text, default="")
     amendment: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lock_version: Mapped[int] = mapped_column(default=1)
 
