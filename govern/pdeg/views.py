@@ -453,9 +453,9 @@ def register() -> str | tuple[str, int]:
             status=form.status.data or "", party_id=form.party.data, group_id=form.group.data,
             date_from=form.date_from.data, date_to=form.date_to.data,
         )
-    parties, rows = queries.register(filters)
+    parties, page = queries.register(filters, request.args.get("after"))
     return render_template(
-        "pdeg/register.html", form=form, parties=parties, rows=rows,
+        "pdeg/register.html", form=form, parties=parties, page=page, rows=page.items,
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state_title=queries.state_title, raised_by_text=queries.raised_by_text,
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
