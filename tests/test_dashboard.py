@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -95,3 +95,17 @@ def test_only_the_stp_leader_and_administrators_see_the_dashboard(
     from govern.auth.models import Role
 
     assert client_for(make_user(Role(role), "RDE")).get("/dashboard").status_code == 403
+
+
+@pytest.mark.parametrize(("months_later", "counted"), [(11, True), (13, False)])
+def test_the_timeliness_figures_are_for_the_last_12_months(
+    run: Run, months_later: int, counted: bool
+) -> None:
+    """The history figures cover a window, so they stay quick however long the partnership runs."""
+    closed_scenario_2(run)
+    clock.freeze(run.clock.now + timedelta(days=months_later * 31 - 10))
+
+    board = build_dashboard()
+
+    assert bool(board.on_time) is counted
+    assert bool(board.median_days) is counted

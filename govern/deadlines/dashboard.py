@@ -26,6 +26,9 @@ from workflows import registry
 
 LIST_LIMIT = 50
 OUTCOME_STEPS = ("decision", "proposal")  # Scenario 1's panel decision; the STP Leader's proposal (2-4)
+#: The history figures (timeliness) cover this window, so they cost the same however long the
+#: partnership has run (the index on ``done_at`` reads just the window).
+HISTORY = timedelta(days=365)
 OPEN_RATIFICATION = (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED)
 
 
@@ -112,26 +115,26 @@ def build_dashboard() -> Dashboard:
         .group_by(Organisation.name).order_by(func.count().desc(), Organisation.name)
     ):
         board.ratifications.append(Bar(name, count, str(count)))
-    # 7. Share of steps done on time, by scenario and step (steps with a deadline, done).
+    # 7. Share of steps done on time in the last 12 months, by scenario and step (steps with a deadline).
     for process_key, _position, title, done, on_time in db.session.execute(
         select(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title, func.count(),
                func.sum(case((CaseDeadline.done_on_time.is_(True), 1), else_=0)))
-        .where(CaseDeadline.done_on_time.is_not(None))
+        .where(CaseDeadline.done_at >= now - HISTORY, CaseDeadline.done_on_time.is_not(None))
         .group_by(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title)
         .order_by(CaseDeadline.process_key, CaseDeadline.position)
     ):
         share = 100 * int(on_time or 0) / done
         board.on_time.append(Bar(title, share, f"{share:.0f}% ({on_time} of {done})", scenario_title(process_key),
                                  f"{share:.0f}%"))
-    # 8. Days from notification to outcome, per scenario: the median, computed here because SQLite
-    # has no percentile function (one row per finished dispute).
+    # 8. Days from notification to outcome, per scenario, for outcomes in the last 12 months: the
+    # median, computed here because SQLite has no percentile function (one row per finished dispute).
     notified, outcome = aliased(CaseDeadline), aliased(CaseDeadline)
     spans: dict[str, list[float]] = defaultdict(list)
     for process_key, started, ended in db.session.execute(
         select(notified.process_key, notified.done_at, outcome.done_at)
         .join(outcome, and_(outcome.case_kind == notified.case_kind, outcome.case_id == notified.case_id))
         .where(notified.step_key == "notification", notified.done_at.is_not(None),
-               outcome.step_key.in_(OUTCOME_STEPS), outcome.done_at.is_not(None))
+               outcome.step_key.in_(OUTCOME_STEPS), outcome.done_at >= now - HISTORY)
     ):
         spans[process_key].append((ended - started).total_seconds() / 86400)
     for process_key in sorted(spans):

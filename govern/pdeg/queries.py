@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from govern.cases.models import CaseEvent, CaseKind
@@ -153,6 +153,18 @@ def awaiting_board(organisation_id: int) -> list[Ratification]:
     )
 
 
+def awaiting_board_page(organisation_id: int, cursor: str | None) -> Page[Ratification]:
+    """A page of what this party's Board must consider, oldest first, each with its decision loaded
+    (any other relationship read in the list raises rather than query once per row)."""
+    query = select(Ratification).where(
+        Ratification.organisation_id == organisation_id, Ratification.state.in_(open_ratification_states())
+    )
+    return paging.keyset(
+        query.options(joinedload(Ratification.recommendation), raiseload("*")),
+        (Ratification.created_at, Ratification.id), lambda r: (r.created_at, r.id), cursor=cursor,
+    )
+
+
 def recorded_by_board(organisation_id: int, limit: int = 20) -> list[Ratification]:
     """This Board's latest recorded decisions."""
     return list(
@@ -161,7 +173,7 @@ def recorded_by_board(organisation_id: int, limit: int = 20) -> list[Ratificatio
             .where(Ratification.organisation_id == organisation_id,
                    Ratification.state == RatificationState.RATIFIED)
             .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
-            .limit(limit)
+            .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
         )
     )
 
@@ -177,13 +189,28 @@ def raised_awaiting_agenda() -> list[Recommendation]:
     )
 
 
-def meetings() -> tuple[list[PdegMeeting], list[PdegMeeting]]:
-    """(meetings to come, past meetings): the next first, then the most recent first."""
-    today = clock.now().date()
-    rows = list(db.session.scalars(select(PdegMeeting).order_by(PdegMeeting.meeting_date, PdegMeeting.id)))
-    upcoming = [m for m in rows if m.meeting_date >= today]
-    past = [m for m in reversed(rows) if m.meeting_date < today]
-    return upcoming, past
+def waiting_page(cursor: str | None = None) -> Page[Recommendation]:
+    """A page of the recommendations waiting for a PDEG agenda, oldest first."""
+    query = select(Recommendation).where(Recommendation.state == RecommendationState.RAISED)
+    return paging.keyset(query.options(raiseload("*")), (Recommendation.created_at, Recommendation.id),
+                         lambda r: (r.created_at, r.id), cursor=cursor)
+
+
+def upcoming_meetings() -> list[tuple[PdegMeeting, int]]:
+    """The next meetings (at most a page) with the number of items on each agenda, in one query."""
+    items = select(func.count(AgendaItem.id)).where(AgendaItem.meeting_id == PdegMeeting.id).scalar_subquery()
+    rows = db.session.execute(
+        select(PdegMeeting, items).where(PdegMeeting.meeting_date >= clock.now().date())
+        .order_by(PdegMeeting.meeting_date, PdegMeeting.id).limit(paging.PAGE_SIZE)
+    )
+    return [(meeting, int(count)) for meeting, count in rows]
+
+
+def past_meetings_page(cursor: str | None) -> Page[PdegMeeting]:
+    """A page of past meetings, the most recent first."""
+    query = select(PdegMeeting).where(PdegMeeting.meeting_date < clock.now().date())
+    return paging.keyset(query.options(raiseload("*")), (PdegMeeting.meeting_date, PdegMeeting.id),
+                         lambda m: (m.meeting_date, m.id), descending=True, cursor=cursor)
 
 
 def agenda_items_of(recommendation: Recommendation) -> list[AgendaItem]:
