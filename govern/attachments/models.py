@@ -42,7 +42,7 @@ class Attachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     description: Mapped[str] = mapped_column(String(500), default="")
 
-    uploaded_by: Mapped[User] = relationship()
+    uploaded_by: Mapped[User] = relationship(lazy="raise")  # the list joins it (attachments_for)
 
     @property
     def type_label(self) -> str:

@@ -81,7 +81,7 @@ class Recommendation(db.Model):
 
     group: Mapped[SubordinateGroup | None] = relationship(lazy="joined")
     raising_organisation: Mapped[Organisation | None] = relationship(lazy="joined")
-    raised_by_user: Mapped[User] = relationship()
+    raised_by_user: Mapped[User] = relationship(lazy="raise")  # loaded explicitly where shown
     affected: Mapped[list[Organisation]] = relationship(
         secondary="recommendation_party", order_by="Organisation.name"
     )
