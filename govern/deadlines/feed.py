@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from icalendar import Calendar, Event
-from sqlalchemy import ColumnElement, Select, String, and_, cast, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 
 from govern.audit import chain
 from govern.auth.models import Role, User
@@ -107,19 +107,22 @@ def deadlines_for(user: User) -> list[CaseDeadline]:
     return [] if query is None else list(db.session.scalars(query))
 
 
-def feed_rows(user: User, now: datetime) -> list[CaseDeadline]:
-    """What the feed holds: every step still to do, and those done in the last 90 days (two queries,
-    each on its own index), by due date."""
+def _parts(user: User, now: datetime) -> list[Select[Any]]:
+    """The feed's two parts, each read by its own index: steps to do (the partial index on open
+    steps) and steps done in the last 90 days (the index on ``done_at``)."""
     mine = _mine(user)
     if mine is None:
         return []
-    rows = list(db.session.scalars(
-        select(CaseDeadline).where(open_step(), CaseDeadline.due_at.is_not(None), mine[0])
-    ))
-    rows += db.session.scalars(
+    return [
+        select(CaseDeadline).where(open_step(), CaseDeadline.due_at.is_not(None), mine[0]),
         select(CaseDeadline).where(CaseDeadline.done_at >= now - PAST, CaseDeadline.due_at.is_not(None),
-                                   ~CaseDeadline.open, mine[0])
-    )
+                                   ~CaseDeadline.open, mine[0]),
+    ]
+
+
+def feed_rows(user: User, now: datetime) -> list[CaseDeadline]:
+    """What the feed holds: every step still to do, and those done in the last 90 days, by due date."""
+    rows = [row for part in _parts(user, now) for row in db.session.scalars(part)]
     return sorted(rows, key=lambda row: (row.due_at, row.id))
 
 
@@ -131,14 +134,21 @@ class FeedVersion:
     last_modified: datetime
 
 
-def version_of(feed: CalendarFeed, user: User, rows: list[CaseDeadline]) -> FeedVersion:
-    """The feed's ETag (a digest of what it shows) and Last-Modified (its latest change)."""
+def version_of(feed: CalendarFeed, user: User, now: datetime) -> FeedVersion:
+    """The feed's ETag and Last-Modified, from two aggregate queries (no rows loaded), so a poll that
+    finds nothing changed costs little. Every change a calendar shows sets the step's ``changed_at``
+    (``govern.deadlines.tracking``); a step leaving the feed changes the count and the sum of ids."""
     digest = hashlib.sha256(f"{feed.token}|{user.name}|{current_app.config.get('PUBLIC_BASE_URL', '')}".encode())
-    for row in rows:
-        digest.update(repr((row.id, row.reference, row.title, row.clause, row.due_at, row.done_at, row.open,
-                            row.case_kind, row.case_id)).encode())
-    changed = max((row.changed_at for row in rows if row.changed_at is not None), default=feed.created_at)
-    return FeedVersion(digest.hexdigest()[:32], max(changed, feed.created_at))
+    changed = [feed.created_at]
+    for part in _parts(user, now):
+        count, latest, ids, due = db.session.execute(
+            part.with_only_columns(func.count(), func.max(CaseDeadline.changed_at), func.sum(CaseDeadline.id),
+                                   func.max(CaseDeadline.due_at))
+        ).one()
+        digest.update(repr((count, latest, ids, due)).encode())
+        if latest is not None:
+            changed.append(latest if latest.tzinfo else latest.replace(tzinfo=UTC))
+    return FeedVersion(digest.hexdigest()[:32], max(changed))
 
 
 def ics_for(user: User, rows: list[CaseDeadline] | None = None, stamp: datetime | None = None) -> bytes:

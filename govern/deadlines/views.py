@@ -54,10 +54,11 @@ def calendar_feed(token: str) -> Response:
     feed = feeds.feed_of(user) if user is not None else None
     if user is None or feed is None:
         abort(404)
-    rows = feeds.feed_rows(user, clock.now())
-    version = feeds.version_of(feed, user, rows)
+    now = clock.now()
+    version = feeds.version_of(feed, user, now)
     if is_resource_modified(request.environ, etag=version.etag, last_modified=version.last_modified):
-        response = Response(feeds.ics_for(user, rows, version.last_modified), mimetype="text/calendar")
+        response = Response(feeds.ics_for(user, feeds.feed_rows(user, now), version.last_modified),
+                            mimetype="text/calendar")
         response.headers["Content-Disposition"] = 'inline; filename="govern-deadlines.ics"'
     else:
         response = Response(status=304)
