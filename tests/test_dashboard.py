@@ -85,7 +85,29 @@ def test_the_dashboard_runs_the_same_queries_whatever_the_data(
     with counting_queries() as large:
         build_dashboard()
 
-    assert len(small) == len(large) == 8
+    # Three live queries, the kept figures, five GROUP BYs and the write of the figures.
+    assert len(small) == len(large) == 10
+
+
+def test_a_view_within_minutes_reads_the_kept_figures_and_a_later_one_recomputes_them(
+    run: Run, cast: Cast, org: Callable[[str], Organisation]
+) -> None:
+    closed_scenario_2(run)
+    first = build_dashboard()
+    db.session.commit()
+    run.dispute = None
+    run.file("NDHT", "scenario_3")  # an hour on: the figures were made before it
+
+    clock.freeze(run.clock.now - timedelta(minutes=55))  # five minutes after the first view
+    with counting_queries() as kept:
+        soon = build_dashboard()
+    clock.freeze(run.clock.now)
+    later = build_dashboard()
+
+    assert len(kept) == 4
+    assert (soon.by_scenario, soon.figures_at) == (first.by_scenario, first.figures_at)
+    assert "Scenario 3" in [bar.label for bar in later.by_scenario]
+    assert soon.overdue_count == later.overdue_count  # the live part is never kept
 
 
 @pytest.mark.parametrize("role", ["partner_ceo", "board_secretary", "pdeg_secretariat"])

@@ -1,4 +1,9 @@
-"""The STP Leader's dashboard: a fixed number of GROUP BY queries, whatever the amount of data.
+"""The STP Leader's dashboard: a fixed number of queries, whatever the amount of data.
+
+What is overdue and due this week is read live, from the partial index on open steps. The figures
+over all the cases (by scenario and step, ratifications outstanding, timeliness over the last 12
+months) are kept in ``dashboard_figures`` and recomputed when older than ``FIGURES_MAX_AGE``, so
+most views read one row instead of aggregating every case.
 
 Open disputes by scenario and by the step they wait on; what is overdue and what falls due in the
 next seven days; ratifications outstanding by party; timeliness against the MoU's own deadlines
@@ -10,14 +15,15 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from govern.core import clock
-from govern.deadlines.models import CaseDeadline, open_step
+from govern.deadlines.models import CaseDeadline, DashboardFigures, open_step
 from govern.disputes.models import Dispute, DisputeState
 from govern.extensions import db
 from govern.partnership.models import Organisation
@@ -51,6 +57,12 @@ class Bar:
     short: str = ""  # the figure beside the bar, when ``text`` is too long for it
 
 
+#: How old the kept figures may be before a view recomputes them (the page says when they were made).
+FIGURES_MAX_AGE = timedelta(minutes=10)
+FIGURES = "dashboard"
+FIGURE_LISTS = ("by_scenario", "by_step", "ratifications", "on_time", "median_days")
+
+
 @dataclass
 class Dashboard:
     """Everything the dashboard shows."""
@@ -65,28 +77,42 @@ class Dashboard:
     ratifications: list[Bar] = field(default_factory=list)
     on_time: list[Bar] = field(default_factory=list)
     median_days: list[Bar] = field(default_factory=list)
+    figures_at: datetime | None = None
 
 
-def build_dashboard() -> Dashboard:
-    """Run the dashboard's queries (eight, always)."""
+def build_dashboard(*, fresh: bool = False) -> Dashboard:
+    """The dashboard: live deadlines (three queries) and the kept figures (one query; recomputed,
+    five more and a write, when older than ``FIGURES_MAX_AGE`` or if ``fresh``)."""
     now = clock.now()
     week = now + timedelta(days=7)
     board = Dashboard(now=now)
-    # 1. Open disputes by scenario.
-    for process_key, count in db.session.execute(
-        select(Dispute.process_key, func.count())
-        .where(Dispute.state.not_in((DisputeState.DRAFT, DisputeState.CLOSED)))
-        .group_by(Dispute.process_key).order_by(Dispute.process_key)
-    ):
-        board.by_scenario.append(Bar(scenario_title(process_key), count, str(count)))
-    # 2. Open disputes by the step they wait on (a dispute may wait on two steps at once).
-    for process_key, _position, title, count in db.session.execute(
-        select(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title, func.count())
-        .where(open_step())
-        .group_by(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title)
-        .order_by(CaseDeadline.process_key, CaseDeadline.position)
-    ):
-        board.by_step.append(Bar(title, count, str(count), scenario_title(process_key)))
+    _live_deadlines(board, now, week)
+    kept = None if fresh else db.session.get(DashboardFigures, FIGURES)
+    if kept is not None and now - FIGURES_MAX_AGE <= kept.computed_at <= now:
+        for name in FIGURE_LISTS:
+            setattr(board, name, [Bar(**bar) for bar in kept.data.get(name, [])])
+        board.figures_at = kept.computed_at
+        return board
+    _figures(board, now)
+    _keep(board, now)
+    return board
+
+
+def _keep(board: Dashboard, now: datetime) -> None:
+    """Store the figures just computed (insert, or replace what another server stored meanwhile).
+    Never commits: the dashboard's view does, as soon as it has built the page's figures."""
+    data = {name: [asdict(bar) for bar in getattr(board, name)] for name in FIGURE_LISTS}
+    table = DashboardFigures.__table__
+    values = {"name": FIGURES, "computed_at": now, "data": data}
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    db.session.execute(insert.values(values).on_conflict_do_update(
+        index_elements=[table.c.name], set_={"computed_at": now, "data": data}))
+    board.figures_at = now
+
+
+def _live_deadlines(board: Dashboard, now: datetime, week: datetime) -> None:
+    """What is overdue and due within seven days: counts and the first of each."""
     # 3. How many are overdue, and due within seven days.
     counts = db.session.execute(
         select(
@@ -105,6 +131,25 @@ def build_dashboard() -> Dashboard:
         open_due.where(CaseDeadline.due_at >= now, CaseDeadline.due_at <= week)
         .order_by(CaseDeadline.due_at, CaseDeadline.id).limit(LIST_LIMIT)
     ))
+
+
+def _figures(board: Dashboard, now: datetime) -> None:
+    """The figures over all the cases (five GROUP BY queries)."""
+    # 1. Open disputes by scenario.
+    for process_key, count in db.session.execute(
+        select(Dispute.process_key, func.count())
+        .where(Dispute.state.not_in((DisputeState.DRAFT, DisputeState.CLOSED)))
+        .group_by(Dispute.process_key).order_by(Dispute.process_key)
+    ):
+        board.by_scenario.append(Bar(scenario_title(process_key), count, str(count)))
+    # 2. Open disputes by the step they wait on (a dispute may wait on two steps at once).
+    for process_key, _position, title, count in db.session.execute(
+        select(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title, func.count())
+        .where(open_step())
+        .group_by(CaseDeadline.process_key, CaseDeadline.position, CaseDeadline.title)
+        .order_by(CaseDeadline.process_key, CaseDeadline.position)
+    ):
+        board.by_step.append(Bar(title, count, str(count), scenario_title(process_key)))
     # 6. Ratifications outstanding by party: the current version of a decision, not yet ratified.
     for name, count in db.session.execute(
         select(Organisation.name, func.count())
@@ -143,4 +188,3 @@ def build_dashboard() -> Dashboard:
             Bar(scenario_title(process_key), median, f"{median:.1f} days ({len(spans[process_key])} disputes)",
                 short=f"{median:.1f}")
         )
-    return board

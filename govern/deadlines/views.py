@@ -74,4 +74,6 @@ def calendar_feed(token: str) -> Response:
 @leader_or_admin
 def dashboard() -> str:
     """The STP Leader's dashboard."""
-    return render_template("deadlines/dashboard.html", board=build_dashboard())
+    board = build_dashboard()
+    db.session.commit()  # the figures it may have recomputed, kept for the next views (no state changes)
+    return render_template("deadlines/dashboard.html", board=board)

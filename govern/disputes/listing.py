@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, tuple_
-from sqlalchemy.orm import raiseload, selectinload
+from sqlalchemy.orm import raiseload
 
 from govern.deadlines.dashboard import scenario_title
 from govern.disputes.models import Dispute, DisputeParty, DisputeState
@@ -86,11 +86,9 @@ def _filtered(user: Any, filters: DisputeFilters, now: datetime) -> Select[Any]:
 
 
 def _rows(query: Select[Any], limit: int) -> list[Dispute]:
-    # The list shows each dispute's parties (for what is due next) and nothing else it holds: any
-    # other relationship read here would be one query per row, so it raises instead.
-    return list(db.session.scalars(
-        query.options(selectinload(Dispute.parties), raiseload("*")).limit(limit)
-    ))
+    # The list shows the dispute's own columns and nothing else it holds: a relationship read here
+    # would be one query per row, so it raises instead.
+    return list(db.session.scalars(query.options(raiseload("*")).limit(limit)))
 
 
 def disputes_page(user: Any, filters: DisputeFilters, cursor: str | None, now: datetime) -> paging.Page[DisputeRow]:
