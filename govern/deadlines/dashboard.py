@@ -17,6 +17,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,8 +73,8 @@ class Dashboard:
     by_step: list[Bar] = field(default_factory=list)
     overdue_count: int = 0
     due_soon_count: int = 0
-    overdue: list[CaseDeadline] = field(default_factory=list)
-    due_soon: list[CaseDeadline] = field(default_factory=list)
+    overdue: list[Any] = field(default_factory=list)  # rows: id, case_id, reference, title, clause, due_at
+    due_soon: list[Any] = field(default_factory=list)
     ratifications: list[Bar] = field(default_factory=list)
     on_time: list[Bar] = field(default_factory=list)
     median_days: list[Bar] = field(default_factory=list)
@@ -122,12 +123,14 @@ def _live_deadlines(board: Dashboard, now: datetime, week: datetime) -> None:
         ).where(open_step(), CaseDeadline.due_at.is_not(None), CaseDeadline.due_at <= week)
     ).one()
     board.overdue_count, board.due_soon_count = int(counts[0]), int(counts[1])
-    # 4, 5. The first of each, soonest first.
-    open_due = select(CaseDeadline).where(open_step(), CaseDeadline.due_at.is_not(None))
-    board.overdue = list(db.session.scalars(
+    # 4, 5. The first of each, soonest first: plain rows (what the table shows), which the view's
+    # commit of the kept figures does not expire.
+    open_due = select(CaseDeadline.id, CaseDeadline.case_id, CaseDeadline.reference, CaseDeadline.title,
+                      CaseDeadline.clause, CaseDeadline.due_at).where(open_step(), CaseDeadline.due_at.is_not(None))
+    board.overdue = list(db.session.execute(
         open_due.where(CaseDeadline.due_at < now).order_by(CaseDeadline.due_at, CaseDeadline.id).limit(LIST_LIMIT)
     ))
-    board.due_soon = list(db.session.scalars(
+    board.due_soon = list(db.session.execute(
         open_due.where(CaseDeadline.due_at >= now, CaseDeadline.due_at <= week)
         .order_by(CaseDeadline.due_at, CaseDeadline.id).limit(LIST_LIMIT)
     ))
