@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -55,7 +56,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("calendar, STP Leader", "leader", "/calendar"),
     ("calendar, partner CEO", "ceo", "/calendar"),
     ("calendar feed, STP Leader", "leader", "/calendar/{token}.ics"),  # every step to do: not a page
-    ("dashboard", "leader", "/dashboard"),  # two lists of 50, and charts
+    ("dashboard", "leader", "/dashboard"),  # two lists of 50, and charts; its figures recomputed
+    ("dashboard, figures kept", "leader", "/dashboard"),  # within ten minutes: the kept figures
     ("accounts", "admin", "/admin/users"),
     ("outbox", "admin", "/admin/outbox"),
     ("PDEG meetings", "secretariat", "/pdeg/meetings"),
@@ -97,6 +99,8 @@ def _visit(application: Flask, built: Partnership, clients: dict[str, FlaskClien
         token = reset_calendar_token(db.session.get(User, built.leader.id)).token
         db.session.commit()
     fill = {"party": ceo.organisation_id, "token": token}
+    for signed_in in clients.values():
+        signed_in.get("/")  # the session's "last seen" moves on once in a while: not the list's doing
     seen = {}
     for name, who, address in PAGES:
         if who not in clients:
@@ -121,6 +125,7 @@ def measured(scale_app: Flask) -> dict[str, tuple[Seen, Seen]]:
         small = _visit(scale_app, built, clients)
         with scale_app.app_context():
             built = build_partnership(9_000, 1_800, seed=2017)
+        clock.freeze(NOW + timedelta(minutes=11))  # the dashboard's kept figures are out of date: recomputed
         large = _visit(scale_app, built, clients)
     finally:
         clock.freeze(None)
@@ -132,12 +137,14 @@ def test_a_list_sends_the_same_queries_at_1k_and_10k(measured: dict[str, tuple[S
     small, large = measured[page]
     assert (small.status, large.status) == (200, 200)
     assert large.queries == small.queries, f"{page}: {small.queries} queries at 1k, {large.queries} at 10k"
-    assert large.queries <= 12
+    assert large.queries <= QUERIES_AT_MOST.get(page, 12)
 
 
+#: Statements a page sends at most (the session and the header's own included).
+QUERIES_AT_MOST = {"dashboard": 15}  # recomputing its kept figures: five GROUP BYs and a write
 NOT_ONE_PAGE = {"calendar feed, STP Leader"}
 #: Table rows a page shows at most: one page of a list, or the dashboard's two lists and its charts' tables.
-ROWS_AT_MOST = {"dashboard": 2 * PAGE + 40}
+ROWS_AT_MOST = {"dashboard": 2 * PAGE + 40, "dashboard, figures kept": 2 * PAGE + 40}
 
 
 @pytest.mark.parametrize("page", [name for name, _, _ in PAGES if name not in NOT_ONE_PAGE])
