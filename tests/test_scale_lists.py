@@ -155,24 +155,38 @@ def test_a_list_shows_one_page_whatever_the_data_size(measured: dict[str, tuple[
     assert large.size < small.size * 1.5 + 20_000, f"{page}: {small.size} bytes at 1k, {large.size} at 10k"
 
 
-def test_pages_past_the_first_follow_on_where_the_last_ended(measured: dict[str, tuple[Seen, Seen]],
-                                                             scale_app: Flask) -> None:
-    """'Next page' carries where the page ended (keyset), and the next page starts after it."""
+NEXT_PAGES = [
+    # (list, who looks, address, what links to each row)
+    ("disputes, soonest step first", "stp.leader", "/disputes", r'href="/disputes/(\d+)"'),
+    ("disputes, newest first", "stp.leader", "/disputes?sort=newest", r'href="/disputes/(\d+)"'),
+    ("disputes of one scenario", "stp.leader", "/disputes?scenario=scenario_2&state=any", r'href="/disputes/(\d+)"'),
+    ("register", "stp.leader", "/register", r'id="row-(R\d+-\d+)"'),
+    ("Boards awaiting", "secretary.rde", "/boards/awaiting", r'href="/ratifications/(\d+)">Record'),
+    ("notices", "stp.leader", "/notices", r'href="/disputes/(\d+)"'),
+    ("calendar", "stp.leader", "/calendar", r'href="/disputes/(\d+)"'),
+    ("outbox", "admin", "/admin/outbox", r'action="/admin/outbox/(\d+)/retry"'),
+]
+
+
+@pytest.mark.parametrize(("name", "who", "address", "row"), NEXT_PAGES)
+def test_the_next_page_starts_where_the_last_ended(measured: dict[str, tuple[Seen, Seen]], scale_app: Flask,
+                                                   name: str, who: str, address: str, row: str) -> None:
+    """'Next page' carries where the page ended (keyset): the next page shows the rows after it."""
     with scale_app.app_context():
         client = scale_app.test_client()
-        client.post("/login", data={"email": "stp.leader@scale.govern.test", "password": PASSWORD})
-        clock.freeze(NOW)
+        client.post("/login", data={"email": f"{who}@scale.govern.test", "password": PASSWORD})
+        clock.freeze(NOW + timedelta(minutes=11))
         try:
-            first = client.get("/disputes").get_data(as_text=True)
-            after = re.search(r'href="(/disputes\?[^"]*after=[^"]+)"', first)
+            first = client.get(address).get_data(as_text=True)
+            after = re.search(r'href="([^"]*after=[^"]+)"', first)
             assert after is not None, "no link to the next page"
             second = client.get(after.group(1).replace("&amp;", "&")).get_data(as_text=True)
         finally:
             clock.freeze(None)
-    shown = re.compile(r'href="/disputes/(\d+)"')
-    one, two = shown.findall(first), shown.findall(second)
-    assert len(one) == PAGE and len(two) == PAGE
+    one, two = re.findall(row, first), re.findall(row, second)
+    assert len(set(one)) == PAGE and len(set(two)) == PAGE, (len(set(one)), len(set(two)))
     assert not set(one) & set(two)
+    assert "First page" in second
 
 
 def test_report(measured: dict[str, tuple[Seen, Seen]]) -> None:
