@@ -13,6 +13,7 @@ from icalendar import Calendar
 from govern.auth.models import Role, User
 from govern.extensions import db
 from govern.partnership.models import Organisation
+from tests.calendar_helpers import feed_address
 from tests.casework import Cast, Run, start_run
 from tests.conftest import Page
 
@@ -25,13 +26,6 @@ def cast(make_user: Callable[..., User], stp_leader: User) -> Cast:
 @pytest.fixture
 def run(cast: Cast, org: Callable[[str], Organisation]) -> Run:
     return start_run(cast, org)
-
-
-def feed_address(client: FlaskClient) -> str:
-    """Make (or reset) the user's address through the page and read it back, as a path."""
-    assert client.post("/calendar/reset").status_code == 302
-    address = Page.of(client.get("/calendar")).text("calendar-address") or ""
-    return address[address.index("/calendar/"):]
 
 
 def events(client: FlaskClient, path: str) -> list[tuple[date, str]]:

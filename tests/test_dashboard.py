@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -87,7 +87,29 @@ def test_the_dashboard_runs_the_same_queries_whatever_the_data(
     with counting_queries() as large:
         build_dashboard()
 
-    assert len(small) == len(large) == 8
+    # Three live queries, the kept figures, five GROUP BYs and the write of the figures.
+    assert len(small) == len(large) == 10
+
+
+def test_a_view_within_minutes_reads_the_kept_figures_and_a_later_one_recomputes_them(
+    run: Run, cast: Cast, org: Callable[[str], Organisation]
+) -> None:
+    closed_scenario_2(run)
+    first = build_dashboard()
+    db.session.commit()
+    run.dispute = None
+    run.file("NDHT", "scenario_3")  # an hour on: the figures were made before it
+
+    clock.freeze(run.clock.now - timedelta(minutes=55))  # five minutes after the first view
+    with counting_queries() as kept:
+        soon = build_dashboard()
+    clock.freeze(run.clock.now)
+    later = build_dashboard()
+
+    assert len(kept) == 4
+    assert (soon.by_scenario, soon.figures_at) == (first.by_scenario, first.figures_at)
+    assert "Scenario 3" in [bar.label for bar in later.by_scenario]
+    assert soon.overdue_count == later.overdue_count  # the live part is never kept
 
 
 @pytest.mark.parametrize("role", ["partner_ceo", "board_secretary", "pdeg_secretariat"])
@@ -97,3 +119,17 @@ def test_only_the_stp_leader_and_administrators_see_the_dashboard(
     from govern.auth.models import Role
 
     assert client_for(make_user(Role(role), "RDE")).get("/dashboard").status_code == 403
+
+
+@pytest.mark.parametrize(("months_later", "counted"), [(11, True), (13, False)])
+def test_the_timeliness_figures_are_for_the_last_12_months(
+    run: Run, months_later: int, counted: bool
+) -> None:
+    """The history figures cover a window, so they stay quick however long the partnership runs."""
+    closed_scenario_2(run)
+    clock.freeze(run.clock.now + timedelta(days=months_later * 31 - 10))
+
+    board = build_dashboard()
+
+    assert bool(board.on_time) is counted
+    assert bool(board.median_days) is counted

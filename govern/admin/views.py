@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -13,6 +13,7 @@ from govern.auth.models import Role, StpLeaderAssignment, User, current_stp_lead
 from govern.core.errors import OperationError
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
+from govern.web import paging
 from govern.web.access import requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,9 +38,17 @@ def _get_user_or_404(user_id: int) -> User:
 @bp.get("/users")
 @is_admin
 def users() -> str:
-    """Every account, by organisation."""
-    rows = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
-    return render_template("admin/users.html", users=rows, stp_leader=current_stp_leader_assignment())
+    """Every account by name, a page at a time; filtered by organisation and role."""
+    query = select(User)
+    organisation = request.args.get("organisation", "")
+    if organisation.isdigit():
+        query = query.where(User.organisation_id == int(organisation))
+    if request.args.get("role", "") in {r.value for r in Role}:
+        query = query.where(User.role == Role(request.args["role"]))
+    page = paging.keyset(query, (User.name, User.id), lambda u: (u.name, u.id), cursor=request.args.get("after"))
+    organisations = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
+    return render_template("admin/users.html", page=page, users=page.items, stp_leader=current_stp_leader_assignment(),
+                           organisations=organisations, roles=list(Role), args=request.args)
 
 
 def _save(form: AccountForm, user: User | None) -> User:

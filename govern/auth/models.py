@@ -65,7 +65,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     role: Mapped[Role] = mapped_column(enum_column_type(Role, "user_role"))
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("subordinate_group.id"), default=None)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("subordinate_group.id"), default=None, index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Second factor (TOTP, RFC 6238). The secret is set once the person has proved their app works;
@@ -215,7 +215,7 @@ class StpLeaderAssignment(db.Model):
     __tablename__ = "stp_leader_assignment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     authority: Mapped[str] = mapped_column(String(300))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)

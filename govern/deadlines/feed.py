@@ -7,19 +7,21 @@ that shows it says so.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from icalendar import Calendar, Event
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 
 from govern.audit import chain
 from govern.auth.models import Role, User
 from govern.cases.models import CaseKind
 from govern.core import clock
-from govern.deadlines.models import CalendarFeed, CaseDeadline
+from govern.deadlines.models import CalendarFeed, CaseDeadline, open_step
 from govern.disputes.models import DisputeParty, PanelMember
 from govern.extensions import db
 from govern.notify.queue import case_link
@@ -57,66 +59,118 @@ def user_for_token(token: str) -> User | None:
     )
 
 
-def deadlines_for(user: User) -> list[CaseDeadline]:
-    """The open deadlines on which ``user`` must act, soonest first."""
+#: How far back a feed keeps the steps done: a calendar keeps some history, not all of it.
+PAST = timedelta(days=90)
+
+
+def _mine(user: User) -> tuple[ColumnElement[bool], bool] | None:
+    """The condition "a step on which ``user`` must act", in SQL, and whether the user is STP Leader;
+    None if nothing can be theirs. A step's ``roles`` say who acts; the user holds a role in a case
+    as the STP Leader, as an officer of a party (filing or other) or as a panel member's CEO."""
     from govern.auth.models import current_stp_leader_assignment
 
-    officer = user.role.acts_for_organisation
-    roles_by_case: dict[tuple[CaseKind, int], set[str]] = {}
+    def acts(*roles: str) -> ColumnElement[bool]:
+        # ``roles`` is a JSON list of role names: its text holds each name in double quotes.
+        text = cast(CaseDeadline.roles, String)
+        return or_(*[text.like(f'%"{role}"%') for role in roles])
 
-    def add(case: tuple[CaseKind, int], *roles: str) -> None:
-        roles_by_case.setdefault(case, set()).update(roles)
-
-    if officer:
-        for dispute_id, filed in db.session.execute(
-            select(DisputeParty.dispute_id, DisputeParty.filed)
-            .where(DisputeParty.organisation_id == user.organisation_id)
-        ):
-            add((CaseKind.DISPUTE, dispute_id), CaseRole.PARTY,
-                CaseRole.FILING_PARTY if filed else CaseRole.OTHER_PARTY)
+    in_dispute = CaseDeadline.case_kind == CaseKind.DISPUTE
+    conditions = []
+    if user.role.acts_for_organisation:
+        for filed, side in ((True, CaseRole.FILING_PARTY), (False, CaseRole.OTHER_PARTY)):
+            cases = select(DisputeParty.dispute_id).where(DisputeParty.organisation_id == user.organisation_id,
+                                                          DisputeParty.filed.is_(filed))
+            conditions.append(and_(in_dispute, CaseDeadline.case_id.in_(cases), acts(CaseRole.PARTY, side)))
     if user.role is Role.PARTNER_CEO:
-        for (dispute_id,) in db.session.execute(
-            select(PanelMember.dispute_id).where(PanelMember.organisation_id == user.organisation_id,
-                                                 PanelMember.active.is_(True))
-        ):
-            add((CaseKind.DISPUTE, dispute_id), CaseRole.PANEL_MEMBER)
+        cases = select(PanelMember.dispute_id).where(PanelMember.organisation_id == user.organisation_id,
+                                                     PanelMember.active.is_(True))
+        conditions.append(and_(in_dispute, CaseDeadline.case_id.in_(cases), acts(CaseRole.PANEL_MEMBER)))
     assignment = current_stp_leader_assignment()
     is_leader = assignment is not None and assignment.user_id == user.id
-    query = select(CaseDeadline).where(CaseDeadline.open.is_(True), CaseDeadline.due_at.is_not(None))
-    if not is_leader:
-        dispute_ids = [case_id for kind, case_id in roles_by_case if kind is CaseKind.DISPUTE]
-        if not dispute_ids:
-            return []
-        query = query.where(CaseDeadline.case_kind == CaseKind.DISPUTE, CaseDeadline.case_id.in_(dispute_ids))
-    rows = db.session.scalars(query.order_by(CaseDeadline.due_at, CaseDeadline.id)).all()
-    mine = []
-    for row in rows:
-        held = set(roles_by_case.get((row.case_kind, row.case_id), set()))
-        if is_leader:
-            held.add(CaseRole.STP_LEADER)
-        if held & set(row.roles):
-            mine.append(row)
-    return mine
+    if is_leader:
+        conditions.append(acts(CaseRole.STP_LEADER))
+    return (or_(*conditions), is_leader) if conditions else None
 
 
-def ics_for(user: User) -> bytes:
-    """The user's deadlines as an iCalendar file: one all-day event on each due date."""
+def open_deadlines_query(user: User) -> Select[Any] | None:
+    """The open deadlines on which ``user`` must act, soonest first (None if none can be)."""
+    mine = _mine(user)
+    if mine is None:
+        return None
+    return (select(CaseDeadline).where(open_step(), CaseDeadline.due_at.is_not(None), mine[0])
+            .order_by(CaseDeadline.due_at, CaseDeadline.id))
+
+
+def deadlines_for(user: User) -> list[CaseDeadline]:
+    """The open deadlines on which ``user`` must act, soonest first."""
+    query = open_deadlines_query(user)
+    return [] if query is None else list(db.session.scalars(query))
+
+
+def _parts(user: User, now: datetime) -> list[Select[Any]]:
+    """The feed's two parts, each read by its own index: steps to do (the partial index on open
+    steps) and steps done in the last 90 days (the index on ``done_at``)."""
+    mine = _mine(user)
+    if mine is None:
+        return []
+    return [
+        select(CaseDeadline).where(open_step(), CaseDeadline.due_at.is_not(None), mine[0]),
+        select(CaseDeadline).where(CaseDeadline.done_at >= now - PAST, CaseDeadline.due_at.is_not(None),
+                                   ~CaseDeadline.open, mine[0]),
+    ]
+
+
+def feed_rows(user: User, now: datetime) -> list[CaseDeadline]:
+    """What the feed holds: every step still to do, and those done in the last 90 days, by due date."""
+    rows = [row for part in _parts(user, now) for row in db.session.scalars(part)]
+    return sorted(rows, key=lambda row: (row.due_at, row.id))
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    """What a polling calendar compares: a tag of the feed's content, and when it last changed."""
+
+    etag: str
+    last_modified: datetime
+
+
+def version_of(feed: CalendarFeed, user: User, now: datetime) -> FeedVersion:
+    """The feed's ETag and Last-Modified, from two aggregate queries (no rows loaded), so a poll that
+    finds nothing changed costs little. Every change a calendar shows sets the step's ``changed_at``
+    (``govern.deadlines.tracking``); a step leaving the feed changes the count and the sum of ids."""
+    digest = hashlib.sha256(f"{feed.token}|{user.name}|{current_app.config.get('PUBLIC_BASE_URL', '')}".encode())
+    changed = [feed.created_at]
+    for part in _parts(user, now):
+        count, latest, ids, due = db.session.execute(
+            part.with_only_columns(func.count(), func.max(CaseDeadline.changed_at), func.sum(CaseDeadline.id),
+                                   func.max(CaseDeadline.due_at))
+        ).one()
+        digest.update(repr((count, latest, ids, due)).encode())
+        if latest is not None:
+            changed.append(latest if latest.tzinfo else latest.replace(tzinfo=UTC))
+    return FeedVersion(digest.hexdigest()[:32], max(changed))
+
+
+def ics_for(user: User, rows: list[CaseDeadline] | None = None, stamp: datetime | None = None) -> bytes:
+    """The user's deadlines as an iCalendar file: one all-day event on each due date. The same rows
+    make the same bytes (each event's DTSTAMP is when its step last changed), so the ETag holds."""
     calendar = Calendar()
     calendar.add("prodid", "-//govern//Govern deadlines//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"Govern deadlines: {user.name}")
     calendar.add("x-wr-timezone", "Europe/London")
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
-    stamp = clock.now()
-    for row in deadlines_for(user):
+    now = clock.now()
+    for row in feed_rows(user, now) if rows is None else rows:
         assert row.due_at is not None
         day = local_day(row.due_at)
         event = Event()
         event.add("uid", f"deadline-{row.id}-{day.isoformat()}@govern")
-        event.add("dtstamp", stamp)
+        event.add("dtstamp", row.changed_at or stamp or now)
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
-        event.add("summary", f"{row.reference}: {row.title}")
+        done = "" if row.open else " (done)"
+        event.add("summary", f"{row.reference}: {row.title}{done}")
         event.add("description", f"{row.title} ({row.clause}). Due by the end of the day, 23:59 London time.\n"
                                  f"{base}{case_link(row.case_kind, row.case_id)}")
         event.add("url", f"{base}{case_link(row.case_kind, row.case_id)}")

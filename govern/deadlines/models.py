@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, ColumnElement, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govern.cases.models import CaseKind
@@ -26,9 +27,14 @@ class CaseDeadline(db.Model):
     __tablename__ = "case_deadline"
     __table_args__ = (
         UniqueConstraint("case_kind", "case_id", "step_key", name="uq_case_deadline_step"),
-        # The sweep's and the dashboard's index: open steps by due moment (partial, so it stays small).
-        Index("ix_case_deadline_open_due", "due_at", postgresql_where=text("open"), sqlite_where=text("open")),
+        # The sweep's, the dashboard's and the feeds' index: open steps by due moment (partial, so it
+        # stays small). A database uses a partial index only when the query's WHERE contains the
+        # index's predicate as written: each predicate is what SQLAlchemy writes for ``open_step()``
+        # on that database ("open" on PostgreSQL, "open = 1" on SQLite). Change both or neither.
+        Index("ix_case_deadline_open_due", "due_at", postgresql_where=text("open"), sqlite_where=text("open = 1")),
         Index("ix_case_deadline_process_step", "process_key", "step_key"),
+        # The dashboard's history figures read the steps done within a window.
+        Index("ix_case_deadline_done_at", "done_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +52,15 @@ class CaseDeadline(db.Model):
     open: Mapped[bool] = mapped_column(default=False)
     done_on_time: Mapped[bool | None] = mapped_column(default=None)
     reminded_stage: Mapped[int] = mapped_column(default=0)
+    # When the step last changed as its users see it (title, due or done): the calendar feeds'
+    # Last-Modified.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+def open_step() -> ColumnElement[bool]:
+    """The condition "the step is open", written so the partial index ``ix_case_deadline_open_due``
+    applies: the bare column (``open IS true`` or ``open IS 1`` would make a full scan)."""
+    return CaseDeadline.open.expression
 
 
 class ReminderKind(StrEnum):
@@ -74,7 +89,7 @@ class Reminder(db.Model):
     case_deadline_id: Mapped[int] = mapped_column(ForeignKey("case_deadline.id"))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     kind: Mapped[ReminderKind] = mapped_column(enum_column_type(ReminderKind, "reminder_kind"))
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -86,3 +101,15 @@ class CalendarFeed(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DashboardFigures(db.Model):
+    """The dashboard's figures over all the cases (open disputes by scenario and step, ratifications
+    outstanding, timeliness), as last computed: read by every view of the dashboard, recomputed
+    when older than a few minutes, so a view does not aggregate every case each time."""
+
+    __tablename__ = "dashboard_figures"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

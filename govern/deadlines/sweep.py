@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from govern.audit import chain
 from govern.core import clock
-from govern.deadlines.models import CaseDeadline, Reminder, ReminderKind
+from govern.deadlines.models import CaseDeadline, Reminder, ReminderKind, open_step
 from govern.deadlines.recipients import resolve
 from govern.extensions import db
 from govern.notify.queue import Message, case_link, queue, queue_digests
@@ -68,7 +68,7 @@ def send_reminders() -> SweepResult:
         select(CaseDeadline.id, CaseDeadline.case_kind, CaseDeadline.case_id, CaseDeadline.reference,
                CaseDeadline.title, CaseDeadline.clause, CaseDeadline.roles, CaseDeadline.due_at)
         .where(
-            CaseDeadline.open.is_(True),
+            open_step(),
             due.is_not(None),
             due <= horizon,
             or_(

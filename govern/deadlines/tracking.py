@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from govern.cases import signals
 from govern.cases.models import CaseKind
@@ -41,12 +41,15 @@ def refresh(kind: CaseKind, row: Any, definition: ProcessDefinition, now: dateti
         )
     }
     opened: list[CaseDeadline] = []
+    current: list[CaseDeadline] = []
     for position, step in enumerate(steps):
         deadline = existing.get(step.step)
         if deadline is None:
             deadline = CaseDeadline(case_kind=kind, case_id=row.id, step_key=step.step, reminded_stage=0)
             db.session.add(deadline)
+        current.append(deadline)
         was_open = bool(deadline.open)
+        seen = _as_seen(deadline)
         due_at = step.due_at
         if deadline.due_at != due_at:
             deadline.reminded_stage = 0  # a new due moment (extension, corrected time) gets its own reminders
@@ -64,8 +67,34 @@ def refresh(kind: CaseKind, row: Any, definition: ProcessDefinition, now: dateti
         )
         if deadline.open and not was_open:
             opened.append(deadline)
+        if _as_seen(deadline) != seen:
+            deadline.changed_at = now
     db.session.flush()
+    if kind is CaseKind.DISPUTE:
+        _set_next_due(row, [d.due_at for d in current if d.open and d.due_at is not None])
     return opened
+
+
+def _as_seen(deadline: CaseDeadline) -> tuple[object, ...]:
+    """What a calendar shows of a step: when it changes, the feeds' Last-Modified moves."""
+    return (deadline.title, deadline.clause, deadline.due_at, deadline.done_at, deadline.open, deadline.reference)
+
+
+def _set_next_due(row: Any, due: list[datetime]) -> None:
+    """Keep the dispute's copy of its soonest open due moment, for the lists' order and filters.
+
+    A core UPDATE, not an ORM change: the dispute's ``version`` guards what people do to it, and
+    this copy is bookkeeping that must not make someone's open page "changed".
+    """
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from govern.disputes.models import Dispute
+
+    soonest = min(due, default=None)
+    if getattr(row, "next_due_at", None) == soonest:
+        return
+    db.session.execute(update(Dispute.__table__).where(Dispute.__table__.c.id == row.id).values(next_due_at=soonest))
+    set_committed_value(row, "next_due_at", soonest)
 
 
 def after_transition(

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response as BaseResponse
 
+from govern.core import clock
 from govern.deadlines import feed as feeds
 from govern.deadlines.dashboard import build_dashboard
+from govern.deadlines.models import CaseDeadline
 from govern.extensions import db
+from govern.web import paging
 from govern.web.access import requires
 from govern.web.urls import public_url_for
 
 bp = Blueprint("deadlines", __name__)
-
-SHOWN = 100  # on the page; the feed has them all
 
 leader_or_admin = requires(lambda user: bool(user.is_stp_leader or user.is_administrator))
 
@@ -22,13 +24,14 @@ leader_or_admin = requires(lambda user: bool(user.is_stp_leader or user.is_admin
 @bp.get("/calendar")
 @login_required
 def calendar() -> str:
-    """The user's calendar feed address, and a button to make or reset it."""
+    """The user's calendar feed address, a button to make or reset it, and their deadlines a page at a time."""
     feed = feeds.feed_of(current_user)
     # On PUBLIC_BASE_URL, not the request's Host header (which the client chooses).
     address = public_url_for("deadlines.calendar_feed", token=feed.token) if feed else None
-    deadlines = feeds.deadlines_for(current_user)
-    return render_template("deadlines/calendar.html", address=address, deadlines=deadlines[:SHOWN],
-                           total=len(deadlines))
+    query = feeds.open_deadlines_query(current_user)
+    page = paging.keyset(query.order_by(None), (CaseDeadline.due_at, CaseDeadline.id), lambda d: (d.due_at, d.id),
+                         cursor=request.args.get("after")) if query is not None else paging.Page([], 0, None, True)
+    return render_template("deadlines/calendar.html", address=address, page=page, deadlines=page.items)
 
 
 @bp.post("/calendar/reset")
@@ -45,13 +48,26 @@ def reset_calendar() -> BaseResponse:
 
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str) -> Response:
-    """The feed itself: no login (calendar programs cannot log in), the token is the secret."""
+    """The feed itself: no login (calendar programs cannot log in), the token is the secret.
+
+    Calendar programs poll: each answer carries an ETag and Last-Modified, and a poll that sends
+    them back gets 304 Not Modified, without the feed being written, when nothing has changed."""
     user = feeds.user_for_token(token)
-    if user is None:
+    feed = feeds.feed_of(user) if user is not None else None
+    if user is None or feed is None:
         abort(404)
-    response = Response(feeds.ics_for(user), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = 'inline; filename="govern-deadlines.ics"'
-    response.headers["Cache-Control"] = "private, no-store"
+    now = clock.now()
+    version = feeds.version_of(feed, user, now)
+    if is_resource_modified(request.environ, etag=version.etag, last_modified=version.last_modified):
+        response = Response(feeds.ics_for(user, feeds.feed_rows(user, now), version.last_modified),
+                            mimetype="text/calendar")
+        response.headers["Content-Disposition"] = 'inline; filename="govern-deadlines.ics"'
+    else:
+        response = Response(status=304)
+    response.set_etag(version.etag)
+    response.last_modified = version.last_modified
+    # Kept by the user's calendar program only, and checked with it on every poll.
+    response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -60,4 +76,6 @@ def calendar_feed(token: str) -> Response:
 @leader_or_admin
 def dashboard() -> str:
     """The STP Leader's dashboard."""
-    return render_template("deadlines/dashboard.html", board=build_dashboard())
+    board = build_dashboard()
+    db.session.commit()  # the figures it may have recomputed, kept for the next views (no state changes)
+    return render_template("deadlines/dashboard.html", board=board)

@@ -33,7 +33,12 @@ class Dispute(db.Model):
     """One dispute. ``version`` is checked on every change so two conflicting actions cannot both win."""
 
     __tablename__ = "dispute"
-    __table_args__ = (Index("ix_dispute_state", "state"),)
+    __table_args__ = (
+        Index("ix_dispute_state", "state"),
+        # The dispute lists' orders, so a page is read from an index however many disputes there are.
+        Index("ix_dispute_next_due", "next_due_at", "id"),
+        Index("ix_dispute_created", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -49,7 +54,7 @@ class Dispute(db.Model):
     #: When the process reached one of its terminal states (None while it runs).
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     version: Mapped[int] = mapped_column(default=1)
-    filed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     negotiation_account: Mapped[str] = mapped_column(Text, default="")
@@ -57,7 +62,12 @@ class Dispute(db.Model):
         enum_column_type(PanelRouteColumn, "panel_route"), default=PanelRouteColumn.INTERNAL
     )
     external_authority: Mapped[str | None] = mapped_column(Text, default=None)
-    decision_recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendation.id"), default=None)
+    decision_recommendation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recommendation.id"), default=None, index=True
+    )
+    # The soonest due moment of its open steps (None when nothing is waiting): a copy of
+    # ``case_deadline`` kept by ``govern.deadlines.tracking.refresh`` so lists sort and filter by it.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -164,7 +174,7 @@ class DisputeMaterial(db.Model):
     dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
     key: Mapped[str] = mapped_column(String(80))
     text: Mapped[str] = mapped_column(Text, default="")
-    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -174,7 +184,7 @@ class DisputePrinciple(db.Model):
     __tablename__ = "dispute_principle"
 
     dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"), primary_key=True)
-    principle_id: Mapped[int] = mapped_column(ForeignKey("principle.id"), primary_key=True)
+    principle_id: Mapped[int] = mapped_column(ForeignKey("principle.id"), primary_key=True, index=True)
 
 
 class PackAgreement(db.Model):
@@ -185,9 +195,9 @@ class PackAgreement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     digest: Mapped[str] = mapped_column(String(64))
-    agreed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    agreed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     agreed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -197,13 +207,13 @@ class PanelMember(db.Model):
     __tablename__ = "panel_member"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     declaration: Mapped[Declaration] = mapped_column(
         enum_column_type(Declaration, "declaration"), default=Declaration.PENDING
     )
     declaration_note: Mapped[str] = mapped_column(Text, default="")
-    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)
     declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -218,7 +228,7 @@ class PartyResponse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     response: Mapped[Response] = mapped_column(enum_column_type(Response, "party_response_kind"))
-    responded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    responded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     responded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,16 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from govern.agreements import service
-from govern.cases.models import CaseEvent, CaseKind, DeadlineExtension
+from govern.cases.models import CaseEvent, CaseKind
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts, partnership_standing
 from govern.disputes.models import Dispute, DisputeParty, PanelMember
 from govern.extensions import db
 from govern.partnership.models import MouStatus, Organisation
-from workflows import CaseRole, DisputeFacts, Extension
-from workflows import DisputeParty as WfParty
+from workflows import CaseRole, DisputeFacts
 from workflows import engine as wf_engine
 from workflows.deadlines import NextStep, StepDeadline, StepStatus, next_steps, schedule
 from workflows.definitions import REFERENCE_FIELD
@@ -77,9 +75,7 @@ def who(roles: Sequence[CaseRole], definition: Any = None) -> str:
 def visible_disputes_query(user: Any) -> Any:
     """Disputes the user may see: all for the STP Lead and administrators; otherwise those where the
     user's organisation is a party (officers and Board secretary) or on the panel (officers)."""
-    query = select(Dispute).options(
-        selectinload(Dispute.parties), selectinload(Dispute.panel), selectinload(Dispute.responses)
-    )
+    query = select(Dispute)
     if user.is_administrator or user.is_stp_leader:
         return query
     conditions = []
@@ -115,36 +111,30 @@ class DisputeRow:
 
 
 def dispute_rows(disputes: Sequence[Dispute], now: datetime) -> list[DisputeRow]:
-    """List rows with their next steps, loading every dispute's events in two queries (no N+1)."""
-    ids = [d.id for d in disputes]
-    events: dict[int, dict[str, datetime]] = defaultdict(dict)
-    extensions: dict[int, dict[str, Extension]] = defaultdict(dict)
-    if ids:
-        for case_id, name, at in db.session.execute(
-            select(CaseEvent.case_id, CaseEvent.name, CaseEvent.occurred_at)
-            .where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id.in_(ids))
-            .order_by(CaseEvent.occurred_at, CaseEvent.id)
-        ):
-            events[case_id][name] = at
+    """List rows with what is due next, in one query for the whole page: the open steps kept in
+    ``case_deadline`` (refreshed from the workflows' schedule in the same transaction as every change
+    to a dispute), so a page of 50 does not recompute 50 schedules."""
+    from govern.deadlines.models import CaseDeadline, open_step
+
+    waiting: dict[int, list[NextStep]] = defaultdict(list)
+    if disputes:
         for row in db.session.scalars(
-            select(DeadlineExtension)
-            .where(DeadlineExtension.case_kind == CaseKind.DISPUTE, DeadlineExtension.case_id.in_(ids))
-            .order_by(DeadlineExtension.granted_at, DeadlineExtension.id)
+            select(CaseDeadline)
+            .where(CaseDeadline.case_kind == CaseKind.DISPUTE, CaseDeadline.case_id.in_([d.id for d in disputes]),
+                   open_step())
+            .order_by(CaseDeadline.case_id, CaseDeadline.position)
         ):
-            extensions[row.case_id][row.step_key] = Extension(row.due_date, row.reason)
-    rows = []
-    for dispute in disputes:
-        definition = definition_of(dispute)
-        facts = DisputeFacts(
-            process_key=dispute.process_key,
-            state=dispute.state,
-            parties=tuple(WfParty(p.organisation_id, p.filed, p.respondent) for p in dispute.parties),
-            events=events[dispute.id],
-            extensions=extensions[dispute.id],
-        )
-        rows.append(DisputeRow(dispute, definition.state(dispute.state).title,
-                               next_steps(definition, facts, now)))
-    return rows
+            overdue = row.due_at is not None and row.due_at < now
+            waiting[row.case_id].append(NextStep(
+                row.step_key, row.title, row.clause, tuple(CaseRole(r) for r in row.roles), row.due_at,
+                StepStatus.OVERDUE if overdue else StepStatus.DUE,
+            ))
+    return [DisputeRow(d, _state_title(d), waiting[d.id]) for d in disputes]
+
+
+def _state_title(dispute: Dispute) -> str:
+    """Where the dispute stands, in its process's words."""
+    return definition_of(dispute).state(dispute.state).title
 
 
 @dataclass(frozen=True)

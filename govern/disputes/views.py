@@ -19,8 +19,8 @@ from govern.cases.models import CaseKind
 from govern.cases.runner import RulesRefused
 from govern.core import clock
 from govern.core.errors import OperationError, StaleCase
+from govern.disputes import listing, presenters
 from govern.disputes import operations as ops
-from govern.disputes import presenters
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts
 from govern.disputes.forms import (
     FileDisputeForm,
@@ -52,16 +52,20 @@ def _dispute_or_404(dispute_id: int) -> Dispute:
 @bp.get("")
 @login_required
 def index() -> str:
-    """Disputes the user can see; for the STP Lead, every open dispute with what is due next."""
-    disputes = db.session.scalars(
-        presenters.visible_disputes_query(current_user).order_by(Dispute.created_at.desc())
-    ).all()
-    rows = presenters.dispute_rows(disputes, clock.now())
-    open_rows = [r for r in rows if r.dispute.is_open]
-    closed_rows = [r for r in rows if not r.dispute.is_open]
-    open_rows.sort(key=lambda r: (not r.overdue, min((n.due_at for n in r.next if n.due_at), default=clock.now())))
+    """Disputes the user can see, a page at a time; for the STP Lead, every dispute, soonest step first."""
+    args = request.args
+    party = args.get("party", "")
+    filters = listing.DisputeFilters(
+        state=args.get("state") or "open", scenario=args.get("scenario", ""),
+        party_id=int(party) if party.isdigit() else None, due=args.get("due", ""),
+        sort=args.get("sort") or "due",
+    )
+    page = listing.disputes_page(current_user, filters, args.get("after"), clock.now())
+    parties = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
     return render_template(
-        "disputes/index.html", open_rows=open_rows, closed_rows=closed_rows, who=presenters.who,
+        "disputes/index.html", page=page, who=presenters.who, filters=filters,
+        states=listing.state_choices(), scenarios=listing.scenario_choices(), parties=parties,
+        filtered=any(args.get(k) for k in ("state", "scenario", "party", "due", "sort")),
         can_file=current_user.role.acts_for_organisation and current_user.organisation.is_party,
         is_leader=current_user.is_stp_leader,
     )

@@ -17,7 +17,10 @@ class Notice(db.Model):
     """Something a user was told: a transition that is theirs to act on, or a deadline reminder."""
 
     __tablename__ = "notice"
-    __table_args__ = (Index("ix_notice_user_read", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notice_user_read", "user_id", "read_at"),
+        Index("ix_notice_user_created", "user_id", "created_at", "id"),  # a user's notices, newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 from werkzeug.wrappers import Response
@@ -12,14 +12,12 @@ from govern.core.errors import OperationError
 from govern.extensions import db
 from govern.notify.models import Notice, OutboxMessage, OutboxStatus
 from govern.notify.sender import retry_message
+from govern.web import paging
 from govern.web.access import requires
 
 bp = Blueprint("notify", __name__)
 
 is_admin = requires(lambda user: user.can_manage_accounts())
-
-NOTICES_SHOWN = 100
-
 
 def unread_count(user_id: int) -> int:
     """How many of the user's notices are unread (for the header)."""
@@ -31,12 +29,12 @@ def unread_count(user_id: int) -> int:
 @bp.get("/notices")
 @login_required
 def notices() -> str:
-    """The user's notices, newest first."""
-    rows = db.session.scalars(
-        select(Notice).where(Notice.user_id == current_user.id)
-        .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(NOTICES_SHOWN)
-    ).all()
-    return render_template("notify/notices.html", notices=rows, unread=unread_count(current_user.id))
+    """The user's notices, newest first, a page at a time."""
+    page = paging.keyset(
+        select(Notice).where(Notice.user_id == current_user.id), (Notice.created_at, Notice.id),
+        lambda n: (n.created_at, n.id), descending=True, cursor=request.args.get("after"),
+    )
+    return render_template("notify/notices.html", page=page, notices=page.items, unread=unread_count(current_user.id))
 
 
 @bp.post("/notices/read")
@@ -54,16 +52,19 @@ def mark_read() -> Response:
 @bp.get("/admin/outbox")
 @is_admin
 def outbox() -> str:
-    """Mail that failed or is waiting to be retried, and how much is waiting."""
+    """Mail that failed or is waiting to be retried (a page at a time, next attempt first), and how
+    much is in each state."""
     counts = dict(
         db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
     )
-    troubled = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status != OutboxStatus.SENT, OutboxMessage.attempts > 0)
-        .order_by(OutboxMessage.status, OutboxMessage.next_attempt_at).limit(200)
-    ).all()
-    return render_template("notify/outbox.html", counts=counts, messages=troubled, Status=OutboxStatus)
+    shown = request.args.get("status", "")
+    query = select(OutboxMessage).where(OutboxMessage.status != OutboxStatus.SENT, OutboxMessage.attempts > 0)
+    if shown in {s.value for s in OutboxStatus if s is not OutboxStatus.SENT}:
+        query = query.where(OutboxMessage.status == OutboxStatus(shown))
+    page = paging.keyset(query, (OutboxMessage.next_attempt_at, OutboxMessage.id),
+                         lambda m: (m.next_attempt_at, m.id), cursor=request.args.get("after"))
+    return render_template("notify/outbox.html", counts=counts, page=page, messages=page.items, Status=OutboxStatus,
+                           shown=shown)
 
 
 @bp.post("/admin/outbox/<int:message_id>/retry")

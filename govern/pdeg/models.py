@@ -71,14 +71,16 @@ class Recommendation(db.Model):
     decision_sought: Mapped[str] = mapped_column(Text, default="")
     raised_by_kind: Mapped[RaisedBy] = mapped_column(enum_column_type(RaisedBy, "raised_by"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("subordinate_group.id"), default=None, index=True)
-    raising_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None)
-    raised_by_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    raising_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None, index=True)
+    raised_by_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     is_variation: Mapped[bool] = mapped_column(default=False)
     state: Mapped[RecommendationState] = mapped_column(StateText(RecommendationState))
     amendment_version: Mapped[int] = mapped_column(default=1)
     amendment: Mapped[str] = mapped_column(Text, default="")
     agenda_meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
-    linked_dispute_id: Mapped[int | None] = mapped_column(ForeignKey("dispute.id", use_alter=True), default=None)
+    linked_dispute_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dispute.id", use_alter=True), default=None, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lock_version: Mapped[int] = mapped_column(default=1)
@@ -87,7 +89,7 @@ class Recommendation(db.Model):
 
     group: Mapped[SubordinateGroup | None] = relationship(lazy="joined")
     raising_organisation: Mapped[Organisation | None] = relationship(lazy="joined")
-    raised_by_user: Mapped[User] = relationship()
+    raised_by_user: Mapped[User] = relationship(lazy="raise")  # loaded explicitly where shown
     affected: Mapped[list[Organisation]] = relationship(
         secondary="recommendation_party", order_by="Organisation.name"
     )
@@ -143,7 +145,7 @@ class RecommendationParty(db.Model):
     __tablename__ = "recommendation_party"
 
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id"), primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), primary_key=True, index=True)
 
 
 class Ratification(db.Model):
@@ -162,7 +164,7 @@ class Ratification(db.Model):
     state: Mapped[RatificationState] = mapped_column(StateText(RatificationState))
     meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
     minute_reference: Mapped[str] = mapped_column(String(120), default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lock_version: Mapped[int] = mapped_column(default=1)
@@ -246,7 +248,7 @@ class PdegMeeting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_date: Mapped[date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(200))
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lock_version: Mapped[int] = mapped_column(default=1)
 
@@ -289,7 +291,7 @@ class AgendaItem(db.Model):
     minute_reference: Mapped[str] = mapped_column(String(120), default="")
     reasons: Mapped[str] = mapped_column(Text, default="")
     amendment: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lock_version: Mapped[int] = mapped_column(default=1)
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from govern.cases.models import CaseEvent, CaseKind
 from govern.core import clock
@@ -25,8 +26,11 @@ from govern.pdeg.models import (
     Ratification,
     RatificationState,
     Recommendation,
+    RecommendationParty,
     RecommendationState,
 )
+from govern.web import paging
+from govern.web.paging import Page
 from workflows import engine as wf_engine
 from workflows import registry
 from workflows.engine import TriggerInfo
@@ -149,6 +153,18 @@ def awaiting_board(organisation_id: int) -> list[Ratification]:
     )
 
 
+def awaiting_board_page(organisation_id: int, cursor: str | None) -> Page[Ratification]:
+    """A page of what this party's Board must consider, oldest first, each with its decision loaded
+    (any other relationship read in the list raises rather than query once per row)."""
+    query = select(Ratification).where(
+        Ratification.organisation_id == organisation_id, Ratification.state.in_(open_ratification_states())
+    )
+    return paging.keyset(
+        query.options(joinedload(Ratification.recommendation), raiseload("*")),
+        (Ratification.created_at, Ratification.id), lambda r: (r.created_at, r.id), cursor=cursor,
+    )
+
+
 def recorded_by_board(organisation_id: int, limit: int = 20) -> list[Ratification]:
     """This Board's latest recorded decisions."""
     return list(
@@ -157,7 +173,7 @@ def recorded_by_board(organisation_id: int, limit: int = 20) -> list[Ratificatio
             .where(Ratification.organisation_id == organisation_id,
                    Ratification.state == RatificationState.RATIFIED)
             .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
-            .limit(limit)
+            .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
         )
     )
 
@@ -173,13 +189,28 @@ def raised_awaiting_agenda() -> list[Recommendation]:
     )
 
 
-def meetings() -> tuple[list[PdegMeeting], list[PdegMeeting]]:
-    """(meetings to come, past meetings): the next first, then the most recent first."""
-    today = clock.now().date()
-    rows = list(db.session.scalars(select(PdegMeeting).order_by(PdegMeeting.meeting_date, PdegMeeting.id)))
-    upcoming = [m for m in rows if m.meeting_date >= today]
-    past = [m for m in reversed(rows) if m.meeting_date < today]
-    return upcoming, past
+def waiting_page(cursor: str | None = None) -> Page[Recommendation]:
+    """A page of the recommendations waiting for a PDEG agenda, oldest first."""
+    query = select(Recommendation).where(Recommendation.state == RecommendationState.RAISED)
+    return paging.keyset(query.options(raiseload("*")), (Recommendation.created_at, Recommendation.id),
+                         lambda r: (r.created_at, r.id), cursor=cursor)
+
+
+def upcoming_meetings() -> list[tuple[PdegMeeting, int]]:
+    """The next meetings (at most a page) with the number of items on each agenda, in one query."""
+    items = select(func.count(AgendaItem.id)).where(AgendaItem.meeting_id == PdegMeeting.id).scalar_subquery()
+    rows = db.session.execute(
+        select(PdegMeeting, items).where(PdegMeeting.meeting_date >= clock.now().date())
+        .order_by(PdegMeeting.meeting_date, PdegMeeting.id).limit(paging.PAGE_SIZE)
+    )
+    return [(meeting, int(count)) for meeting, count in rows]
+
+
+def past_meetings_page(cursor: str | None) -> Page[PdegMeeting]:
+    """A page of past meetings, the most recent first."""
+    query = select(PdegMeeting).where(PdegMeeting.meeting_date < clock.now().date())
+    return paging.keyset(query.options(raiseload("*")), (PdegMeeting.meeting_date, PdegMeeting.id),
+                         lambda m: (m.meeting_date, m.id), descending=True, cursor=cursor)
 
 
 def agenda_items_of(recommendation: Recommendation) -> list[AgendaItem]:
@@ -354,8 +385,9 @@ def register_status_choices() -> list[tuple[str, str]]:
     return choices
 
 
-def register(filters: RegisterFilters) -> tuple[list[Organisation], list[RegisterRow]]:
-    """The ratification register: (the party columns, one row per decision), newest first."""
+def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[Organisation], Page[RegisterRow]]:
+    """The ratification register, a page at a time: (the party columns, one row per decision), newest
+    first. Filters run in the database; each page is a fixed number of queries whatever its length."""
     query = select(Recommendation).where(Recommendation.state != RecommendationState.DRAFT)
     if filters.group_id:
         query = query.where(Recommendation.group_id == filters.group_id)
@@ -365,25 +397,41 @@ def register(filters: RegisterFilters) -> tuple[list[Organisation], list[Registe
         query = query.where(Recommendation.agenda_meeting_date <= filters.date_to)
     if filters.status and not filters.status.startswith("board:"):
         query = query.where(Recommendation.state == RecommendationState(filters.status))
-    recommendations = db.session.scalars(query.order_by(Recommendation.created_at.desc(), Recommendation.id.desc()))
+    current = and_(Ratification.recommendation_id == Recommendation.id,
+                   Ratification.version == Recommendation.amendment_version)
+    if filters.party_id:
+        query = query.where(or_(
+            exists().where(RecommendationParty.recommendation_id == Recommendation.id,
+                           RecommendationParty.organisation_id == filters.party_id),
+            exists().where(current, Ratification.organisation_id == filters.party_id),
+        ))
+    if filters.status.startswith("board:"):
+        wanted = exists().where(current, Ratification.state == RatificationState(filters.status.removeprefix("board:")))
+        if filters.party_id:
+            wanted = wanted.where(Ratification.organisation_id == filters.party_id)
+        query = query.where(wanted)
+    # What a row shows: who raised it and the parties affected, loaded for the page at once; any
+    # other relationship would be a query per row, so it raises.
+    page = paging.keyset(
+        query.options(joinedload(Recommendation.group), joinedload(Recommendation.raising_organisation),
+                      selectinload(Recommendation.affected), raiseload("*")),
+        (Recommendation.created_at, Recommendation.id), lambda r: (r.created_at, r.id),
+        descending=True, cursor=cursor,
+    )
+    cells: dict[int, dict[int, Ratification]] = {r.id: {} for r in page.items}
+    if cells:
+        for ratification in db.session.scalars(
+            select(Ratification).join(Recommendation, current)
+            .where(Ratification.recommendation_id.in_(list(cells)))
+            .options(joinedload(Ratification.organisation), raiseload("*"))
+        ):
+            cells[ratification.recommendation_id][ratification.organisation_id] = ratification
+    rows = [RegisterRow(r, cells[r.id]) for r in page.items]
     parties = current_parties()
-    rows = []
-    for recommendation in recommendations.unique():
-        cells = {r.organisation_id: r for r in current_ratifications(recommendation)}
-        affected = {o.id for o in recommendation.affected} | set(cells)
-        if filters.party_id and filters.party_id not in affected:
-            continue
-        if filters.status.startswith("board:"):
-            wanted = RatificationState(filters.status.removeprefix("board:"))
-            considered = [cells[filters.party_id]] if filters.party_id in cells else (
-                [] if filters.party_id else list(cells.values()))
-            if not any(c.state is wanted for c in considered):
-                continue
-        rows.append(RegisterRow(recommendation, cells))
     known = {p.id for p in parties}
     extra = {org_id for row in rows for org_id in row.cells} - known  # a party that has since withdrawn
     if extra:
         parties += list(db.session.scalars(select(Organisation).where(Organisation.id.in_(extra))))
     if filters.party_id:
         parties = [p for p in parties if p.id == filters.party_id]
-    return parties, rows
+    return parties, Page(rows, page.total, page.next_cursor, page.is_first)

@@ -244,9 +244,9 @@ def act(recommendation_id: int, trigger: str) -> Response | tuple[str, int]:
 @login_required
 def meetings() -> str:
     """PDEG's meetings, and the recommendations waiting for an agenda."""
-    upcoming, past = queries.meetings()
     return render_template(
-        "pdeg/meetings.html", upcoming=upcoming, past=past, waiting=queries.raised_awaiting_agenda(),
+        "pdeg/meetings.html", upcoming=queries.upcoming_meetings(),
+        past=queries.past_meetings_page(request.args.get("after")), waiting=queries.waiting_page(),
         may_manage=is_pdeg_secretariat(current_user),
     )
 
@@ -386,7 +386,7 @@ def _is_board_secretary(user: Any) -> bool:
 def awaiting() -> str:
     """Awaiting our Board: every agreed decision this Board must consider."""
     return render_template(
-        "pdeg/awaiting.html", awaiting=queries.awaiting_board(current_user.organisation_id),
+        "pdeg/awaiting.html", page=queries.awaiting_board_page(current_user.organisation_id, request.args.get("after")),
         recent=queries.recorded_by_board(current_user.organisation_id),
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
     )
@@ -453,9 +453,9 @@ def register() -> str | tuple[str, int]:
             status=form.status.data or "", party_id=form.party.data, group_id=form.group.data,
             date_from=form.date_from.data, date_to=form.date_to.data,
         )
-    parties, rows = queries.register(filters)
+    parties, page = queries.register(filters, request.args.get("after"))
     return render_template(
-        "pdeg/register.html", form=form, parties=parties, rows=rows,
+        "pdeg/register.html", form=form, parties=parties, page=page, rows=page.items,
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state_title=queries.state_title, raised_by_text=queries.raised_by_text,
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),

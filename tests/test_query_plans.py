@@ -1,0 +1,96 @@
+"""The queries that run every few minutes or on every page use their indexes (issue 14, item 2).
+
+The reminder sweep, the dashboard and the calendar feed are run for real on a small partnership;
+each statement that reads open deadlines is then explained by the database itself (EXPLAIN QUERY
+PLAN on SQLite; EXPLAIN on PostgreSQL, with sequential scans discouraged so that the plan shows
+whether the index *can* be used, which on a table this small the planner might otherwise skip).
+And every foreign key has an index that starts with its columns, so a join or a delete on the
+referred row never scans the referring table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import UniqueConstraint, event
+
+from govern.auth.models import User
+from govern.core import clock
+from govern.deadlines.dashboard import build_dashboard
+from govern.deadlines.feed import deadlines_for
+from govern.deadlines.sweep import send_reminders
+from govern.extensions import db
+from tests.scale import NOW, build_partnership
+
+OPEN_DUE_INDEX = "ix_case_deadline_open_due"
+
+
+@contextmanager
+def captured() -> Iterator[list[tuple[str, Any]]]:
+    """The statements sent while the block runs, with their parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def keep(_conn: object, _cursor: object, statement: str, parameters: Any, *_rest: object) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+
+
+def plan(statement: str, parameters: Any) -> str:
+    """The database's plan for the statement, as text."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        rows = connection.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+        return "\n".join(row[0] for row in rows)
+    rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+    return "\n".join(str(row[-1]) for row in rows)
+
+
+def open_deadline_statements(statements: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The SELECTs that read open steps of ``case_deadline``."""
+    return [(s, p) for s, p in statements
+            if s.lstrip().upper().startswith("SELECT") and "case_deadline.open" in s]
+
+
+@pytest.fixture
+def partnership(app: Flask) -> None:
+    build_partnership(300, 20)
+    clock.freeze(NOW)
+
+
+@pytest.mark.parametrize("work", ["sweep", "dashboard", "feed"])
+def test_what_reads_open_deadlines_uses_the_partial_index(app: Flask, partnership: None, work: str) -> None:
+    leader = db.session.get(User, db.session.scalar(db.select(User.id).where(User.email.like("stp.leader@%"))))
+    run: dict[str, Callable[[], object]] = {
+        "sweep": send_reminders, "dashboard": build_dashboard, "feed": lambda: deadlines_for(leader),
+    }
+    with captured() as statements:
+        run[work]()
+    reads = open_deadline_statements(statements)
+    assert reads, f"{work} read no open deadlines"
+    for statement, parameters in reads:
+        assert OPEN_DUE_INDEX in plan(statement, parameters), statement
+    db.session.rollback()
+
+
+def test_every_foreign_key_has_an_index(app: Flask) -> None:
+    unindexed = []
+    for table in db.metadata.sorted_tables:
+        leading = [tuple(c.name for c in table.primary_key.columns)]
+        leading += [tuple(c.name for c in index.columns) for index in table.indexes]
+        leading += [tuple(c.name for c in constraint.columns) for constraint in table.constraints
+                    if isinstance(constraint, UniqueConstraint)]
+        for key in table.foreign_key_constraints:
+            columns = tuple(c.name for c in key.columns)
+            if not any(found[:len(columns)] == columns for found in leading):
+                unindexed.append(f"{table.name}.{', '.join(columns)}")
+    assert unindexed == []
