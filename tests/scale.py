@@ -130,6 +130,10 @@ def build_partnership(disputes: int, decisions: int, *, now: datetime = NOW, see
         auth_ops.assign_stp_leader(leader, authority="PDEG minute 1/2025", actor=admin)
     else:
         leader = assignment.user
+    # Administrators and the STP Leader sign in with a second factor: the tests' authenticator key.
+    from tests.conftest import TOTP_SECRET
+
+    admin.totp_secret = leader.totp_secret = admin.totp_secret or TOTP_SECRET
     db.session.flush()
     built = Partnership(disputes, decisions, Account.of(leader), Account.of(admin), Account.of(secretariat))
     for organisation in organisations:

@@ -62,7 +62,7 @@ def test_a_poll_after_a_step_is_done_gets_the_new_feed(
 
     assert again.status_code == 200
     assert again.headers["ETag"] != first.headers["ETag"]
-    assert summaries(again) == [f"{dispute.reference}: Written report to the STP Lead (done)"]
+    assert summaries(again) == [f"{dispute.reference}: Written report to the STP Leader (done)"]
 
 
 def test_steps_done_leave_the_feed_after_90_days_and_steps_to_do_stay(
@@ -77,5 +77,5 @@ def test_steps_done_leave_the_feed_after_90_days_and_steps_to_do_stay(
     assert summaries(client.get(ceo)) == []
     assert summaries(client.get(leader)) == [
         f"{dispute.reference}: Panel nominated",
-        f"{dispute.reference}: The STP Lead proposes that the decision stands or is revisited",
+        f"{dispute.reference}: The STP Leader proposes that the decision stands or is revisited",
     ]

@@ -135,7 +135,7 @@ def test_a_person_with_fifty_steps_due_gets_one_digest_mail_and_fifty_notices(
     assert sorted(due) == sorted(references)
     for reference in references:
         day = local_day(due[reference])
-        assert f"{reference}: Written report to the STP Lead (Schedule 8, scenario 2, step one): overdue, " \
+        assert f"{reference}: Written report to the STP Leader (Schedule 8, scenario 2, step one): overdue, " \
                f"due by the end of {day:%A} {day.day} {day:%B %Y}" in body
     notices = db.session.scalar(select(func.count()).select_from(Notice).where(
         Notice.user_id == ceo.id, Notice.subject.like("%overdue")))
@@ -155,7 +155,7 @@ def test_a_single_reminder_is_still_a_mail_about_that_step(
 
     mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id > before)
                               .where(OutboxMessage.to_address == cast.ceo("RDE").email)).all()
-    assert [m.subject for m in mail] == [f"{dispute.reference}: Written report to the STP Lead, due today"]
+    assert [m.subject for m in mail] == [f"{dispute.reference}: Written report to the STP Leader, due today"]
 
 
 def test_digests_keep_each_reminder_once_over_many_runs(

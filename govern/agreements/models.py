@@ -27,4 +27,4 @@ class AgreementVersion(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)

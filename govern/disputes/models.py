@@ -44,7 +44,9 @@ class Dispute(db.Model):
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     process_key: Mapped[str] = mapped_column(String(60))
     #: The version of the agreement the dispute started under (its rules for as long as it runs).
-    agreement_version_id: Mapped[int | None] = mapped_column(ForeignKey("agreement_version.id"), default=None)
+    agreement_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreement_version.id"), default=None, index=True
+    )
     #: A process set out for this dispute alone (16.2): a process document in the agreement file's format.
     bespoke_spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     title: Mapped[str] = mapped_column(String(200))

@@ -97,6 +97,7 @@ def upgrade():
     )
     with op.batch_alter_table("agreement_version", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agreement_version_key"), ["key"], unique=False)
+        batch_op.create_index(batch_op.f("ix_agreement_version_loaded_by_id"), ["loaded_by_id"], unique=False)
 
     with op.batch_alter_table("dispute_party", schema=None) as batch_op:
         batch_op.add_column(sa.Column("respondent", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -106,6 +107,7 @@ def upgrade():
         batch_op.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_foreign_key(batch_op.f("fk_dispute_agreement_version_id_agreement_version"),
                                     "agreement_version", ["agreement_version_id"], ["id"])
+        batch_op.create_index(batch_op.f("ix_dispute_agreement_version_id"), ["agreement_version_id"], unique=False)
         batch_op.drop_constraint(op.f("ck_dispute_dispute_state"), type_="check")
         batch_op.alter_column("state", existing_type=sa.String(length=40), type_=sa.String(length=60))
         batch_op.alter_column("process_key", existing_type=sa.String(length=40), type_=sa.String(length=60))
@@ -193,11 +195,13 @@ def downgrade():
         batch_op.alter_column("process_key", existing_type=sa.String(length=60), type_=sa.String(length=40))
         batch_op.alter_column("state", existing_type=sa.String(length=60), type_=sa.String(length=40))
         batch_op.create_check_constraint("dispute_state", _check("dispute", DISPUTE_STATES))
+        batch_op.drop_index(batch_op.f("ix_dispute_agreement_version_id"))
         batch_op.drop_constraint(batch_op.f("fk_dispute_agreement_version_id_agreement_version"), type_="foreignkey")
         batch_op.drop_column("closed_at")
         batch_op.drop_column("agreement_version_id")
     with op.batch_alter_table("dispute_party", schema=None) as batch_op:
         batch_op.drop_column("respondent")
     with op.batch_alter_table("agreement_version", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agreement_version_loaded_by_id"))
         batch_op.drop_index(batch_op.f("ix_agreement_version_key"))
     op.drop_table("agreement_version")
