@@ -460,7 +460,7 @@ PRIVACY = [
     #                                                                papers; others who see them may not: 403)
     ("the filing party's chief executive",  Role.PARTNER_CEO,        "TC",  200, 302),
     ("the filing party's deputy",           Role.DEPUTY,             "TC",  200, 302),
-    ("the filing party's Board secretary",  Role.BOARD_SECRETARY,    "TC",  200, 403),
+    ("the filing party's Board secretary",  Role.BOARD_SECRETARY,    "TC",  404, 404),  # no part in a dispute in Devon
     ("another party's chief executive",     Role.PARTNER_CEO,        "RDE", 404, 404),
     ("another party's Board secretary",     Role.BOARD_SECRETARY,    "RDE", 404, 404),
     ("the PDEG secretariat",                Role.PDEG_SECRETARIAT,   "STP", 404, 404),

@@ -16,7 +16,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 
 from govern.audit import chain
-from govern.auth.models import Role, User
+from govern.auth.models import User
 from govern.cases.models import CaseKind
 from govern.core import clock
 from govern.deadlines.models import CalendarFeed, CaseDeadline
@@ -74,7 +74,7 @@ def deadlines_for(user: User) -> list[CaseDeadline]:
         ):
             add((CaseKind.DISPUTE, dispute_id), CaseRole.PARTY,
                 CaseRole.FILING_PARTY if filed else CaseRole.OTHER_PARTY)
-    if user.role is Role.PARTNER_CEO:
+    if officer:  # a panel organisation acts through its chief executive and its deputy (10.3)
         for (dispute_id,) in db.session.execute(
             select(PanelMember.dispute_id).where(PanelMember.organisation_id == user.organisation_id,
                                                  PanelMember.active.is_(True))

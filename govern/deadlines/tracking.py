@@ -116,7 +116,7 @@ def after_transition(
     if names & {"decision_presented", "solution_proposed"}:
         tell(audiences.users(case, [CaseRole.PARTY]), f"{state_title}: read it and respond.")
     for organisation_id in replacements:
-        tell(audiences.ceos.get(organisation_id, set()),
+        tell(audiences.officers.get(organisation_id, set()),
              "Your organisation has been nominated to the panel in place of another. "
              "For you to do: declare any conflict of interest (16.2).")
     for deadline in opened:
