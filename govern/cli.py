@@ -8,15 +8,15 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
-from sqlalchemy import select
+from flask import Flask, current_app
+from sqlalchemy import func, select
 
 from govern.audit import chain
 from govern.auth import operations
 from govern.auth.models import Role, User
 from govern.core.errors import OperationError
 from govern.extensions import db
-from govern.partnership.demo import DEMO_PASSWORD, load_demo
+from govern.partnership.demo import DEMO_DOMAIN, DEMO_PASSWORD, load_demo
 from govern.partnership.models import Organisation, SubordinateGroup
 from govern.partnership.seed import seed_partnership
 
@@ -30,8 +30,25 @@ def seed_command() -> None:
 
 
 @click.command("demo")
-def demo_command() -> None:
-    """Load the seed plus demo accounts (password: the README's demo password)."""
+@click.option("--yes-this-is-not-production", "not_production", is_flag=True,
+              help="Load the demo even though the database holds accounts of its own (never in production).")
+def demo_command(not_production: bool) -> None:
+    """Load the seed plus demo accounts (password: the README's demo password).
+
+    The demo's accounts share one published password, so it is loaded only into a new database or a
+    demo's own (no accounts but the demo's), or when told plainly that this is not production; and
+    never where the settings say production (``PRODUCTION``)."""
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException("This is a production server (PRODUCTION is set): the demo is never loaded here.")
+    others = db.session.scalar(
+        select(func.count()).select_from(User).where(User.email.not_like(f"%@{DEMO_DOMAIN}"))
+    )
+    if others and not not_production:
+        raise click.ClickException(
+            f"This database holds {others} accounts that are not the demo's. The demo's accounts share a "
+            "published password: load it only into a database that is not production, and say so with "
+            "--yes-this-is-not-production."
+        )
     added = load_demo()
     db.session.commit()
     click.echo(f"Demo loaded: {added} new accounts. Demo password: {DEMO_PASSWORD}")

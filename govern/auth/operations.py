@@ -15,6 +15,7 @@ from govern.auth.models import LoginAttempt, Role, StpLeaderAssignment, User, Us
 from govern.auth.passwords import MIN_PASSWORD_LENGTH, check_password, hash_password
 from govern.core import clock
 from govern.core.errors import OperationError
+from govern.core.text import single_line
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
 
@@ -74,8 +75,8 @@ def create_user(
     _check_password_strength(password)
     user = User(
         email=email,
-        name=name.strip(),
-        job_title=job_title.strip(),
+        name=single_line(name),  # a name goes into calendars and mail headers: one line
+        job_title=single_line(job_title),
         password_hash=hash_password(password),
         organisation_id=organisation.id,  # type: ignore[union-attr]
         role=role,
@@ -106,8 +107,8 @@ def update_user(
     _check_account_fields(email=email, role=role, organisation=organisation, group=group, user_id=user.id)
     before = chain.snapshot(user, USER_FIELDS)
     user.email = email
-    user.name = name.strip()
-    user.job_title = job_title.strip()
+    user.name = single_line(name)
+    user.job_title = single_line(job_title)
     user.organisation_id = organisation.id  # type: ignore[union-attr]
     user.role = role
     user.group_id = group.id if group is not None and role is Role.GROUP_CHAIR else None

@@ -19,6 +19,7 @@ from govern.audit import chain
 from govern.auth.models import User
 from govern.cases.models import CaseKind
 from govern.core import clock
+from govern.core.text import single_line
 from govern.deadlines.models import CalendarFeed, CaseDeadline
 from govern.disputes.models import DisputeParty, PanelMember
 from govern.extensions import db
@@ -104,7 +105,7 @@ def ics_for(user: User) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Devon STP partnership//Govern//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Govern deadlines: {user.name}")
+    calendar.add("x-wr-calname", f"Govern deadlines: {single_line(user.name)}")
     calendar.add("x-wr-timezone", "Europe/London")
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     stamp = clock.now()

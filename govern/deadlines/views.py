@@ -50,7 +50,7 @@ def calendar_feed(token: str) -> Response:
     response = Response(feeds.ics_for(user), mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="govern-deadlines.ics"'
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the address is the secret (kept by security.py)
     return response
 
 

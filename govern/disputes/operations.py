@@ -16,6 +16,7 @@ from govern.cases import runner
 from govern.cases.models import CaseEvent, CaseKind
 from govern.core import clock
 from govern.core.errors import OperationError
+from govern.core.text import single_line
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts
 from govern.disputes.models import (
     Declaration,
@@ -77,7 +78,8 @@ def file_dispute(
             "(clause 10.3; parties represent themselves, Schedule 8).",
             clause="Schedule 8 (preamble)",
         )
-    if not title.strip():
+    title = single_line(title)  # a title goes into mail subjects and calendars: one line
+    if not title:
         raise OperationError("Give the dispute a short title.", field="title")
     if process_key == "scenario_1" and other_party is None:
         raise OperationError("Choose the other organisation: Scenario 1 is brought by two organisations.",
@@ -106,7 +108,7 @@ def file_dispute(
         reference=f"new-{uuid4().hex[:16]}",  # fits String(20), never clashes; replaced once the id is known
         process_key=process_key,
         bespoke_spec=bespoke_spec,
-        title=title.strip(),
+        title=title,
         state=DisputeState.DRAFT,
         filed_by_id=user.id,
         created_at=now,

@@ -7,13 +7,14 @@ Nothing here sends anything: the outbox is sent by ``flask --app govern tick`` (
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import insert
 
 from govern.cases.models import CaseKind
 from govern.core import clock
+from govern.core.text import single_line
 from govern.extensions import db
 from govern.notify.models import Notice, OutboxMessage, OutboxStatus
 
@@ -50,7 +51,8 @@ def queue(messages: Iterable[Message], emails: Mapping[int, str]) -> int:
     """Store each message as a notice and, where the user has an address, an outbox email. Two
     statements however many messages. Returns how many notices were written."""
     now = clock.now()
-    batch = list(messages)
+    # A subject becomes an email header: a line break in it (from a title, say) would break the email.
+    batch = [replace(m, subject=single_line(m.subject)) for m in messages]
     if not batch:
         return 0
     db.session.execute(
