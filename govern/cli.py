@@ -1,4 +1,5 @@
-"""Command-line commands: ``seed``, ``demo``, ``users create``, ``audit verify``, ``tick``, ``rebuild-deadlines``.
+"""Command-line commands: ``seed``, ``demo``, ``users create``, ``audit verify|checkpoint|public-key``, ``tick``,
+``rebuild-deadlines``.
 
 Each command runs its operation and commits once at the end, or rolls everything back.
 """
@@ -95,11 +96,25 @@ audit_group = click.Group("audit", help="The audit trail.")
 
 
 @audit_group.command("verify")
-def verify_command() -> None:
-    """Check the hash chain; name the first broken event and exit 1 if any."""
-    result = chain.verify()
+@click.option("--checkpoints", "checkpoint_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A checkpoint file (or a saved checkpoint mail) to check against, besides the server's own.")
+def verify_command(checkpoint_files: tuple[str, ...]) -> None:
+    """Check the keyed hash chain and the signed checkpoints; name the first broken event and exit 1 if any."""
+    from pathlib import Path
+
+    from govern.audit import checkpoints
+
+    try:
+        found = checkpoints.load()
+        for name in checkpoint_files:
+            found += checkpoints.load(Path(name))
+    except checkpoints.CheckpointError as error:
+        click.echo(f"Audit trail NOT VERIFIED: {error}.", err=True)
+        sys.exit(1)
+    result = chain.verify(found)
     if result.ok:
-        click.echo(f"Audit trail intact: {result.checked} events verified.")
+        against = f", against {len(found)} signed checkpoints" if found else ""
+        click.echo(f"Audit trail intact: {result.checked} events verified{against}.")
         return
     click.echo(
         f"Audit trail BROKEN at event {result.broken_seq}"
@@ -110,10 +125,30 @@ def verify_command() -> None:
     sys.exit(1)
 
 
+@audit_group.command("checkpoint")
+def checkpoint_command() -> None:
+    """Publish a signed checkpoint now: to the checkpoint file and by mail (sent by the next tick)."""
+    from govern.audit import checkpoints
+
+    checkpoint = checkpoints.publish_checkpoint()
+    db.session.commit()
+    click.echo(f"Checkpoint: {checkpoint.seq} events, ending in {checkpoint.hash[:12]}…, "
+               f"appended to {checkpoints.checkpoint_file()}.")
+
+
+@audit_group.command("public-key")
+def public_key_command() -> None:
+    """Print the public key checkpoints are signed with, for those who keep the mailed copies."""
+    from govern.audit.keys import public_key_hex, signing_key
+
+    click.echo(public_key_hex(signing_key().public_key()))
+
+
 @click.command("tick")
 @click.option("--no-send", is_flag=True, help="Run the reminder sweep only; leave the outbox for later.")
 def tick_command(no_send: bool) -> None:
     """Send the deadline reminders that are due, then the outbox. Run it every few minutes (README)."""
+    from govern.audit import checkpoints
     from govern.deadlines.sweep import send_reminders
     from govern.notify.sender import deliver_outbox
 
@@ -124,6 +159,11 @@ def tick_command(no_send: bool) -> None:
         db.session.rollback()
         raise
     click.echo(f"Reminders: {swept.reminders} sent for {swept.deadlines} deadlines.")
+    if checkpoints.is_due():
+        # Daily (AUDIT_CHECKPOINT_HOURS): where the audit chain ends, signed, to a file and by mail.
+        checkpoint = checkpoints.publish_checkpoint()
+        db.session.commit()
+        click.echo(f"Audit checkpoint: {checkpoint.seq} events.")
     if not no_send:
         delivered = deliver_outbox()
         click.echo(f"Mail: {delivered.sent} sent, {delivered.retrying} to retry, {delivered.failed} failed.")

@@ -52,6 +52,14 @@ class Defaults:
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     # Say so on a production server (GOVERN_PRODUCTION=true): `flask demo` then refuses to run at all.
     PRODUCTION = False
+    # The audit chain (govern.audit): AUDIT_KEY (hex) keys its hashes, else instance/audit_key;
+    # AUDIT_SIGNING_KEY (hex Ed25519 seed) signs its checkpoints, else instance/audit_signing_key.
+    AUDIT_KEY: str | None = None
+    AUDIT_SIGNING_KEY: str | None = None
+    AUDIT_CHECKPOINT_FILE: str | None = None  # default instance/audit_checkpoints.jsonl
+    AUDIT_CHECKPOINT_RECIPIENTS: list[str] = []  # who receives each checkpoint by mail
+    AUDIT_CHECKPOINT_PUBLIC_KEYS: list[str] = []  # further keys whose checkpoints verify accepts
+    AUDIT_CHECKPOINT_HOURS = 24
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
