@@ -49,6 +49,7 @@ from govern.pdeg.models import (
     Ratification,
     Recommendation,
 )
+from tests import papers
 from workflows.definitions import REFERENCE_FIELD
 
 ANONYMOUS = "anonymous"
@@ -373,7 +374,7 @@ PRIVATE_MATRIX: dict[str, tuple[str, Route]] = {
 def paper_on(dispute: Dispute) -> Attachment:
     """A PDF its filer attached to ``dispute``."""
     paper = attach_file(CaseKind.DISPUTE, dispute.id, dispute.filed_by,
-                        FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "Target paper.pdf"))
+                        FileStorage(io.BytesIO(papers.pdf()), "Target paper.pdf"))
     db.session.commit()
     return paper
 

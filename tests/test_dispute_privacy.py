@@ -30,6 +30,7 @@ from govern.notify.models import Notice
 from govern.partnership.models import Organisation
 from govern.pdeg import operations as pdeg_ops
 from govern.pdeg.models import Recommendation, RecommendationState
+from tests import papers
 from tests.casework import Cast, Run, complete_texts, start_run
 
 PROPOSAL = "Bring the stroke decision back with the travel-time evidence"
@@ -115,7 +116,7 @@ def test_nobody_but_the_stp_leader_may_attach_to_the_draft(run: Run, cast: Cast,
 
     with pytest.raises(OperationError):
         attach_file(CaseKind.RECOMMENDATION, draft.id, _visitor(cast, who),
-                    FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "notes.pdf"))
+                    FileStorage(io.BytesIO(papers.pdf()), "notes.pdf"))
 
 
 def test_the_stp_leader_reads_and_attaches_to_his_draft(
@@ -126,7 +127,7 @@ def test_the_stp_leader_reads_and_attaches_to_his_draft(
 
     assert leader.get(f"/recommendations/{draft.id}").status_code == 200
     attach_file(CaseKind.RECOMMENDATION, draft.id, cast.leader,
-                FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "options.pdf"))
+                FileStorage(io.BytesIO(papers.pdf()), "options.pdf"))
 
 
 def test_an_unwritten_draft_cannot_be_raised(run: Run, cast: Cast) -> None:
