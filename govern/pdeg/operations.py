@@ -205,7 +205,7 @@ def act_on_ratification(ratification: Ratification, user: Any, trigger: str,
     )
     if "meeting_date" in outcome.values:
         ratification.meeting_date = outcome.values["meeting_date"]  # type: ignore[assignment]
-        ratification.minute_reference = str(outcome.values.get("minute_reference") or "")
+        ratification.minute_reference = single_line(str(outcome.values.get("minute_reference") or ""))
         ratification.recorded_by_id = getattr(user, "id", None)
     runner.flush_or_stale()
     for effect in outcome.effects:
@@ -387,7 +387,7 @@ def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minut
     result = act_on_recommendation(item.recommendation, user, outcome.trigger, payload)
     now = clock.now()
     item.outcome = outcome
-    item.minute_reference = str(result.values.get("minute_reference") or "")
+    item.minute_reference = single_line(str(result.values.get("minute_reference") or ""))
     item.reasons = str(result.values.get("reasons") or "")
     item.amendment = str(result.values.get("amendment") or "")
     item.recorded_by_id = user.id
