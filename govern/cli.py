@@ -1,4 +1,5 @@
-"""Command-line commands: ``seed``, ``demo``, ``users create``, ``audit verify``, ``tick``, ``rebuild-deadlines``.
+"""Command-line commands: ``seed``, ``demo``, ``users create``, ``audit verify|checkpoint|public-key``, ``tick``,
+``rebuild-deadlines``.
 
 Each command runs its operation and commits once at the end, or rolls everything back.
 """
@@ -9,15 +10,15 @@ import logging
 import sys
 
 import click
-from flask import Flask
-from sqlalchemy import select
+from flask import Flask, current_app
+from sqlalchemy import func, select
 
 from govern.audit import chain
 from govern.auth import operations
 from govern.auth.models import Role, User
 from govern.core.errors import OperationError
 from govern.extensions import db
-from govern.partnership.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
+from govern.partnership.demo import DEMO_DOMAIN, DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 from govern.partnership.models import Organisation, SubordinateGroup
 from govern.partnership.seed import seed_partnership
 
@@ -31,8 +32,25 @@ def seed_command() -> None:
 
 
 @click.command("demo")
-def demo_command() -> None:
-    """Load the seed plus demo accounts (password: the README's demo password)."""
+@click.option("--yes-this-is-not-production", "not_production", is_flag=True,
+              help="Load the demo even though the database holds accounts of its own (never in production).")
+def demo_command(not_production: bool) -> None:
+    """Load the seed plus demo accounts (password: the README's demo password).
+
+    The demo's accounts share one published password, so it is loaded only into a new database or a
+    demo's own (no accounts but the demo's), or when told plainly that this is not production; and
+    never where the settings say production (``PRODUCTION``)."""
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException("This is a production server (PRODUCTION is set): the demo is never loaded here.")
+    others = db.session.scalar(
+        select(func.count()).select_from(User).where(User.email.not_like(f"%@{DEMO_DOMAIN}"))
+    )
+    if others and not not_production:
+        raise click.ClickException(
+            f"This database holds {others} accounts that are not the demo's. The demo's accounts share a "
+            "published password: load it only into a database that is not production, and say so with "
+            "--yes-this-is-not-production."
+        )
     added = load_demo()
     db.session.commit()
     click.echo(f"The demo administrator and STP Leader also give a code from an authenticator app set up "
@@ -90,11 +108,25 @@ audit_group = click.Group("audit", help="The audit trail.")
 
 
 @audit_group.command("verify")
-def verify_command() -> None:
-    """Check the hash chain; name the first broken event and exit 1 if any."""
-    result = chain.verify()
+@click.option("--checkpoints", "checkpoint_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A checkpoint file (or a saved checkpoint mail) to check against, besides the server's own.")
+def verify_command(checkpoint_files: tuple[str, ...]) -> None:
+    """Check the keyed hash chain and the signed checkpoints; name the first broken event and exit 1 if any."""
+    from pathlib import Path
+
+    from govern.audit import checkpoints
+
+    try:
+        found = checkpoints.load()
+        for name in checkpoint_files:
+            found += checkpoints.load(Path(name))
+    except checkpoints.CheckpointError as error:
+        click.echo(f"Audit trail NOT VERIFIED: {error}.", err=True)
+        sys.exit(1)
+    result = chain.verify(found)
     if result.ok:
-        click.echo(f"Audit trail intact: {result.checked} events verified.")
+        against = f", against {len(found)} signed checkpoints" if found else ""
+        click.echo(f"Audit trail intact: {result.checked} events verified{against}.")
         return
     click.echo(
         f"Audit trail BROKEN at event {result.broken_seq}"
@@ -105,12 +137,32 @@ def verify_command() -> None:
     sys.exit(1)
 
 
+@audit_group.command("checkpoint")
+def checkpoint_command() -> None:
+    """Publish a signed checkpoint now: to the checkpoint file and by mail (sent by the next tick)."""
+    from govern.audit import checkpoints
+
+    checkpoint = checkpoints.publish_checkpoint()
+    db.session.commit()
+    click.echo(f"Checkpoint: {checkpoint.seq} events, ending in {checkpoint.hash[:12]}…, "
+               f"appended to {checkpoints.checkpoint_file()}.")
+
+
+@audit_group.command("public-key")
+def public_key_command() -> None:
+    """Print the public key checkpoints are signed with, for those who keep the mailed copies."""
+    from govern.audit.keys import public_key_hex, signing_key
+
+    click.echo(public_key_hex(signing_key().public_key()))
+
+
 @click.command("tick")
 @click.option("--no-send", is_flag=True,
               help="Run the reminder sweep only; leave the outbox and Board packs for later.")
 def tick_command(no_send: bool) -> None:
     """Send the deadline reminders that are due, then the outbox until it is empty (or the time budget
     has passed), then make the Board packs asked for. Run it every few minutes (README, Production)."""
+    from govern.audit import checkpoints
     from govern.deadlines.sweep import send_reminders
     from govern.notify.sender import deliver_outbox
     from govern.ops.health import SWEEP, record_heartbeat
@@ -125,6 +177,11 @@ def tick_command(no_send: bool) -> None:
         db.session.rollback()
         raise
     click.echo(f"Reminders: {swept.reminders} sent for {swept.deadlines} deadlines.")
+    if checkpoints.is_due():
+        # Daily (AUDIT_CHECKPOINT_HOURS): where the audit chain ends, signed, to a file and by mail.
+        checkpoint = checkpoints.publish_checkpoint()
+        db.session.commit()
+        click.echo(f"Audit checkpoint: {checkpoint.seq} events.")
     if no_send:
         return
     delivered = deliver_outbox()

@@ -76,13 +76,23 @@ class Defaults:
     MFA_REMEMBER_DAYS = 30
     # Single sign-on with OpenID Connect, per organisation code (see govern/auth/sso.py and README).
     SSO_PROVIDERS: dict[str, dict[str, Any]] = {}
+    # Say so on a production server (GOVERN_PRODUCTION=true): `flask demo` then refuses to run at all.
+    PRODUCTION = False
+    # The audit chain (govern.audit): AUDIT_KEY (hex) keys its hashes, else instance/audit_key;
+    # AUDIT_SIGNING_KEY (hex Ed25519 seed) signs its checkpoints, else instance/audit_signing_key.
+    AUDIT_KEY: str | None = None
+    AUDIT_SIGNING_KEY: str | None = None
+    AUDIT_CHECKPOINT_FILE: str | None = None  # default instance/audit_checkpoints.jsonl
+    AUDIT_CHECKPOINT_RECIPIENTS: list[str] = []  # who receives each checkpoint by mail
+    AUDIT_CHECKPOINT_PUBLIC_KEYS: list[str] = []  # further keys whose checkpoints verify accepts
+    AUDIT_CHECKPOINT_HOURS = 24
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config`` in order: defaults, instance file, environment, then ``test_config``."""
     app.config.from_object(Defaults)
     instance = Path(app.instance_path)
-    instance.mkdir(parents=True, exist_ok=True)
+    _private_folder(instance)
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'govern.sqlite3'}"
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("GOVERN")
@@ -95,6 +105,30 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def _private_folder(path: Path) -> None:
+    """Make ``path`` (the instance folder: database, keys, mail) readable by its owner only."""
+    created = not path.exists()
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if created or (path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid()):
+        os.chmod(path, 0o700)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """A SQLite database holds every dispute: create it readable by its owner only (SQLite gives its
+    journal and WAL files the database file's permissions), and tighten one made before this rule."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url[len(prefix):] in ("", ":memory:") or "mode=memory" in url:
+        return
+    path = Path(url[len(prefix):].split("?", 1)[0])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+            os.chmod(path, 0o600)
 
 
 def normalise_database_url(url: str) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
+from typing import Any
 
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from govern.extensions import db
 
@@ -31,7 +35,8 @@ def _set_headers(response: Response) -> Response:
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
+    # setdefault: a view may be stricter (the calendar feed, whose address is its secret: no-referrer).
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.is_secure:
@@ -68,10 +73,51 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
+#: Secrets that travel in a URL path, and what the logs show instead.
+_SECRET_PATHS = (re.compile(r"(/calendar/)[^/.\s\"?]+(\.ics)"),)
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret in a URL path (a calendar feed's token) replaced by ``[redacted]``."""
+    for pattern in _SECRET_PATHS:
+        text = pattern.sub(r"\1[redacted]\2", text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """Keeps the calendar tokens out of request logs (Werkzeug's) and the app's own error log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without its secrets; never drop a record."""
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` limited to what a 64-bit id column holds: a larger number is a 404, not a
+    database overflow (a 500)."""
+
+    LARGEST = 2**63 - 1
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = None, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=self.LARGEST if max is None else max,
+                         signed=signed)
+
+
 def init_app(app: Flask) -> None:
-    """Register security headers, the nonce global and the error pages."""
+    """Register security headers, the nonce global, the error pages, log redaction and bounded ids."""
     trust_proxies(app)
     app.after_request(_set_headers)
+    for name in ("werkzeug", app.logger.name, "gunicorn.access", "gunicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
+    # Before any blueprint is registered: rules bind their converters when they are added.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     @app.errorhandler(HTTPException)
@@ -88,6 +134,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:
         # Logged in full for the operators; the user sees a plain page without any trace.
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("Unhandled error on %s %s", request.method, redact(request.path))
         db.session.rollback()
         return _render_error(500)

@@ -48,6 +48,10 @@ def clean_database() -> None:
             db.session.execute(delete(table))
     _insert_audit_head()
     db.session.commit()
+    # A checkpoint describes the chain just emptied: it goes with it.
+    from govern.audit.checkpoints import checkpoint_file
+
+    checkpoint_file().unlink(missing_ok=True)
 
 
 def prepare_database(app: Flask) -> None:

@@ -36,6 +36,7 @@ from govern.auth.models import Role, User
 from govern.cases.models import CaseKind
 from govern.core import clock
 from govern.disputes import operations as dispute_ops
+from govern.disputes.facts import definition_of
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation
@@ -50,6 +51,8 @@ from govern.pdeg.models import (
     Recommendation,
 )
 from govern.records.models import BoardPack, PackStatus
+from tests import papers
+from workflows.definitions import REFERENCE_FIELD
 
 ANONYMOUS = "anonymous"
 STP_LEADER = "stp_leader"
@@ -161,6 +164,67 @@ class Targets:
         return pack
 
 
+    def _officer(self, code: str) -> User:
+        return self.make_user(Role.PARTNER_CEO, code, name=f"Officer of {code}")
+
+    def _leader(self) -> User:
+        from govern.auth.models import current_stp_leader_assignment
+
+        assignment = current_stp_leader_assignment()
+        assert assignment is not None, "the STP Leader must be assigned before a dispute reaches him"
+        return db.session.get(User, assignment.user_id)  # type: ignore[return-value]
+
+    def dispute_with_panel(self, panel: Organisation | None = None, *, to: str = "released") -> Dispute:
+        """A Scenario 2 dispute with ``panel`` (by default DCC) on its panel, its papers released to it,
+        brought by an organisation that is not on the panel (NDHT, or LSW when the panel is NDHT)."""
+        panel_code = panel.code if panel else "DCC"
+        filer = self._officer("NDHT" if panel_code != "NDHT" else "LSW")
+        dispute = dispute_ops.file_dispute(
+            filer, process_key="scenario_2", title="Target dispute", negotiation_attempted=True,
+            negotiation_account="Met twice.", decision_reference="PDEG minute 1",
+        )
+        texts = {h.field_key(None): "Target text" for h in definition_of(dispute).headings}
+        texts[REFERENCE_FIELD] = "PDEG minute 1"
+        dispute_ops.save_written_material(dispute, filer, texts, ["V1"])
+        dispute_ops.act(dispute, filer, "submit_report", {})
+        leader, member = self._leader(), self._officer(panel_code)
+        panel_id = db.session.scalar(select(Organisation.id).where(Organisation.code == panel_code))
+        dispute_ops.act(dispute, leader, "nominate_panel", {"organisation_ids": [panel_id]})
+        dispute_ops.act(dispute, member, "declare_interest", {"conflict": False})
+        dispute_ops.act(dispute, leader, "release_papers", {})
+        if to == "proposed":
+            dispute_ops.act(dispute, member, "make_recommendation", {"recommendation": "Look again", "reasons": "R"})
+            dispute_ops.act(dispute, leader, "propose_solution", {
+                "outcome": "decision_revisited", "proposal": "Secret proposal", "reasons": "Secret reasons"})
+        db.session.commit()
+        return dispute
+
+    def draft_from_dispute(self, party: Organisation | None = None) -> Recommendation:
+        """The draft recommendation the STP Leader's "decision revisited" opened, from a dispute brought
+        by ``party`` (by default NDHT) with DCC (or TC) on its panel."""
+        code = party.code if party else "NDHT"
+        filer = self._officer(code)
+        dispute = dispute_ops.file_dispute(
+            filer, process_key="scenario_2", title="Target dispute", negotiation_attempted=True,
+            negotiation_account="Met twice.", decision_reference="PDEG minute 1",
+        )
+        texts = {h.field_key(None): "Target text" for h in definition_of(dispute).headings}
+        texts[REFERENCE_FIELD] = "PDEG minute 1"
+        dispute_ops.save_written_material(dispute, filer, texts, ["V1"])
+        dispute_ops.act(dispute, filer, "submit_report", {})
+        panel_code = "DCC" if code != "DCC" else "TC"
+        leader, member = self._leader(), self._officer(panel_code)
+        panel_id = db.session.scalar(select(Organisation.id).where(Organisation.code == panel_code))
+        dispute_ops.act(dispute, leader, "nominate_panel", {"organisation_ids": [panel_id]})
+        dispute_ops.act(dispute, member, "declare_interest", {"conflict": False})
+        dispute_ops.act(dispute, leader, "release_papers", {})
+        dispute_ops.act(dispute, member, "make_recommendation", {"recommendation": "Look again", "reasons": "R"})
+        dispute_ops.act(dispute, leader, "propose_solution", {
+            "outcome": "decision_revisited", "proposal": "Secret proposal", "reasons": "Secret reasons"})
+        db.session.commit()
+        return db.session.scalars(select(Recommendation).where(Recommendation.linked_dispute_id == dispute.id)).one()
+
+
 @dataclass(frozen=True)
 class Route:
     """One endpoint: how to build its URL, the method to use, and each visitor's status."""
@@ -186,8 +250,10 @@ RAISERS = expect(everyone_else=403, group_chair=200, partner_ceo=200, deputy=200
 
 # Officers (chief executive or deputy, 10.3) of a party act for it in disputes.
 PARTY_OFFICERS = expect(everyone_else=403, partner_ceo=200, deputy=200)
+# A party acts through its chief executive and its deputy (10.3); a Board secretary has no part in a dispute
+# unless the agreement gives the Board one (in Devon it never does), so even its own party's dispute is 404.
 DISPUTE_READERS = expect(everyone_else=404, stp_leader=200, administrator=200, partner_ceo=OwnOther(own=200, other=404),
-                         deputy=OwnOther(own=200, other=404), board_secretary=OwnOther(own=200, other=404))
+                         deputy=OwnOther(own=200, other=404))
 
 # fmt: off
 MATRIX: dict[str, Route] = {
@@ -236,11 +302,10 @@ MATRIX: dict[str, Route] = {
                                    expect=DISPUTE_READERS),
     "attachments.upload":    Route(lambda t, o=None: f"/attachments/dispute/{t.dispute_in(o).id}", "POST",
                                    # Papers come from the parties' officers and the STP Leader; others who may
-                                   # read them (the party's Board secretary, administrators) may not add any.
+                                   # read them (administrators) may not add any.
                                    expect=expect(everyone_else=404, stp_leader=302, administrator=403,
                                                  partner_ceo=OwnOther(own=302, other=404),
-                                                 deputy=OwnOther(own=302, other=404),
-                                                 board_secretary=OwnOther(own=403, other=404))),
+                                                 deputy=OwnOther(own=302, other=404))),
     # PDEG decisions are shared across the partnership; changing them is for the role that acts.
     "pdeg.new_recommendation": Route("/recommendations/new", expect=RAISERS),
     "pdeg.recommendation":   Route(lambda t: f"/recommendations/{t.recommendation.id}", expect=SIGNED_IN),
@@ -249,6 +314,9 @@ MATRIX: dict[str, Route] = {
     "pdeg.act":              Route(lambda t: f"/recommendations/{t.recommendation.id}/actions/record_within_delegation",
                                    "POST", expect=expect(everyone_else=403, group_chair=400, pdeg_secretariat=302,
                                                          stp_leader=302)),
+    # Only a draft's holder writes it; a raised recommendation is no longer a draft (403 to who sees it).
+    "pdeg.write_draft":      Route(lambda t: f"/recommendations/{t.recommendation.id}/draft",
+                                   expect=expect(everyone_else=403)),
     "pdeg.meetings":         Route("/pdeg/meetings", expect=SIGNED_IN),
     "pdeg.new_meeting":      Route("/pdeg/meetings/new", expect=SECRETARIAT_ONLY),
     "pdeg.meeting":          Route(lambda t: f"/pdeg/meetings/{t.meeting.id}", expect=SIGNED_IN),
@@ -274,14 +342,12 @@ MATRIX: dict[str, Route] = {
     "disputes.set_out_process": Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/process",
                                    expect=expect(everyone_else=404, stp_leader=403, administrator=403,
                                                  partner_ceo=OwnOther(own=403, other=404),
-                                                 deputy=OwnOther(own=403, other=404),
-                                                 board_secretary=OwnOther(own=403, other=404))),
+                                                 deputy=OwnOther(own=403, other=404))),
     # Nominating the panel is the STP Leader's; a party sees it is not theirs and goes back to the dispute.
     "disputes.action":       Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/actions/nominate_panel",
                                    expect=expect(everyone_else=404, stp_leader=200, administrator=302,
                                                  partner_ceo=OwnOther(own=302, other=404),
-                                                 deputy=OwnOther(own=302, other=404),
-                                                 board_secretary=OwnOther(own=302, other=404))),
+                                                 deputy=OwnOther(own=302, other=404))),
     # Decision records (PDF): whoever may see the case they record (disputes stay private); the Board
     # pack is always the Board secretary's own Board's, so there is no other organisation to ask for.
     "records.dispute_record": Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/record.pdf",
@@ -312,11 +378,50 @@ MATRIX: dict[str, Route] = {
 
 IGNORED_ENDPOINTS = {"static"}
 
+# Where the object's organisation is not a party but sits on the panel, or the object is a draft born from
+# a dispute, the same routes answer differently. "own" is then: the visitor's organisation is on the panel
+# (PANEL rows), or is the party that brought the dispute (DRAFT rows).
+NOBODY_BUT_THE_STP_LEADER = expect(everyone_else=404, stp_leader=200, partner_ceo=OwnOther(own=404, other=404),
+                                   deputy=OwnOther(own=404, other=404), board_secretary=OwnOther(own=404, other=404))
+PANEL_READERS = expect(everyone_else=404, stp_leader=200, administrator=200, partner_ceo=OwnOther(own=200, other=404),
+                       deputy=OwnOther(own=200, other=404), board_secretary=OwnOther(own=404, other=404))
+
+# fmt: off
+PRIVATE_MATRIX: dict[str, tuple[str, Route]] = {
+    # row                        (endpoint, route)
+    "panel: dispute":            ("disputes.show", Route(lambda t, o=None: f"/disputes/{t.dispute_with_panel(o).id}",
+                                                         expect=PANEL_READERS)),
+    "panel: papers":             ("disputes.papers", Route(lambda t, o=None:
+                                                           f"/disputes/{t.dispute_with_panel(o).id}/papers",
+                                                           expect=PANEL_READERS)),
+    "panel: paper download":     ("attachments.download", Route(
+        lambda t, o=None: f"/attachments/{paper_on(t.dispute_with_panel(o)).id}/download", expect=PANEL_READERS)),
+    "panel: record":             ("records.dispute_record", Route(
+        lambda t, o=None: f"/disputes/{t.dispute_with_panel(o, to='proposed').id}/record.pdf", expect=PANEL_READERS)),
+    # The draft a dispute's outcome opens is the STP Leader's alone: not the secretariat's, not the parties'.
+    "draft: page":               ("pdeg.recommendation", Route(
+        lambda t, o=None: f"/recommendations/{t.draft_from_dispute(o).id}", expect=NOBODY_BUT_THE_STP_LEADER)),
+    "draft: record":             ("records.recommendation_record", Route(
+        lambda t, o=None: f"/recommendations/{t.draft_from_dispute(o).id}/record.pdf",
+        expect=NOBODY_BUT_THE_STP_LEADER)),
+    "draft: write":              ("pdeg.write_draft", Route(
+        lambda t, o=None: f"/recommendations/{t.draft_from_dispute(o).id}/draft", expect=NOBODY_BUT_THE_STP_LEADER)),
+    # Raising it unwritten is not on offer (the STP Leader is sent back to it, 302); nobody else may find it.
+    "draft: raise":              ("pdeg.act", Route(
+        lambda t, o=None: f"/recommendations/{t.draft_from_dispute(o).id}/actions/raise_recommendation", "POST",
+        expect={**NOBODY_BUT_THE_STP_LEADER, STP_LEADER: 302})),
+    # No file chosen: the STP Leader is sent back with the error (302); nobody else may find it.
+    "draft: attach":             ("attachments.upload", Route(
+        lambda t, o=None: f"/attachments/recommendation/{t.draft_from_dispute(o).id}", "POST",
+        expect={**NOBODY_BUT_THE_STP_LEADER, STP_LEADER: 302})),
+}
+# fmt: on
+
 
 def paper_on(dispute: Dispute) -> Attachment:
     """A PDF its filer attached to ``dispute``."""
     paper = attach_file(CaseKind.DISPUTE, dispute.id, dispute.filed_by,
-                        FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "Target paper.pdf"))
+                        FileStorage(io.BytesIO(papers.pdf()), "Target paper.pdf"))
     db.session.commit()
     return paper
 
@@ -333,6 +438,13 @@ def _cases(matrix: dict[str, Route]) -> list[Any]:
             else:
                 cases.append(pytest.param(endpoint, visitor, None, status, id=f"{endpoint}-{visitor}"))
     return cases
+
+
+def test_every_private_row_names_a_route_and_every_visitor(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    for name, (endpoint, route) in PRIVATE_MATRIX.items():
+        assert endpoint in endpoints, name
+        assert set(route.expect) == set(VISITORS), name
 
 
 def test_every_route_is_in_the_matrix(app: Flask) -> None:
@@ -386,13 +498,11 @@ def visitor_client(
     return visit
 
 
-@pytest.mark.parametrize(("endpoint", "visitor", "whose", "status"), _cases(MATRIX))
-def test_access(
-    endpoint: str, visitor: str, whose: str | None, status: int,
+def _check(
+    route: Route, visitor: str, whose: str | None, status: int,
     visitor_client: Callable[[str], tuple[FlaskClient, User | None]], make_user: Callable[..., User],
     org: Callable[[str], Organisation],
 ) -> None:
-    route = MATRIX[endpoint]
     client, user = visitor_client(visitor)
     targets = Targets(make_user)
     if callable(route.url):
@@ -409,3 +519,22 @@ def test_access(
     assert response.status_code == status, f"{visitor} {route.method} {url}"
     if status == 302 and visitor == ANONYMOUS:
         assert urlsplit(response.headers["Location"]).path == "/login"
+
+
+@pytest.mark.parametrize(("endpoint", "visitor", "whose", "status"), _cases(MATRIX))
+def test_access(
+    endpoint: str, visitor: str, whose: str | None, status: int,
+    visitor_client: Callable[[str], tuple[FlaskClient, User | None]], make_user: Callable[..., User],
+    org: Callable[[str], Organisation],
+) -> None:
+    _check(MATRIX[endpoint], visitor, whose, status, visitor_client, make_user, org)
+
+
+@pytest.mark.parametrize(("row", "visitor", "whose", "status"),
+                         _cases({name: route for name, (_, route) in PRIVATE_MATRIX.items()}))
+def test_access_to_private_cases(
+    row: str, visitor: str, whose: str | None, status: int, stp_leader: User,
+    visitor_client: Callable[[str], tuple[FlaskClient, User | None]], make_user: Callable[..., User],
+    org: Callable[[str], Organisation],
+) -> None:
+    _check(PRIVATE_MATRIX[row][1], visitor, whose, status, visitor_client, make_user, org)

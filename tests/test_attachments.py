@@ -37,11 +37,12 @@ from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import operations as pdeg_ops
 from govern.pdeg.models import RaisedBy
+from tests import papers
 
 # --- tiny real files -------------------------------------------------------------------------------
 
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+MINIMAL_PDF = papers.pdf()
+OLE2 = papers.OLE2_JUNK  # the signature of a compound file, and nothing inside
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 EXCEL_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
@@ -56,10 +57,9 @@ def png() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
 
 
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-GIF_BYTES = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
-             b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
-WEBP_BYTES = b"RIFF" + struct.pack("<I", 26) + b"WEBPVP8L" + struct.pack("<I", 14) + bytes(14)
+JPEG_BYTES = papers.image("JPEG")
+GIF_BYTES = papers.image("GIF")
+WEBP_BYTES = papers.image("WEBP")
 
 
 def zipped(files: dict[str, str]) -> bytes:
@@ -141,8 +141,8 @@ ACCEPTED = [
     ("Board paper.pdf",       MINIMAL_PDF,   PDF.mime,  "Board paper.pdf"),
     ("Options.docx",          DOCX_BYTES,    DOCX.mime, "Options.docx"),
     ("Budget.xlsx",           XLSX_BYTES,    XLSX.mime, "Budget.xlsx"),
-    ("Minutes 2009.doc",      OLE2,          DOC.mime,  "Minutes 2009.doc"),
-    ("Activity 2009.xls",     OLE2,          XLS.mime,  "Activity 2009.xls"),
+    ("Minutes 2009.doc",      papers.ole2(), DOC.mime,  "Minutes 2009.doc"),
+    ("Activity 2009.xls",     papers.ole2("Workbook"), XLS.mime, "Activity 2009.xls"),
     ("Map.png",               png(),         PNG.mime,  "Map.png"),
     ("Site photo.jpeg",       JPEG_BYTES,    JPEG.mime, "Site photo.jpeg"),
     ("Site photo.JPG",        JPEG_BYTES,    JPEG.mime, "Site photo.jpg"),
@@ -283,10 +283,77 @@ def test_a_refused_file_gets_a_clear_message_and_changes_nothing(
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"/disputes/{dispute.id}"
-    assert flashed(client) == [("error", message)]
+    assert flashed(client) == [("upload_error", message)]
     assert count(Attachment) == 0
     assert count(AuditEvent) == events_before
     assert stored_files(app) == files_before
+
+
+# --- opened for what they are (issue 13, item 6) ----------------------------------------------------------
+
+JAVASCRIPT = "The selected PDF contains JavaScript. Save or print it to a new PDF without it and try again."
+BOMB = "The selected Word document or Excel spreadsheet unpacks to far more than its size: it cannot be accepted."
+
+OPENED_AND_REFUSED = [
+    # why                                  name             content (built here)                 the reason given
+    ("a PDF with /OpenAction JavaScript",  "minutes.pdf",   papers.pdf_with_open_action_javascript, JAVASCRIPT),
+    ("a PDF with JavaScript in a link",    "minutes.pdf",   papers.pdf_with_javascript_in_a_link,   JAVASCRIPT),
+    ("a PDF that launches a program",      "minutes.pdf",   papers.pdf_with_launch_action,
+     "The selected PDF would start a program when opened. Save or print it to a new PDF and try again."),
+    ("a PDF carrying a file",              "minutes.pdf",   papers.pdf_with_embedded_file,
+     "The selected PDF has files inside it. Attach those files separately, and the PDF without them."),
+    ("a damaged PDF",                      "minutes.pdf",   lambda: b"%PDF-1.4\n%%EOF\n",
+     "The selected PDF is damaged: it cannot be opened."),
+    ("a .docx of 200 MB of zeros",         "options.docx",  papers.docx_zip_bomb,                   BOMB),
+    ("a .docx declaring an ActiveX part",  "options.docx",
+     lambda: papers.docx(types_extra='<Override PartName="/word/activeX/activeX1.xml" '
+                                    'ContentType="application/vnd.ms-office.activeX+xml"/>'),
+     "The selected Word document or Excel spreadsheet contains macros or embedded programs. "
+     "Save it without them and try again."),
+    ("a PNG with a zip after it",          "map.png",       lambda: papers.image("PNG") + papers.docx(),
+     "The selected file is a PNG image with a zip archive hidden in it. Save it again as a plain file."),
+    ("a PDF that is also a zip",           "minutes.pdf",   lambda: papers.pdf() + papers.zipped({"a.txt": "x"}),
+     "The selected file is a PDF with a zip archive hidden in it. Save it again as a plain file."),
+    ("a GIF that is also a PDF",           "chart.gif",     lambda: papers.image("GIF") + b"%PDF-1.4\n",
+     "The selected file is a GIF image that is also a PDF. Save it again as a plain file."),
+    ("OLE2 junk called .doc",              "minutes.doc",   lambda: papers.OLE2_JUNK,
+     "The selected file is not a Word document (older format) that can be opened."),
+    ("a compound file with no workbook",   "activity.xls",  lambda: papers.ole2("Contents"),
+     "The selected file is not a Excel spreadsheet (older format): it holds no document."),
+    ("a JPEG that is only a header",       "photo.jpg",
+     lambda: b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9",
+     "The selected file is not a JPEG image that can be opened."),
+]
+
+
+@pytest.mark.parametrize(("why", "name", "build", "reason"), OPENED_AND_REFUSED, ids=[r[0] for r in OPENED_AND_REFUSED])
+def test_a_file_that_is_not_what_it_claims_once_opened_is_refused_with_the_reason(
+    app: Flask, dispute: Dispute, party: User, why: str, name: str, build: Callable[[], bytes], reason: str,
+) -> None:
+    files_before = stored_files(app)
+
+    with pytest.raises(OperationError) as refused:
+        attach_file(CaseKind.DISPUTE, dispute.id, party, FileStorage(io.BytesIO(build()), name))
+
+    assert (refused.value.message, refused.value.field) == (reason, "file")
+    assert count(Attachment) == 0
+    assert stored_files(app) == files_before
+
+
+def test_the_reason_for_a_refusal_is_shown_beside_the_file_field(
+    dispute: Dispute, party: User, client_for: Callable[[User], FlaskClient],
+) -> None:
+    response = client_for(party).post(
+        f"/attachments/dispute/{dispute.id}", data={"file": (io.BytesIO(papers.pdf_with_open_action_javascript()),
+                                                             "minutes.pdf")},
+        content_type="multipart/form-data", follow_redirects=True,
+    )
+
+    page = response.get_data(as_text=True)
+    beside = re.search(r'<span class="nhsuk-error-message" id="attachment-file-error">(.*?)</span>\s*<input',
+                       page, re.S)
+    assert beside is not None and "contains JavaScript" in beside.group(1)
+    assert 'aria-describedby="attachment-file-hint attachment-file-error"' in page
 
 
 def test_the_message_shows_on_the_page_the_user_returns_to(
@@ -310,7 +377,7 @@ def test_a_body_over_the_request_limit_gets_the_same_clear_message(
     response = upload(client, dispute, "big.pdf", b"%PDF-1.4\n" + bytes(5000))
 
     assert response.status_code == 302
-    assert flashed(client) == [("error", "The selected file must be smaller than 1000 bytes.")]
+    assert flashed(client) == [("upload_error", "The selected file must be smaller than 1000 bytes.")]
     assert count(Attachment) == 0
 
 
@@ -460,7 +527,7 @@ PRIVACY = [
     #                                                                papers; others who see them may not: 403)
     ("the filing party's chief executive",  Role.PARTNER_CEO,        "TC",  200, 302),
     ("the filing party's deputy",           Role.DEPUTY,             "TC",  200, 302),
-    ("the filing party's Board secretary",  Role.BOARD_SECRETARY,    "TC",  200, 403),
+    ("the filing party's Board secretary",  Role.BOARD_SECRETARY,    "TC",  404, 404),  # no part in a dispute in Devon
     ("another party's chief executive",     Role.PARTNER_CEO,        "RDE", 404, 404),
     ("another party's Board secretary",     Role.BOARD_SECRETARY,    "RDE", 404, 404),
     ("the PDEG secretariat",                Role.PDEG_SECRETARIAT,   "STP", 404, 404),

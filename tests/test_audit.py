@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from flask import Flask
 from sqlalchemy import delete, func, insert, select, update
 
 from govern.audit import chain
-from govern.audit.models import AuditEvent
+from govern.audit.models import AuditEvent, AuditHead
 from govern.auth import operations
 from govern.auth.models import Role, User, current_stp_leader_assignment
 from govern.core import clock
@@ -266,14 +268,20 @@ def _swap_3_and_4() -> None:
     db.session.execute(update(events).where(events.c.seq == -1).values(seq=4))
 
 
+def forger_hash(prev_hash: str, content: str) -> str:
+    """What a forger who has the code and can write the database, but not the audit key, can compute:
+    the chain's hash as it was before it was keyed (plain SHA-256)."""
+    return hashlib.sha256(f"{prev_hash}\n{content}".encode()).hexdigest()
+
+
 def _forged(seq: int, prev_hash: str) -> dict[str, Any]:
-    """An event whose own hash is computed correctly, as a forger with the code would."""
+    """An event whose own hash is computed as well as a forger with the code (but not the key) can."""
     fields = {
         "seq": seq, "occurred_at": T0, "actor_id": None, "actor_label": "system", "action": "create_user",
         "object_type": "user", "object_id": "999", "changes": {"note": [None, "forged"]},
     }
     content = chain.canonical_content(**{**fields, "occurred_at": T0.isoformat()})
-    return {**fields, "prev_hash": prev_hash, "hash": chain.chain_hash(prev_hash, content)}
+    return {**fields, "prev_hash": prev_hash, "hash": forger_hash(prev_hash, content)}
 
 
 def _insert_forged_in_the_middle() -> None:
@@ -302,7 +310,7 @@ def _replace_last_with_forgery() -> None:
         (_delete_middle, 4, 2),  # event 3 is missing: the walk finds 4 where 3 should be
         (_delete_last, 5, 4),  # the head still says 5 events
         (_swap_3_and_4, 3, 2),
-        (_insert_forged_in_the_middle, 4, 3),  # the forgery links up; the real event after it no longer does
+        (_insert_forged_in_the_middle, 3, 2),  # the forgery links up, but its hash is not keyed
         (_append_forged, 6, 5),  # links up, but the head says the chain ends at 5
         (_replace_last_with_forgery, 5, 4),  # links up, but is not the event the head recorded
     ],
@@ -321,6 +329,186 @@ def test_verify_names_the_first_broken_event(
 def test_tampering_with_the_newest_event_is_caught_too(app: Flask, five_events: None) -> None:
     db.session.execute(update(events).where(events.c.seq == 5).values(action="delete_user"))
     assert verify(app)[0] == 1
+
+
+# --- a forger who can write the database but lacks the key (issue 13, defect 3) ---------------------------
+
+
+def _recompute(start: int = 3) -> None:
+    """Hash the chain again from event ``start`` on, as a forger would after changing it there, and
+    move the head to its new end: everything links up, but without the audit key."""
+    db.session.expire_all()
+    rows = all_events()
+    prev = next((e.hash for e in rows if e.seq == start - 1), chain.GENESIS_HASH)
+    for event in rows:
+        if event.seq < start:
+            continue
+        digest = forger_hash(prev, chain.event_content(event))
+        db.session.execute(update(events).where(events.c.id == event.id).values(prev_hash=prev, hash=digest))
+        prev = digest
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=len(rows), last_hash=prev))
+
+
+def _recompute_after_editing_the_actor() -> None:
+    _edit_actor()
+    _recompute()
+
+
+def _recompute_after_deleting_the_middle() -> None:
+    _delete_middle()
+    db.session.execute(update(events).where(events.c.seq > 3).values(seq=events.c.seq - 1))
+    _recompute()
+
+
+def _recompute_after_reordering() -> None:
+    _swap_3_and_4()
+    _recompute()
+
+
+def _recompute_after_inserting() -> None:
+    _insert_forged_in_the_middle()
+    _recompute()
+
+
+def _recompute_after_forging_the_newest() -> None:
+    _replace_last_with_forgery()
+    _recompute(5)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "first_broken"),
+    [
+        (_recompute_after_editing_the_actor, 3),
+        (_recompute_after_deleting_the_middle, 3),
+        (_recompute_after_reordering, 3),
+        (_recompute_after_inserting, 3),
+        (_recompute_after_forging_the_newest, 5),
+    ],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
+)
+def test_verify_catches_a_chain_recomputed_without_the_key(
+    app: Flask, five_events: None, tamper: Callable[[], None], first_broken: int
+) -> None:
+    tamper()
+    exit_code, output = verify(app)
+    assert exit_code == 1
+    assert f"Audit trail BROKEN at event {first_broken}" in output
+    assert "without the audit key" in output
+
+
+def _checkpoint(app: Flask) -> str:
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "checkpoint"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _truncate_to(seq: int) -> None:
+    """Cut the newest events off and move the head back to the new end: the chain still links up."""
+    db.session.execute(delete(events).where(events.c.seq > seq))
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, last_hash=_event(seq).hash))
+
+
+def test_a_chain_cut_short_is_caught_by_a_signed_checkpoint(app: Flask, five_events: None) -> None:
+    assert "Checkpoint: 5 events" in _checkpoint(app)
+    assert verify(app)[0] == 0
+
+    _truncate_to(3)
+    exit_code, output = verify(app)
+
+    assert exit_code == 1
+    assert "Audit trail BROKEN at event 4" in output
+    assert "events were cut from its end" in output
+
+
+def test_a_mailed_checkpoint_catches_the_cut_even_when_the_servers_file_is_gone(
+    app: Flask, five_events: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    from govern.audit.checkpoints import checkpoint_file
+    from govern.notify.models import OutboxMessage
+
+    monkeypatch.setitem(app.config, "AUDIT_CHECKPOINT_RECIPIENTS", ["auditor@devon-stp.test"])
+    _checkpoint(app)
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "auditor@devon-stp.test")).one()
+    saved = tmp_path / "checkpoint-mail.txt"
+    saved.write_text(mail.body)
+    checkpoint_file().unlink()
+
+    _truncate_to(2)
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--checkpoints", str(saved)])
+
+    assert result.exit_code == 1
+    assert "Audit trail BROKEN at event 3" in result.output
+
+
+def test_a_checkpoint_that_was_altered_is_not_trusted(app: Flask, five_events: None) -> None:
+    from govern.audit.checkpoints import checkpoint_file
+
+    _checkpoint(app)
+    path = checkpoint_file()
+    path.write_text(path.read_text().replace('"seq":5', '"seq":3'))
+
+    exit_code, output = verify(app)
+
+    assert exit_code == 1
+    assert "signature that does not match" in output
+
+
+def test_tick_publishes_a_checkpoint_once_a_day(app: Flask, five_events: None) -> None:
+    from govern.audit.checkpoints import load
+
+    db.session.commit()
+    clock.freeze(T0)
+    runner = app.test_cli_runner()
+    assert "Audit checkpoint: 5 events" in runner.invoke(args=["tick", "--no-send"]).output
+    clock.freeze(T0 + timedelta(hours=23))
+    assert "Audit checkpoint" not in runner.invoke(args=["tick", "--no-send"]).output
+    clock.freeze(T0 + timedelta(hours=24))
+    assert "Audit checkpoint: 6 events" in runner.invoke(args=["tick", "--no-send"]).output
+
+    assert [c.seq for c in load()] == [5, 6]
+    assert verify(app)[0] == 0
+
+
+def test_the_keys_are_generated_outside_the_database_readable_by_the_owner_only(
+    make_app: Callable[..., Flask], tmp_path: Any,
+) -> None:
+    from govern.audit.keys import audit_key, signing_key
+
+    instance = tmp_path / "keys-instance"
+    app = make_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'k.sqlite3'}"},
+                   instance=instance)
+    with app.app_context():
+        key = audit_key()
+        signing_key()
+    for name in ("audit_key", "audit_signing_key"):
+        assert stat.S_IMODE((instance / name).stat().st_mode) == 0o600
+    assert bytes.fromhex((instance / "audit_key").read_text().strip()) == key
+    assert len(key) == 32
+
+
+def test_a_configured_audit_key_is_used_and_a_short_one_refused(
+    make_app: Callable[..., Flask], tmp_path: Any,
+) -> None:
+    from govern.audit.keys import AuditKeyError, audit_key
+
+    app = make_app({"SECRET_KEY": "x", "AUDIT_KEY": "ab" * 32,
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite3'}"})
+    with app.app_context():
+        assert audit_key() == bytes.fromhex("ab" * 32)
+    short = make_app({"SECRET_KEY": "x", "AUDIT_KEY": "abcd",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'd.sqlite3'}"})
+    with short.app_context(), pytest.raises(AuditKeyError):
+        audit_key()
+
+
+def test_verify_says_when_the_server_runs_with_another_key(app: Flask, five_events: None) -> None:
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(key_id="0123456789abcdef"))
+
+    exit_code, output = verify(app)
+
+    assert exit_code == 1
+    assert "keyed with audit key 0123456789abcdef" in output
 
 
 # --- concurrent writers -----------------------------------------------------------------------

@@ -318,9 +318,9 @@ def test_a_withdrawn_party_cannot_be_nominated_to_a_panel(run: Run) -> None:
 @pytest.mark.parametrize(
     ("scenario", "outcome", "title"),
     [
-        ("scenario_2", "decision_revisited", "Decision revisited following dispute"),
-        ("scenario_3", "decision_revisited", "Decision revisited following dispute"),
-        ("scenario_4", "options_paper", "Options paper following dispute"),
+        ("scenario_2", "decision_revisited", "A decision to revisit (draft: write its title)"),
+        ("scenario_3", "decision_revisited", "A decision to revisit (draft: write its title)"),
+        ("scenario_4", "options_paper", "Options paper for PDEG (draft: write its title)"),
     ],
 )
 def test_a_proposal_for_pdeg_opens_a_draft_recommendation_linked_to_the_dispute(
@@ -331,10 +331,9 @@ def test_a_proposal_for_pdeg_opens_a_draft_recommendation_linked_to_the_dispute(
 
     recommendation = db.session.scalars(select(Recommendation)).one()
     assert recommendation.linked_dispute_id == dispute.id
-    assert recommendation.title == f"{title} {dispute.reference}"
+    assert recommendation.title == title  # nothing of the dispute's: the STP Leader writes it (Schedule 3)
     assert (recommendation.state, recommendation.raised_by_kind) == (RecommendationState.DRAFT, RaisedBy.STP_LEADER)
-    # Every party to the dispute is affected: Scenario 4's organisation whose practice changed as well.
-    assert sorted(o.code for o in recommendation.affected) == sorted(p.organisation.code for p in dispute.parties)
+    assert recommendation.affected == []  # he names them; a cited PDEG decision lends its own
     assert audit_actions("recommendation", recommendation.id) == ["draft_recommendation"]
 
 

@@ -137,9 +137,7 @@ def test_devon_cases_in_flight_carry_on_through_the_agreements_as_data_migration
     the practice changer is a respondent party (refused on the panel by the operation), the bespoke process
     is a process document the engine runs, and the states are as they were."""
     from govern.auth.operations import assign_stp_leader
-    from govern.cases.runner import RulesRefused
     from govern.disputes import operations as dispute_ops
-    from govern.disputes.models import Dispute
 
     flask_migrate.upgrade()
     seed_partnership()
@@ -192,3 +190,56 @@ def test_devon_cases_in_flight_carry_on_through_the_agreements_as_data_migration
     assert first.state == "panel_nominated_early"
     assert _schema_differences() == []
     assert chain.verify().ok
+
+
+# --- the audit chain is re-keyed on upgrade (issue 13, defect 3) ----------------------------------------
+
+
+def _unkeyed_chain_at_0004(events: int = 3) -> None:
+    """A chain as version 0004 wrote it: plain SHA-256, no key."""
+    import sqlalchemy as sa
+
+    from govern.audit.models import GENESIS_HASH
+    from govern.core import clock
+
+    prev = GENESIS_HASH
+    for seq in range(1, events + 1):
+        fields = {"seq": seq, "occurred_at": clock.now(), "actor_id": None, "actor_label": "system",
+                  "action": "seed_partnership", "object_type": "mou", "object_id": str(seq),
+                  "changes": {"n": [None, seq]}}
+        content = chain.canonical_content(**{**fields, "occurred_at": fields["occurred_at"].isoformat()})
+        digest = chain.unkeyed_chain_hash(prev, content)
+        db.session.execute(sa.insert(AuditEvent.__table__).values(**fields, prev_hash=prev, hash=digest))
+        prev = digest
+    head = sa.table("audit_head", sa.column("id"), sa.column("seq"), sa.column("last_hash"))
+    db.session.execute(head.update().where(head.c.id == 1).values(seq=events, last_hash=prev))
+    db.session.commit()
+
+
+def test_upgrading_re_keys_an_existing_chain_which_then_verifies(empty_app: Flask) -> None:
+    flask_migrate.upgrade(revision="0004")
+    _unkeyed_chain_at_0004()
+    db.session.remove()
+
+    flask_migrate.upgrade()
+
+    result = chain.verify()
+    assert (result.ok, result.checked) == (True, 3)
+    db.session.remove()  # end the session's transaction: on PostgreSQL it would hold off the ALTER TABLE
+    flask_migrate.downgrade(revision="0004")
+    flask_migrate.upgrade()
+    assert chain.verify().ok
+
+
+def test_upgrading_refuses_to_re_key_a_chain_that_does_not_verify(empty_app: Flask) -> None:
+    import sqlalchemy as sa
+
+    flask_migrate.upgrade(revision="0004")
+    _unkeyed_chain_at_0004()
+    db.session.execute(sa.update(AuditEvent.__table__).where(AuditEvent.__table__.c.seq == 2)
+                       .values(actor_label="Someone Else"))
+    db.session.commit()
+    db.session.remove()
+
+    with pytest.raises(ValueError, match="does not verify at event 2"):
+        flask_migrate.upgrade()

@@ -203,3 +203,63 @@ def test_the_files_backend_defaults_to_the_instance_folder(app: Flask) -> None:
     assert mail_backend({}) == "files"
     assert mail_backend({"MAIL_SERVER": "smtp.nhs.net"}) == "smtp"
     assert _Transport({}, app.instance_path).folder == Path(app.instance_path) / "mail"
+
+
+# --- a message that cannot be built fails alone, visibly (issue 13, defect 2) ---------------------------
+
+
+def _insert_unbuildable(to: str) -> int:
+    """An outbox row whose subject holds CR/LF, as stored before subjects were folded (or written by
+    anything else that skips ``queue``): ``build_email`` cannot make a header of it."""
+    row = OutboxMessage(to_address=to, subject="Agreed: stroke\r\nBcc: everyone@example.test", body="Body",
+                        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=START, created_at=START)
+    db.session.add(row)
+    db.session.commit()
+    return row.id
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_the_rest_are_sent(
+    app: Flask, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    admin: User, client_for: Callable[[User], FlaskClient],
+) -> None:
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(tmp_path / "mail"))
+    user = make_user(name="Kim Reader")
+    clock.freeze(START)
+    broken = _insert_unbuildable(user.email)
+    queue_mail([user], 2)
+
+    result = deliver_outbox()
+
+    assert (result.sent, result.failed) == (2, 1)
+    db.session.expire_all()
+    message = db.session.get(OutboxMessage, broken)
+    assert message is not None and message.status is OutboxStatus.FAILED
+    assert "could not be built" in message.last_error
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
+    page = Page.of(client_for(admin).get("/admin/outbox"))
+    assert page.text("outbox-failed") == "1"
+
+
+def test_queue_folds_newlines_out_of_the_subject(make_user: Callable[..., User]) -> None:
+    user = make_user()
+    clock.freeze(START)
+    queue([Message(user.id, "For your Board:\r\nR2026-0001\nStroke", "Body")], {user.id: user.email})
+    db.session.commit()
+
+    assert db.session.scalar(select(OutboxMessage.subject)) == "For your Board: R2026-0001 Stroke"
+
+
+def test_a_recommendation_title_posted_with_a_newline_is_stored_on_one_line(
+    make_user: Callable[..., User], org: Callable[[str], object], client_for: Callable[[User], FlaskClient],
+) -> None:
+    from govern.auth.models import Role
+    from govern.pdeg.models import Recommendation
+
+    chair = make_user(Role.GROUP_CHAIR, "STP", group_code="FWG")
+    response = client_for(chair).post("/recommendations/new", data={
+        "kind": "recommendation", "title": "Stroke\r\nBcc: everyone@example.test", "summary": "S",
+        "affected": [str(org("RDE").id)], "within_delegation": "no",  # type: ignore[attr-defined]
+    })
+
+    assert response.status_code == 302
+    assert db.session.scalar(select(Recommendation.title)) == "Stroke Bcc: everyone@example.test"

@@ -30,6 +30,7 @@ from govern.pdeg.models import (
     Recommendation,
     RecommendationState,
 )
+from tests import papers
 from tests.conftest import Page
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -599,7 +600,7 @@ def test_pdeg_amends_a_decision_from_its_page_and_the_boards_start_again(
     assert states == [(1, "superseded"), (2, "awaiting_board")]
 
 
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+MINIMAL_PDF = papers.pdf()
 
 
 def _upload(client: FlaskClient, rec: Recommendation, name: str = "Options paper.pdf",

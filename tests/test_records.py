@@ -283,7 +283,7 @@ def test_the_board_pack_has_a_cover_a_contents_page_and_every_decision_awaiting_
     ("who", "status"),
     [
         ("ceo:RDE", 200),  # a party's officer
-        ("secretary:RDE", 200),  # the party's Board secretary
+        ("secretary:RDE", 404),  # the party's Board secretary: no part in a dispute in Devon
         ("ceo:DCC", 200),  # the panel
         ("leader", 200),
         ("ceo:PHNT", 404),  # neither party nor panel: as if there were no such dispute

@@ -8,7 +8,7 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 
 from govern.attachments import access, storage
-from govern.attachments.filetypes import ACCEPTED_DESCRIPTION, clean_filename, detect
+from govern.attachments.filetypes import ACCEPTED_DESCRIPTION, clean_filename, detect, refusal
 from govern.attachments.models import Attachment
 from govern.audit import chain
 from govern.cases.models import CaseKind
@@ -37,8 +37,9 @@ def attach_file(
     """Check the upload, store it under a server-chosen name, add its row and one audit event.
 
     Refusals raise :class:`OperationError` (field ``file`` or ``description``) before anything is
-    written. The type is judged from the content; the name is only cleaned and given the detected
-    type's extension. A user who may not see the case is told there is no such case.
+    written, saying why. The type is judged from the content, and the file must then prove it by
+    being opened as that type (:func:`filetypes.refusal`); the name is only cleaned and given the
+    detected type's extension. A user who may not see the case is told there is no such case.
     """
     case = access.load_case(kind, case_id)
     if case is None or not access.can_view(case, user):
@@ -64,6 +65,9 @@ def attach_file(
             "Its type is judged from its content, not its name.",
             field="file",
         )
+    reason = refusal(data, file_kind)
+    if reason is not None:
+        raise OperationError(reason, field="file")
 
     stored_name = storage.save(data)  # deleted again if this transaction rolls back
     attachment = Attachment(

@@ -68,7 +68,8 @@ def upload(kind: str, case_id: int) -> Response:
         )
     except OperationError as error:
         db.session.rollback()
-        flash(error.message, "error")
+        # A refusal of the file itself is shown beside the file field (and in the error summary).
+        flash(error.message, "upload_error" if error.field == "file" else "error")
     else:
         db.session.commit()
         flash(f"{attachment.original_filename} has been attached.", "success")
@@ -84,7 +85,7 @@ def too_large(error: RequestEntityTooLarge) -> Any:
     case = access.visible_case(kind, int(args.get("case_id", 0)), current_user) if kind is not None else None
     if request.endpoint != "attachments.upload" or kind is None or case is None:
         return current_app.handle_http_exception(NotFound())
-    flash(f"The selected file must be smaller than {storage.human_size(storage.max_bytes())}.", "error")
+    flash(f"The selected file must be smaller than {storage.human_size(storage.max_bytes())}.", "upload_error")
     return _back_to(kind, case)
 
 

@@ -15,8 +15,9 @@ from govern.extensions import db
 class AuditEvent(db.Model):
     """One operation: who did what, when, to which object, and what changed.
 
-    ``hash`` covers ``prev_hash`` and the event's own canonical content, so editing, deleting,
-    reordering or inserting an event breaks the chain (see :mod:`govern.audit.chain`).
+    ``hash`` is an HMAC, keyed outside the database, over ``prev_hash`` and the event's own canonical
+    content, so editing, deleting, reordering, inserting or recomputing events breaks the chain (see
+    :mod:`govern.audit.chain`); signed checkpoints catch a chain cut short.
     """
 
     __tablename__ = "audit_event"
@@ -43,6 +44,8 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # Which audit key keyed the chain (its public id, govern.audit.keys.key_id): never the key itself.
+    key_id: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 GENESIS_HASH = "0" * 64

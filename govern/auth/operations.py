@@ -25,6 +25,7 @@ from govern.auth.models import (
 from govern.auth.passwords import check_password, hash_password, password_problem
 from govern.core import clock
 from govern.core.errors import OperationError
+from govern.core.text import single_line
 from govern.extensions import db
 from govern.notify.models import OutboxMessage, OutboxStatus
 from govern.partnership.models import Organisation, SubordinateGroup
@@ -63,12 +64,6 @@ class SecondFactorRequired(OperationError):
 def normalise_email(email: str) -> str:
     """Emails compare without case or surrounding spaces."""
     return email.strip().lower()
-
-
-def single_line(text: str) -> str:
-    """Fold any line breaks (and other control characters) to spaces: names go into mail headers
-    and calendar feeds, where a newline would start a new header or property."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
 def _digest(token: str) -> str:

@@ -18,9 +18,10 @@ from icalendar import Calendar, Event
 from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 
 from govern.audit import chain
-from govern.auth.models import Role, User
+from govern.auth.models import User
 from govern.cases.models import CaseKind
 from govern.core import clock
+from govern.core.text import single_line
 from govern.deadlines.models import CalendarFeed, CaseDeadline, open_step
 from govern.disputes.models import DisputeParty, PanelMember
 from govern.extensions import db
@@ -81,7 +82,7 @@ def _mine(user: User) -> tuple[ColumnElement[bool], bool] | None:
             cases = select(DisputeParty.dispute_id).where(DisputeParty.organisation_id == user.organisation_id,
                                                           DisputeParty.filed.is_(filed))
             conditions.append(and_(in_dispute, CaseDeadline.case_id.in_(cases), acts(CaseRole.PARTY, side)))
-    if user.role is Role.PARTNER_CEO:
+    if user.role.acts_for_organisation:  # a panel organisation acts through its CEO and deputy (10.3)
         cases = select(PanelMember.dispute_id).where(PanelMember.organisation_id == user.organisation_id,
                                                      PanelMember.active.is_(True))
         conditions.append(and_(in_dispute, CaseDeadline.case_id.in_(cases), acts(CaseRole.PANEL_MEMBER)))
@@ -157,7 +158,7 @@ def ics_for(user: User, rows: list[CaseDeadline] | None = None, stamp: datetime 
     calendar = Calendar()
     calendar.add("prodid", "-//govern//Govern deadlines//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Govern deadlines: {user.name}")
+    calendar.add("x-wr-calname", f"Govern deadlines: {single_line(user.name)}")
     calendar.add("x-wr-timezone", "Europe/London")
     base = str(current_app.config.get("PUBLIC_BASE_URL", "")).rstrip("/")
     now = clock.now()

@@ -1,8 +1,8 @@
 """Who must act on a step, resolved in bulk: a fixed number of queries however many cases.
 
 A step names roles relative to its case (``workflows.roles.CaseRole``); here they become accounts:
-the officers (partner chief executive and deputy, 10.3) of the dispute's parties, the chief
-executives of the organisations on its panel, the STP Leader (whoever holds the assignment now),
+the officers (partner chief executive and deputy, 10.3) of the dispute's parties and of the
+organisations on its panel, the STP Leader (whoever holds the assignment now),
 the Board secretary of a ratification's party and the PDEG secretariat.
 """
 
@@ -52,8 +52,9 @@ class Audiences:
                         if role == CaseRole.PARTY or _SIDES[role] == side:
                             found |= self.officers.get(org, set())
                 case CaseRole.PANEL_MEMBER if kind is CaseKind.DISPUTE:
+                    # A panel organisation acts through its chief executive and its deputy (10.3).
                     for org in self.panels.get(case_id, ()):
-                        found |= self.ceos.get(org, set())
+                        found |= self.officers.get(org, set())
                 case CaseRole.STP_LEADER if self.stp_leader_id is not None:
                     found.add(self.stp_leader_id)
                 case CaseRole.PDEG_SECRETARIAT:

@@ -134,7 +134,7 @@ def after_transition(
     for notice in outcome.notices:
         if replacements and notice.roles == (CaseRole.PANEL_MEMBER,):
             for organisation_id in replacements:
-                tell(audiences.ceos.get(organisation_id, set()), notice.text)
+                tell(audiences.officers.get(organisation_id, set()), notice.text)
             continue
         tell(audiences.users(case, list(notice.roles)), notice.text)
     for deadline in opened:

@@ -113,16 +113,22 @@ class Dispute(db.Model):
         return [m for m in self.panel if m.active]
 
     def can_view(self, user: Any) -> bool:
-        """Parties' officers and Board secretaries, the panel, the STP Leader and administrators."""
+        """The parties' officers, the panel organisations' officers, the STP Leader and administrators.
+
+        A party (and a panel organisation) acts through its chief executive and the deputy it
+        nominates (10.3): both see what it sees. A Board secretary sees a dispute only where the
+        agreement gives the Board a part in its process (:func:`board_has_part`; in Devon, never).
+        """
         if user is None or not user.is_authenticated:
             return False
         if user.is_administrator or user.is_stp_leader:
             return True
         org = user.organisation_id
-        if org in self.party_ids:
-            return user.role.acts_for_organisation or user.role.value == "board_secretary"
-        return user.role.acts_for_organisation and any(m.organisation_id == org for m in self.active_panel)
-
+        if user.role.acts_for_organisation:
+            return org in self.party_ids or any(m.organisation_id == org for m in self.active_panel)
+        if user.role.value == "board_secretary":
+            return org in self.party_ids and board_has_part(self.process_key)
+        return False
 
     def can_view_papers(self, user: Any) -> bool:
         """The papers: parties and the STP Lead always; the panel once they are released to it, which
@@ -146,6 +152,25 @@ class Dispute(db.Model):
         if not self.is_open or not self.can_view_papers(user):
             return False
         return bool(user.is_stp_leader or (user.role.acts_for_organisation and user.organisation_id in self.party_ids))
+
+
+def board_has_part(process_key: str) -> bool:
+    """Does the agreement give a party's Board (its secretary) a step in this dispute process? Read
+    from the declared process, so an agreement whose Boards take part needs no change here. No
+    Schedule 8 scenario of the Devon MoU does, and a bespoke process (16.2) is built from the same
+    kinds of step, so there a Board secretary never sees a dispute (Schedule 3: privately)."""
+    return process_key in board_part_processes()
+
+
+def board_part_processes() -> frozenset[str]:
+    """The agreement's dispute processes in which the Board secretary acts (none in Devon's MoU)."""
+    from govern.agreements import service
+    from workflows import CaseRole
+
+    return frozenset(
+        d.key for d in service.current().dispute_processes
+        if any(CaseRole.BOARD_SECRETARY in t.roles for t in d.transitions)
+    )
 
 
 class DisputeParty(db.Model):

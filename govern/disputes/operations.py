@@ -18,6 +18,7 @@ from govern.cases import runner, signals
 from govern.cases.models import CaseEvent, CaseKind
 from govern.core import clock
 from govern.core.errors import OperationError
+from govern.core.text import single_line
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts
 from govern.disputes.models import (
     Declaration,
@@ -85,7 +86,8 @@ def file_dispute(
             "(clause 10.3; parties represent themselves).",
             clause=definition.clause,
         )
-    if not title.strip():
+    title = single_line(title)  # a title goes into mail subjects and calendars: one line
+    if not title:
         raise OperationError("Give the dispute a short title.", field="title")
     if filing is not None and filing.decision is not None and not decision_reference.strip():
         raise OperationError(

@@ -73,17 +73,20 @@ def who(roles: Sequence[CaseRole], definition: Any = None) -> str:
 
 
 def visible_disputes_query(user: Any) -> Any:
-    """Disputes the user may see: all for the STP Lead and administrators; otherwise those where the
-    user's organisation is a party (officers and Board secretary) or on the panel (officers)."""
+    """Disputes the user may see (as :meth:`Dispute.can_view`): all for the STP Lead and administrators;
+    for a party's or panel organisation's officers (chief executive and deputy, 10.3), their disputes;
+    for a Board secretary, only those whose process gives the Board a part (none in Devon)."""
+    from govern.disputes.models import board_part_processes
+
     query = select(Dispute)
     if user.is_administrator or user.is_stp_leader:
         return query
     conditions = []
-    if user.role.acts_for_organisation or user.role.value == "board_secretary":
-        conditions.append(
-            Dispute.id.in_(select(DisputeParty.dispute_id).where(DisputeParty.organisation_id == user.organisation_id))
-        )
+    party_of = Dispute.id.in_(
+        select(DisputeParty.dispute_id).where(DisputeParty.organisation_id == user.organisation_id)
+    )
     if user.role.acts_for_organisation:
+        conditions.append(party_of)
         conditions.append(
             Dispute.id.in_(
                 select(PanelMember.dispute_id).where(
@@ -91,6 +94,8 @@ def visible_disputes_query(user: Any) -> Any:
                 )
             )
         )
+    elif user.role.value == "board_secretary" and board_part_processes():
+        conditions.append(party_of & Dispute.process_key.in_(sorted(board_part_processes())))
     if not conditions:
         return query.where(Dispute.id.is_(None))
     return query.where(or_(*conditions))

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import insert
 
 from govern.cases.models import CaseKind
 from govern.core import clock
+from govern.core.text import single_line
 from govern.extensions import db
 from govern.notify.models import Notice, OutboxMessage, OutboxStatus
 from govern.web.template_helpers import service_name
@@ -54,7 +55,8 @@ def queue(messages: Iterable[Message], emails: Mapping[int, str], *, mail: bool 
     """Store each message as a notice and, where the user has an address (and ``mail``), an outbox
     email. Two statements however many messages. Returns how many notices were written."""
     now = clock.now()
-    batch = list(messages)
+    # A subject becomes an email header: a line break in it (from a title, say) would break the email.
+    batch = [replace(m, subject=single_line(m.subject)) for m in messages]
     if not batch:
         return 0
     db.session.execute(

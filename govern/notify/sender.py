@@ -17,6 +17,7 @@ development and the demo).
 from __future__ import annotations
 
 import contextlib
+import os
 import smtplib
 import ssl
 import time
@@ -107,13 +108,15 @@ class _Transport:
         # rather than each waiting out its own connection timeout.
         self.unreachable: BaseException | None = None
 
-    def send(self, message: OutboxMessage) -> None:
-        email = build_email(message, self.config)
+    def send(self, message: OutboxMessage, email: EmailMessage) -> None:
         if self.backend == "files":
-            self.folder.mkdir(parents=True, exist_ok=True)
+            # Mail holds case details: only the app's own user may read the folder and its files.
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             target = self.folder / f"{message.id:08d}.eml"
             partial = target.with_suffix(".eml.part")
-            partial.write_bytes(bytes(email))
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(bytes(email))
             partial.replace(target)  # a whole file or none
             return
         if self.unreachable is not None:
@@ -188,7 +191,16 @@ def _deliver_batch(ids: list[int], config: Any) -> tuple[DeliveryResult, bool]:
     try:
         for message in messages:
             try:
-                transport.send(message)
+                email = build_email(message, config)
+            except Exception as error:
+                # Retrying cannot help (the stored message itself is bad), and letting it raise would
+                # abort the run before its commit and block every later message: fail it, visibly.
+                _unbuildable(message, error)
+                failed += 1
+                db.session.commit()
+                continue
+            try:
+                transport.send(message, email)
             except (smtplib.SMTPException, OSError) as error:
                 # This connection may be in any state: the next message opens a fresh one.
                 transport.close()
@@ -208,6 +220,13 @@ def _deliver_batch(ids: list[int], config: Any) -> tuple[DeliveryResult, bool]:
         )
     db.session.commit()
     return DeliveryResult(len(delivered), retrying, failed), transport.unreachable is None
+
+
+def _unbuildable(message: OutboxMessage, error: BaseException) -> None:
+    """A message that cannot be made into an email (a header with a line break, say) fails at once."""
+    message.status = OutboxStatus.FAILED
+    message.last_error = f"{clock.now().isoformat()}: could not be built: {type(error).__name__}: {error}"[:2000]
+    message.next_attempt_at = clock.now()
 
 
 def _failed(message: OutboxMessage, error: BaseException, max_attempts: int, config: Any) -> None:

@@ -55,6 +55,25 @@ class RecommendationForm(FlaskForm):
     )
 
 
+class DraftForm(FlaskForm):
+    """What the holder of a draft writes for PDEG before raising it (Schedule 4)."""
+
+    title = StringField("Title", validators=[Length(max=200, message="The title must be 200 characters or fewer")])
+    summary = TextAreaField(
+        "Summary",
+        description="Sufficient information to inform PDEG's decision making (Schedule 4). PDEG reads only "
+        "what you write here.",
+        validators=[Length(max=20000)],
+    )
+    decision_sought = TextAreaField("The decision sought", validators=[Length(max=5000)])
+    affected = MultiCheckboxField(
+        "The parties it affects",
+        coerce=int,
+        description="Each party's Board must ratify the decision once PDEG agrees it (clause 10.6).",
+    )
+    expected_version = IntegerField(validators=[Optional()])
+
+
 class MeetingForm(FlaskForm):
     """Schedule a PDEG meeting (10.5)."""
 
@@ -150,6 +169,7 @@ def action_form(trigger: str, fields: tuple[FieldSpec, ...], formdata: Any = Non
 
 __all__ = [
     "AgendaForm",
+    "DraftForm",
     "MeetingForm",
     "NhsDateField",
     "OutcomeForm",

@@ -97,13 +97,21 @@ class Recommendation(db.Model):
         back_populates="recommendation", order_by="Ratification.id"
     )
 
+    @property
+    def is_draft_from_dispute(self) -> bool:
+        """A draft a dispute's outcome opened (Scenarios 2-4): the STP Leader's alone until he raises it."""
+        return self.state is RecommendationState.DRAFT and self.linked_dispute_id is not None
+
     def can_view(self, user: Any) -> bool:
         """PDEG decisions are shared across the partnership: every signed-in person may see them.
-        A draft is seen only by whoever raises it, the PDEG secretariat and the STP Leader."""
+        A draft is seen only by whoever raises it, the PDEG secretariat and the STP Leader; a draft
+        born from a dispute only by the STP Leader (Schedule 3: disputes are private)."""
         if user is None or not user.is_authenticated:
             return False
         if self.state is not RecommendationState.DRAFT:
             return True
+        if self.linked_dispute_id is not None:
+            return bool(user.is_stp_leader)
         return self.raised_by_user_id == user.id or is_pdeg_secretariat(user) or bool(user.is_stp_leader)
 
     def can_take_actions(self, user: Any) -> bool:
@@ -111,6 +119,8 @@ class Recommendation(db.Model):
         the PDEG secretariat and the STP Leader; the workflow decides which action, and when."""
         if not self.can_view(user):
             return False
+        if self.is_draft_from_dispute:
+            return bool(user.is_stp_leader)
         if is_pdeg_secretariat(user) or user.is_stp_leader or self.raised_by_user_id == user.id:
             return True
         if self.raised_by_kind is RaisedBy.SUBORDINATE_GROUP:
@@ -118,6 +128,15 @@ class Recommendation(db.Model):
         if self.raised_by_kind is RaisedBy.MEMBER_ORGANISATION:
             return bool(user.role.acts_for_organisation and user.organisation_id == self.raising_organisation_id)
         return False
+
+    def can_write(self, user: Any) -> bool:
+        """Who writes a draft's text before it is raised: whoever raised it, or for a draft born from a
+        dispute (raised by the STP Leader), whoever holds the STP Leader assignment now."""
+        if self.state is not RecommendationState.DRAFT or not self.can_view(user):
+            return False
+        if self.raised_by_kind is RaisedBy.STP_LEADER:
+            return bool(user.is_stp_leader)
+        return self.raised_by_user_id == user.id
 
     def can_attach(self, user: Any) -> bool:
         """Supporting papers inform PDEG's decision (Schedule 4): those who act on the

@@ -12,6 +12,7 @@ from govern.cases import runner
 from govern.cases.models import CaseKind
 from govern.core import clock
 from govern.core.errors import OperationError
+from govern.core.text import single_line
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
 from govern.pdeg.facts import (
@@ -60,12 +61,13 @@ def draft_recommendation(
     linked_dispute_id: int | None = None,
 ) -> Recommendation:
     """Create a recommendation in draft (not yet raised to PDEG)."""
-    if not title.strip():
+    title = single_line(title)
+    if not title:
         raise OperationError("Give the recommendation a title.", field="title")
     now = clock.now()
     recommendation = Recommendation(
         reference=f"new-{uuid4().hex[:16]}",  # fits String(20); replaced once the id is known
-        title=title.strip(),
+        title=title,
         summary=summary.strip(),
         decision_sought=decision_sought.strip(),
         raised_by_kind=raised_by,
@@ -108,6 +110,9 @@ def act_on_recommendation(recommendation: Recommendation, user: Any, trigger: st
                           expected_version: int | None = None, *, system: bool = False) -> Outcome:
     """Take one of the recommendation's actions (raise, record within delegation, agenda, PDEG outcome)."""
     runner.check_version(recommendation, expected_version, "lock_version")
+    if trigger == "raise_recommendation" and recommendation.title in DRAFT_TITLES.values():
+        # A draft born from a dispute goes to PDEG only as the STP Leader has written it (Schedule 3).
+        raise OperationError("Write the title and summary PDEG will read before raising it.", field="title")
     outcome = runner.fire(
         kind=CaseKind.RECOMMENDATION,
         row=recommendation,
@@ -200,7 +205,7 @@ def act_on_ratification(ratification: Ratification, user: Any, trigger: str,
     )
     if "meeting_date" in outcome.values:
         ratification.meeting_date = outcome.values["meeting_date"]  # type: ignore[assignment]
-        ratification.minute_reference = str(outcome.values.get("minute_reference") or "")
+        ratification.minute_reference = single_line(str(outcome.values.get("minute_reference") or ""))
         ratification.recorded_by_id = getattr(user, "id", None)
     runner.flush_or_stale()
     for effect in outcome.effects:
@@ -232,23 +237,65 @@ def lapse_ratifications_of(organisation: Organisation, user: Any) -> int:
     return len(open_ones)
 
 
+#: The neutral title of a draft a dispute's outcome opens: the STP Leader replaces it with his own.
+DRAFT_TITLES = {
+    "options_paper": "Options paper for PDEG (draft: write its title)",
+    "decision_revisited": "A decision to revisit (draft: write its title)",
+}
+
+
 def open_recommendation_from_dispute(dispute: Any, user: Any, data: Mapping[str, object]) -> Recommendation:
-    """A "revisited" outcome (Scenarios 2, 3) or an options paper (Scenario 4) becomes a new
-    recommendation, linked to the dispute, for the STP Lead to complete and raise to PDEG."""
-    kind = str(data.get("kind") or "")
-    title = ("Options paper" if "options" in kind else "Decision revisited") + f" following dispute {dispute.reference}"
-    affected = db.session.scalars(
-        select(Organisation).where(Organisation.id.in_(dispute.party_ids))
-    ).all()
+    """A "revisited" outcome (Scenarios 2, 3) or an options paper (Scenario 4) opens a draft
+    recommendation, linked to the dispute, for the STP Leader to write and raise to PDEG.
+
+    The draft carries none of the dispute's content (Schedule 3: disputes are resolved "professionally
+    and privately"): no reference, no proposal, no reasons. What PDEG reads is what the STP Leader
+    writes for it (:func:`write_draft_recommendation`); until then only he sees the draft
+    (:meth:`Recommendation.can_view`). The parties a revisited decision affects are that decision's,
+    which PDEG already knows; otherwise he names them.
+    """
+    kind = "options_paper" if "options" in str(data.get("kind") or "") else "decision_revisited"
+    decision = (db.session.get(Recommendation, dispute.decision_recommendation_id)
+                if getattr(dispute, "decision_recommendation_id", None) else None)
     return draft_recommendation(
         user,
-        title=title,
-        summary=f"{data.get('proposal', '')}\n\nReasons: {data.get('reasons', '')}".strip(),
+        title=DRAFT_TITLES[kind],
+        summary="",
         decision_sought="",
         raised_by=RaisedBy.STP_LEADER,
-        affected=affected,
+        affected=list(decision.affected) if decision is not None else [],
         linked_dispute_id=dispute.id,
     )
+
+
+def write_draft_recommendation(recommendation: Recommendation, user: Any, *, title: str, summary: str,
+                               decision_sought: str, affected: Iterable[Organisation],
+                               expected_version: int | None = None) -> Recommendation:
+    """Whoever holds a draft writes what PDEG will read: its title, summary, the decision sought and
+    the parties whose Boards must ratify it (10.6). A draft born from a dispute is the STP Leader's."""
+    from govern.audit import chain
+
+    if recommendation.state is not RecommendationState.DRAFT or not recommendation.can_write(user):
+        raise OperationError("Only a draft can be written, by whoever holds it.")
+    runner.check_version(recommendation, expected_version, "lock_version")
+    title = single_line(title)
+    if not title:
+        raise OperationError("Give the recommendation a title.", field="title")
+    if title in DRAFT_TITLES.values():
+        raise OperationError("Write the title PDEG will read.", field="title")
+    before = chain.snapshot(recommendation, ("title", "summary", "decision_sought"))
+    before["affected"] = sorted(o.id for o in recommendation.affected)
+    recommendation.title = title
+    recommendation.summary = summary.strip()
+    recommendation.decision_sought = decision_sought.strip()
+    recommendation.affected = list(affected)
+    recommendation.updated_at = clock.now()
+    runner.flush_or_stale()
+    after = chain.snapshot(recommendation, ("title", "summary", "decision_sought"))
+    after["affected"] = sorted(o.id for o in recommendation.affected)
+    chain.record("write_draft_recommendation", "recommendation", recommendation.id, chain.diff(before, after),
+                 actor=user)
+    return recommendation
 
 
 # --- Raising, with the delegation question asked at once (Schedule 4) --------------------------------
@@ -281,10 +328,11 @@ def schedule_meeting(user: Any, *, meeting_date: Any, title: str) -> PdegMeeting
         raise OperationError("Only the PDEG secretariat schedules PDEG meetings", clause="10.5")
     if meeting_date is None:
         raise OperationError("Enter the date of the meeting", clause="10.5", field="meeting_date")
-    if not (title or "").strip():
+    title = single_line(title)
+    if not title:
         raise OperationError("Give the meeting a title", clause="10.5", field="title")
     meeting = PdegMeeting(
-        meeting_date=meeting_date, title=title.strip(), created_by_id=user.id, created_at=clock.now()
+        meeting_date=meeting_date, title=title, created_by_id=user.id, created_at=clock.now()
     )
     db.session.add(meeting)
     db.session.flush()
@@ -339,7 +387,7 @@ def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minut
     result = act_on_recommendation(item.recommendation, user, outcome.trigger, payload)
     now = clock.now()
     item.outcome = outcome
-    item.minute_reference = str(result.values.get("minute_reference") or "")
+    item.minute_reference = single_line(str(result.values.get("minute_reference") or ""))
     item.reasons = str(result.values.get("reasons") or "")
     item.amendment = str(result.values.get("amendment") or "")
     item.recorded_by_id = user.id

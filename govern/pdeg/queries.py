@@ -301,17 +301,20 @@ def disputes_caused(recommendation: Recommendation, user: Any) -> list[Dispute]:
     return [d for d in rows if d.can_view(user)]
 
 
-def followed_from_disputes(recommendation: Recommendation) -> list[Recommendation]:
-    """Recommendations that followed from the disputes this decision caused (Scenarios 2-4)."""
-    dispute_ids = select(Dispute.id).where(Dispute.decision_recommendation_id == recommendation.id)
-    return list(
-        db.session.scalars(
-            select(Recommendation)
-            .where(Recommendation.linked_dispute_id.in_(dispute_ids),
-                   Recommendation.state != RecommendationState.DRAFT)
-            .order_by(Recommendation.id)
-        )
+def followed_from_disputes(recommendation: Recommendation, user: Any) -> list[Recommendation]:
+    """Recommendations that followed from the disputes this decision caused (Scenarios 2-4), for those
+    who may see the dispute: to anyone else the link would reveal that a dispute was brought."""
+    disputes = {d.id: d for d in db.session.scalars(
+        select(Dispute).where(Dispute.decision_recommendation_id == recommendation.id))}
+    if not disputes:
+        return []
+    found = db.session.scalars(
+        select(Recommendation)
+        .where(Recommendation.linked_dispute_id.in_(list(disputes)),
+               Recommendation.state != RecommendationState.DRAFT)
+        .order_by(Recommendation.id)
     )
+    return [r for r in found if disputes[r.linked_dispute_id or 0].can_view(user)]
 
 
 def source_dispute(recommendation: Recommendation, user: Any) -> Dispute | None:

@@ -24,6 +24,7 @@ from govern.partnership.models import SubordinateGroup
 from govern.pdeg import operations, queries
 from govern.pdeg.forms import (
     AgendaForm,
+    DraftForm,
     MeetingForm,
     OutcomeForm,
     RatificationForm,
@@ -198,12 +199,52 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
         meeting_actions=[a for a in actions if a.trigger in queries.MEETING_TRIGGERS],
         pending_item=pending_item,
         disputes=queries.disputes_caused(rec, current_user),
-        followed=queries.followed_from_disputes(rec),
+        followed=queries.followed_from_disputes(rec, current_user),
         source_dispute=queries.source_dispute(rec, current_user),
         page_has_errors=any(f.errors for f in forms.values()),
         attachments=attachments_for(CaseKind.RECOMMENDATION, rec.id),
         can_attach=rec.can_attach(current_user),
+        can_write=rec.can_write(current_user),
     ), status
+
+
+@bp.route("/recommendations/<int:recommendation_id>/draft", methods=["GET", "POST"])
+@login_required
+def write_draft(recommendation_id: int) -> str | Response | tuple[str, int]:
+    """The holder of a draft writes what PDEG will read (a draft born from a dispute: the STP Leader)."""
+    rec = _recommendation_or_404(recommendation_id)
+    if not rec.can_write(current_user):
+        abort(403)
+    here = url_for("pdeg.recommendation", recommendation_id=rec.id)
+    form = DraftForm(obj=None if request.method == "POST" else rec)
+    parties = queries.current_parties()
+    form.affected.choices = [(o.id, o.name) for o in parties]
+    if request.method == "GET":
+        form.affected.data = [o.id for o in rec.affected]
+        form.expected_version.data = rec.lock_version
+        if rec.title in operations.DRAFT_TITLES.values():
+            form.title.data = ""
+    if form.validate_on_submit():
+        chosen = {o.id: o for o in parties}
+        try:
+            operations.write_draft_recommendation(
+                rec, current_user, title=form.title.data or "", summary=form.summary.data or "",
+                decision_sought=form.decision_sought.data or "",
+                affected=[chosen[i] for i in form.affected.data or [] if i in chosen],
+                expected_version=form.expected_version.data,
+            )
+        except StaleCase:
+            return _stale(here)
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error, FIELD_ALIASES)
+            rec = _recommendation_or_404(recommendation_id)
+        else:
+            db.session.commit()
+            flash(f"{rec.reference} is written. Raise it for PDEG when it is ready.", "success")
+            return redirect(here)
+    status = 400 if form.is_submitted() else 200
+    return render_template("pdeg/write_draft.html", form=form, rec=rec), status
 
 
 @bp.post("/recommendations/<int:recommendation_id>/actions/<trigger>")

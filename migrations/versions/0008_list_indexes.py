@@ -4,7 +4,7 @@ figures; a user's notices by date; the partial index on
 open steps rewritten so that SQLite uses it (its predicate must read as the queries write it).
 
 Revision ID: 0008_list_indexes
-Revises: 0006_auth_mfa_sso
+Revises: 0007_audit_key_uploads
 Create Date: 2026-11-30 20:33:27.868031
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008_list_indexes'
-down_revision = '0006_auth_mfa_sso'
+down_revision = '0007_audit_key_uploads'
 branch_labels = None
 depends_on = None
 

@@ -167,14 +167,22 @@ def _accepts(page: Page, visit, login, dispute: str, code: str) -> None:
 
 
 def _follow_up(page: Page, title: str) -> None:
-    """The STP Leader finds the draft recommendation the proposal opened, linked to the dispute."""
+    """The STP Leader finds the draft recommendation the proposal opened, linked to the dispute, and writes
+    what PDEG will read: the draft holds nothing of the dispute's (Schedule 3)."""
     follow_ups = page.locator("#follow-ups + ul")
     expect(follow_ups).to_contain_text(title)
     reference = page.locator(".nhsuk-caption-l").first.inner_text().split()[0]
     with page.expect_navigation():
-        follow_ups.get_by_role("link", name=re.compile(title)).click()
+        follow_ups.get_by_role("link", name=re.compile(re.escape(title))).click()
     expect(page.locator("main")).to_contain_text("Followed from dispute")
     expect(page.locator("main")).to_contain_text(reference)
+    _click(page, "link", "Write what PDEG will read")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Write the recommendation for PDEG")
+    page.get_by_label("Title", exact=True).fill("A revised option for PDEG")
+    page.get_by_label("Summary", exact=True).fill("What the STP Leader chooses to tell PDEG.")
+    page.get_by_label("Royal Devon and Exeter NHS Foundation Trust", exact=True).check()
+    _click(page, "button", "Save the draft")
+    expect(page.get_by_role("heading", level=1)).to_have_text("A revised option for PDEG")
 
 
 def test_scenario_1_two_trusts_agree_a_pack_and_a_panel_hears_and_decides(
@@ -301,7 +309,7 @@ def test_scenario_2_a_board_that_cannot_support_a_decision_sees_it_revisited(pag
     _recommends(page, visit, login, dispute, "dcc", "Rural patients travel forty minutes more.")
 
     _proposes(page, visit, login, dispute, "The decision is revisited in the light of the reasons raised")
-    _follow_up(page, "Decision revisited following dispute")
+    _follow_up(page, "A decision to revisit (draft: write its title)")
 
     _accepts(page, visit, login, dispute, "newd-ccg")
     _state(page).to_contain_text("Closed")
@@ -361,7 +369,7 @@ def test_scenario_4_a_change_of_practice_ends_in_an_options_paper_for_pdeg(page:
     _release(page, visit, login, dispute)
     _recommends(page, visit, login, dispute, "newd-ccg", "Social care caseloads rose by a fifth.")
     _proposes(page, visit, login, dispute, "An options paper to be considered by PDEG")
-    _follow_up(page, "Options paper following dispute")
+    _follow_up(page, "Options paper for PDEG (draft: write its title)")
 
     _accepts(page, visit, login, dispute, "dcc")
     # The organisation whose practice changed is a party too: it sees the outcome and responds to it.

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
+from tests import papers
+
 CHAIR = "chair.fwg@demo.govern.test"
 SECRETARIAT = "secretariat@demo.govern.test"
 PARTY_NAMES = {
@@ -130,7 +132,7 @@ def _board_records(page: Page, login, tab_to, code: str, reference: str, decisio
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("recorded")
 
 
-MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+MINIMAL_PDF = papers.pdf()
 
 
 def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(page: Page, visit, login, tab_to) -> None:
