@@ -137,7 +137,9 @@ def test_devon_cases_in_flight_carry_on_through_the_agreements_as_data_migration
     the practice changer is a respondent party (refused on the panel by the operation), the bespoke process
     is a process document the engine runs, and the states are as they were."""
     from govern.auth.operations import assign_stp_leader
+    from govern.cases.runner import RulesRefused
     from govern.disputes import operations as dispute_ops
+    from govern.disputes.models import Dispute
 
     flask_migrate.upgrade()
     seed_partnership()
