@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from govern.auth.models import Role, User
 from govern.extensions import db
-from tests.conftest import TEST_CONFIG
+from tests.conftest import PASSWORD, TEST_CONFIG
 from tests.test_outbox import queue_mail
 
 HUGE = "99999999999999999999999"  # beyond 64 bits: no row can have this id
@@ -137,7 +137,7 @@ def test_a_name_given_with_a_newline_is_stored_on_one_line(admin: User) -> None:
     from govern.partnership.models import Organisation
 
     organisation = db.session.scalars(db.select(Organisation).where(Organisation.code == "RDE")).one()
-    user = operations.create_user(email="two.lines@example.nhs.uk", name="Pat\nSmith", password="x" * 20,
+    user = operations.create_user(email="two.lines@example.nhs.uk", name="Pat\nSmith", password=PASSWORD,
                                   organisation=organisation, role=Role.PARTNER_CEO, actor=admin)
 
     assert user.name == "Pat Smith"

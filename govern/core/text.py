@@ -9,5 +9,5 @@ from __future__ import annotations
 
 def single_line(text: str | None) -> str:
     """``text`` with every run of whitespace (CR, LF, tabs, Unicode line and paragraph separators
-    included) folded to one space, and trimmed."""
-    return " ".join((text or "").split())
+    included) and any other control character folded to one space, and trimmed."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in (text or "")).split())

@@ -38,6 +38,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,11 +270,11 @@ RUNNER_JS = """
 """
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A fresh context and page on the live server, watched by axe-core (see the module doc)."""
+@contextmanager
+def watched_page(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh context and page on ``base_url``, watched by axe-core (see the module doc)."""
     context: BrowserContext = browser.new_context(
-        base_url=live_server.url,
+        base_url=base_url,
         locale="en-GB",
         timezone_id="Europe/London",
         viewport={"width": 1280, "height": 900},
@@ -296,6 +297,13 @@ def page(browser: Browser, live_server: LiveServer, request: pytest.FixtureReque
     finally:
         WATCHES.pop(context, None)
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh context and page on the live server, watched by axe-core (see the module doc)."""
+    with watched_page(browser, live_server.url, request) as new_page:
+        yield new_page
 
 
 WATCH = pytest.StashKey[tuple[BrowserContext, Watch]]()

@@ -16,7 +16,6 @@ holidays) is known: decided on Tuesday 27 April 2027, due on Wednesday 12 May 20
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
@@ -25,17 +24,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import (
-    AXE_JS,
-    AXE_OPTIONS,
-    RUNNER_JS,
-    WATCH,
-    WATCHES,
-    LiveServer,
-    Watch,
-)
+from tests.browser.conftest import LiveServer, watched_page
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEME = REPO / "agreements" / "integration-scheme-clause-14.yaml"
@@ -122,30 +113,8 @@ def scheme_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 @pytest.fixture
 def scheme_page(browser: Browser, scheme_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh context and page on the Scheme's server, watched by axe-core like conftest's ``page``."""
-    context: BrowserContext = browser.new_context(
-        base_url=scheme_server.url,
-        locale="en-GB",
-        timezone_id="Europe/London",
-        viewport={"width": 1280, "height": 900},
-    )
-    context.set_default_timeout(10_000)
-    watch = Watch()
-    context.add_init_script(
-        AXE_JS.read_text(encoding="utf-8") + RUNNER_JS.replace("__OPTIONS__", json.dumps(AXE_OPTIONS))
-    )
-    context.expose_binding("__governAxeReport", watch.on_report)
-    context.on("page", watch.on_page)
-    context.on("console", watch.on_console)
-    context.on("response", watch.on_response)
-    context.on("requestfailed", watch.on_request_failed)
-    new_page = context.new_page()
-    WATCHES[context] = watch
-    request.node.stash[WATCH] = (context, watch)
-    try:
+    with watched_page(browser, scheme_server.url, request) as new_page:
         yield new_page
-    finally:
-        WATCHES.pop(context, None)
-        context.close()
 
 
 @pytest.fixture
