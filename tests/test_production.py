@@ -28,7 +28,7 @@ from govern.notify.models import Notice, OutboxMessage, OutboxStatus
 from govern.notify.queue import Message, queue
 from govern.partnership.models import Organisation
 from tests.casework import Cast, Clock, Run
-from tests.conftest import PASSWORD, MailSink
+from tests.conftest import PASSWORD, MailSink, totp_code
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -89,6 +89,13 @@ def log_in(session: requests.Session, base: str, user: User) -> None:
     response = session.post(f"{base}/login", data={"email": user.email, "password": PASSWORD,
                                                    "csrf_token": csrf_token(page.text)}, allow_redirects=False)
     assert response.status_code == 302, response.text
+    if response.headers.get("Location", "").endswith("/login/code"):
+        # Administrators and the STP Leader give a code from their authenticator app as well.
+        code_page = session.get(f"{base}/login/code")
+        response = session.post(f"{base}/login/code", data={"code": totp_code(user.totp_secret or ""),
+                                                            "csrf_token": csrf_token(code_page.text)},
+                                allow_redirects=False)
+        assert response.status_code == 302, response.text
 
 
 def test_gunicorn_serves_the_app_with_the_projects_config(
