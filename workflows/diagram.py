@@ -38,6 +38,7 @@ def _svg(definition: ProcessDefinition) -> bytes:
     model = _Drawn()
     machine.add_model(model)
     graph = model.get_graph()  # type: ignore[attr-defined]
+    graph.graph_attr.update(rankdir="TB")  # top to bottom: a long ladder stays readable on a page
     for state in definition.states:
         if state.terminal:
             graph.node(state.name, peripheries="2")
