@@ -202,7 +202,7 @@ class Run:
             principles = texts.pop("principles", None)
             ops.save_written_material(self.dispute, user, texts, principles)
         else:
-            for key in ("organisation_ids", "called", "invited"):
+            for key in ("organisation_ids", "called", "invited", "attended"):
                 if key in payload:
                     payload[key] = self.ids(*payload[key])
             ops.act(self.dispute, user, action, payload)

@@ -59,7 +59,7 @@ SCENARIO_1: list[Step] = [
     ("NHSE", "declare_interest", NO_CONFLICT),
     ("leader", "release_papers", {}),
     ("DCC", "call_parties", {"called": ["RDE"], "invited": ["NDHT"]}),
-    ("DCC", "hold_hearing", {}),
+    ("DCC", "hold_hearing", {"attended": ["RDE", "NDHT"]}),
     ("NHSE", "present_decision", {"decision": "Exeter", "reasons": "Travel times for most patients"}),
     ("RDE", "accept_outcome", {}),
     ("NDHT", "accept_outcome", {}),
@@ -481,3 +481,40 @@ def test_a_respondent_is_a_party_that_sees_is_told_and_responds(run: Run, cast: 
     assert dispute.can_view(respondent)
     assert "respondent" in {str(r) for r in dispute_roles(dispute, respondent)}
     assert [p.organisation.code for p in dispute.respondents] == ["DPT"]
+
+
+# --- Scenario 1's hearing: if either party is called, the other must be present (issue 11, defect 3) ----
+
+
+@pytest.mark.parametrize(
+    ("attended", "reason", "refused"),
+    [
+        (["RDE"], "", True),  # only the party called: refused, whoever calls the operation
+        ([], "", True),
+        (["RDE"], "NDHT's chief executive was taken ill on the day; NDHT agreed in writing to go ahead.", False),
+        (["RDE", "NDHT"], "", False),
+    ],
+)
+def test_a_hearing_with_a_party_called_needs_the_other_present_or_a_reason(
+    run: Run, attended: list[str], reason: str, refused: bool
+) -> None:
+    run.file("RDE", "scenario_1", other="NDHT")
+    run.run(SCENARIO_1[:9])  # to the call: RDE called, NDHT invited to be present
+    dispute = run.dispute
+    assert dispute is not None
+    before = (audit_count(), dispute.state)
+    payload: dict[str, Any] = {"attended": attended, **({"absence_reason": reason} if reason else {})}
+
+    if refused:
+        with pytest.raises(RulesRefused) as refusal:
+            run.do("DCC", "hold_hearing", payload)
+        db.session.rollback()
+        problem = refusal.value.problems[0]
+        assert (problem.field, problem.clause) == ("attended", "Schedule 8, scenario 1, step three")
+        assert "if either party is called, the other must be present" in problem.message
+        assert (audit_count(), db.session.get(Dispute, dispute.id).state) == before
+    else:
+        run.do("DCC", "hold_hearing", payload)
+        held = stored_event(CaseKind.DISPUTE, dispute.id, "hearing_held")
+        assert held.data.get("absence_reason") == (reason or None)
+        assert dispute.state == "hearing_held"

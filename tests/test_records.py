@@ -114,7 +114,7 @@ def closed_scenario_1(run: Run) -> Dispute:
         ("NHSE", "declare_interest", NO_CONFLICT),
         ("leader", "release_papers", {}),
         ("DCC", "call_parties", {"called": ["RDE"], "invited": ["NDHT"]}),
-        ("DCC", "hold_hearing", {}),
+        ("DCC", "hold_hearing", {"attended": ["RDE", "NDHT"]}),
         ("NHSE", "present_decision", {"decision": "Exeter", "reasons": "Travel times for most patients"}),
         ("RDE", "accept_outcome", {}),
         ("NDHT", "accept_outcome", {}),

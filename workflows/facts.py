@@ -114,6 +114,9 @@ class DisputeFacts:
     responses: Mapping[int, ResponseKind] = field(default_factory=dict)
     events: Mapping[str, datetime] = field(default_factory=dict)
     extensions: Mapping[str, Extension] = field(default_factory=dict)
+    #: The parties the panel last called for clarification, and those invited to be present.
+    called: frozenset[int] = frozenset()
+    invited: frozenset[int] = frozenset()
 
     @property
     def party_ids(self) -> frozenset[int]:

@@ -70,6 +70,10 @@ RULES: dict[str, LibraryEntry] = {
     "other_party_present_if_called": _rule(
         rules.clarification_call, "If either party is called, the other must be invited to be present."
     ),
+    "attendance_as_called": LibraryEntry(
+        "Recording the hearing: every party called or invited is present, or the reason is recorded.",
+        lambda p, c: rules.attendance_as_called(p.get("clause", c)),
+    ),
     "moment_not_in_future": LibraryEntry(
         "A recorded moment is not in the future (nor before an earlier event).",
         lambda p, c: rules.moment_not_in_future(p["field"], p.get("clause", c), p.get("not_before")),

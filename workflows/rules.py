@@ -394,6 +394,31 @@ def clarification_call() -> Rule:
     return Rule(clause, "If either party is called, the other must be present.", check)
 
 
+def attendance_as_called(clause: str) -> Rule:
+    """Scenario 1, step three: "should either or both parties be called, then the other must be present".
+    Recording the hearing, every party called or invited is recorded as present, or the panel says why not
+    (the reason then stands in the record)."""
+
+    def check(ctx: Context) -> list[Problem]:
+        facts = _dispute(ctx)
+        if not facts.called:
+            return []
+        attended = set(ctx.values.get("attended") or ())  # type: ignore[call-overload]
+        missing = (facts.called | facts.invited) - attended
+        if missing and not ctx.values.get("absence_reason"):
+            return [
+                Problem(
+                    f"{_ids(missing)} was called or invited and is not recorded as present: if either party is "
+                    "called, the other must be present. Record both, or say why not",
+                    clause,
+                    "attended",
+                )
+            ]
+        return []
+
+    return Rule(clause, "Every party called or invited is present, or the reason is recorded.", check)
+
+
 def moment_not_in_future(key: str, clause: str, not_before_event: str | None = None) -> Rule:
     """A recorded moment (e.g. when the hearing was held) is not in the future, nor before ``not_before``."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from govern.cases.models import CaseKind
+from govern.cases.models import CaseEvent, CaseKind
 from govern.cases.runner import case_events, case_extensions
 from govern.disputes.models import Dispute
 from govern.extensions import db
@@ -57,7 +57,21 @@ def dispute_facts(dispute: Dispute) -> DisputeFacts:
         responses={r.organisation_id: ResponseKind(r.response.value) for r in dispute.responses},
         events=case_events(CaseKind.DISPUTE, dispute.id),
         extensions=case_extensions(CaseKind.DISPUTE, dispute.id),
+        **_called(dispute),
     )
+
+
+def _called(dispute: Dispute) -> dict[str, frozenset[int]]:
+    """Whom the panel last called for clarification, and invited to be present (Scenario 1, step three)."""
+    data = db.session.scalar(
+        select(CaseEvent.data)
+        .where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id,
+               CaseEvent.name == "parties_called")
+        .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc())
+        .limit(1)
+    ) or {}
+    return {"called": frozenset(int(i) for i in data.get("called") or ()),
+            "invited": frozenset(int(i) for i in data.get("invited") or ())}
 
 
 def dispute_roles(dispute: Dispute, user: Any) -> frozenset[CaseRole]:

@@ -145,6 +145,8 @@ class DisputeRecord:
     outcome: dict[str, Any]
     called: list[str]
     invited: list[str]
+    #: Who the panel recorded as present at its hearing (names).
+    present: list[str]
     responses: list[ResponseRow]
     reference: str
     produced_at: datetime
@@ -197,6 +199,8 @@ def dispute_record(dispute: Dispute, user: Any) -> DisputeRecord:
         outcome=outcome,
         called=[organisations[i].name for i in called.get("called", ()) if i in organisations],
         invited=[organisations[i].name for i in called.get("invited", ()) if i in organisations],
+        present=[organisations[int(i)].name for i in ((outcome or {}).get("hearing_held") or {}).get("attended") or ()
+                 if int(i) in organisations],
         responses=[
             ResponseRow(p.organisation.name, RESPONSE_WORDS[responses[p.organisation_id].response],
                         names.get(responses[p.organisation_id].responded_by_id, ""),
