@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from govern import cases
 from govern.audit.models import AuditEvent
 from govern.auth.models import Role, User
 from govern.cases.models import CaseEvent, CaseKind
@@ -205,7 +206,7 @@ class Run:
             for key in ("organisation_ids", "called", "invited", "attended"):
                 if key in payload:
                     payload[key] = self.ids(*payload[key])
-            ops.act(self.dispute, user, action, payload)
+            cases.act(self.dispute, user, action, payload)
         db.session.commit()
         self.operations += 1
 

@@ -30,6 +30,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from govern import cases
 from govern.attachments.models import Attachment
 from govern.attachments.operations import attach_file
 from govern.auth.models import Role, User
@@ -186,15 +187,15 @@ class Targets:
         texts = {h.field_key(None): "Target text" for h in definition_of(dispute).headings}
         texts[REFERENCE_FIELD] = "PDEG minute 1"
         dispute_ops.save_written_material(dispute, filer, texts, ["V1"])
-        dispute_ops.act(dispute, filer, "submit_report", {})
+        cases.act(dispute, filer, "submit_report", {})
         leader, member = self._leader(), self._officer(panel_code)
         panel_id = db.session.scalar(select(Organisation.id).where(Organisation.code == panel_code))
-        dispute_ops.act(dispute, leader, "nominate_panel", {"organisation_ids": [panel_id]})
-        dispute_ops.act(dispute, member, "declare_interest", {"conflict": False})
-        dispute_ops.act(dispute, leader, "release_papers", {})
+        cases.act(dispute, leader, "nominate_panel", {"organisation_ids": [panel_id]})
+        cases.act(dispute, member, "declare_interest", {"conflict": False})
+        cases.act(dispute, leader, "release_papers", {})
         if to == "proposed":
-            dispute_ops.act(dispute, member, "make_recommendation", {"recommendation": "Look again", "reasons": "R"})
-            dispute_ops.act(dispute, leader, "propose_solution", {
+            cases.act(dispute, member, "make_recommendation", {"recommendation": "Look again", "reasons": "R"})
+            cases.act(dispute, leader, "propose_solution", {
                 "outcome": "decision_revisited", "proposal": "Secret proposal", "reasons": "Secret reasons"})
         db.session.commit()
         return dispute
@@ -211,15 +212,15 @@ class Targets:
         texts = {h.field_key(None): "Target text" for h in definition_of(dispute).headings}
         texts[REFERENCE_FIELD] = "PDEG minute 1"
         dispute_ops.save_written_material(dispute, filer, texts, ["V1"])
-        dispute_ops.act(dispute, filer, "submit_report", {})
+        cases.act(dispute, filer, "submit_report", {})
         panel_code = "DCC" if code != "DCC" else "TC"
         leader, member = self._leader(), self._officer(panel_code)
         panel_id = db.session.scalar(select(Organisation.id).where(Organisation.code == panel_code))
-        dispute_ops.act(dispute, leader, "nominate_panel", {"organisation_ids": [panel_id]})
-        dispute_ops.act(dispute, member, "declare_interest", {"conflict": False})
-        dispute_ops.act(dispute, leader, "release_papers", {})
-        dispute_ops.act(dispute, member, "make_recommendation", {"recommendation": "Look again", "reasons": "R"})
-        dispute_ops.act(dispute, leader, "propose_solution", {
+        cases.act(dispute, leader, "nominate_panel", {"organisation_ids": [panel_id]})
+        cases.act(dispute, member, "declare_interest", {"conflict": False})
+        cases.act(dispute, leader, "release_papers", {})
+        cases.act(dispute, member, "make_recommendation", {"recommendation": "Look again", "reasons": "R"})
+        cases.act(dispute, leader, "propose_solution", {
             "outcome": "decision_revisited", "proposal": "Secret proposal", "reasons": "Secret reasons"})
         db.session.commit()
         return db.session.scalars(select(Recommendation).where(Recommendation.linked_dispute_id == dispute.id)).one()

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from govern import cases
 from govern.audit import chain
 from govern.auth.models import Role, User
 from govern.cases.models import CaseEvent, CaseKind, DeadlineExtension
@@ -91,7 +92,7 @@ def test_a_deputy_acts_for_their_party(run: Run) -> None:
     dispute = run.file("RDE", "scenario_2")
     deputy = run.cast.deputy("RDE")
     ops.save_written_material(dispute, deputy, complete_texts(dispute), ["B3"])
-    ops.act(dispute, deputy, "submit_report")
+    cases.act(dispute, deputy, "submit_report")
     db.session.commit()
 
     assert dispute.state == "report_received"

@@ -15,12 +15,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from govern import cases
 from govern.audit import chain
 from govern.auth.models import User
 from govern.cases.models import CaseKind
 from govern.core import clock
 from govern.core.errors import StaleCase
-from govern.disputes import operations as ops
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation
@@ -53,7 +53,7 @@ def _reported(run: Run, by: str = "RDE") -> Dispute:
 
 
 def _nominate(run: Run, dispute: Dispute, version: int | None) -> Any:
-    return ops.act(dispute, run.cast.leader, "nominate_panel", {"organisation_ids": run.ids("DCC")}, version)
+    return cases.act(dispute, run.cast.leader, "nominate_panel", {"organisation_ids": run.ids("DCC")}, version)
 
 
 def test_a_dispute_action_on_an_older_version_is_refused_as_stale(run: Run) -> None:
@@ -82,8 +82,8 @@ def _agreed(run: Run) -> Recommendation:
         run.cast.leader, title="Stroke services", summary="Options and costs", decision_sought="Agree option B",
         raised_by=RaisedBy.STP_LEADER, affected=[run.org("RDE"), run.org("NDHT")],
     )
-    pdeg_ops.act_on_recommendation(recommendation, secretariat, "place_on_agenda", {"meeting_date": "2023-03-01"})
-    pdeg_ops.act_on_recommendation(recommendation, secretariat, "agree", {"minute_reference": "M", "reasons": "R"})
+    cases.act(recommendation, secretariat, "place_on_agenda", {"meeting_date": "2023-03-01"})
+    cases.act(recommendation, secretariat, "agree", {"minute_reference": "M", "reasons": "R"})
     db.session.commit()
     return recommendation
 
@@ -93,7 +93,7 @@ def test_a_pdeg_outcome_on_an_older_version_of_the_recommendation_is_refused_as_
     state, before = recommendation.state, audit_count()
 
     with pytest.raises(StaleCase, match="This case has changed"):
-        pdeg_ops.act_on_recommendation(recommendation, run.cast.secretariat, "amend",
+        cases.act(recommendation, run.cast.secretariat, "amend",
                                        {"amendment": "A", "minute_reference": "M", "reasons": "R"},
                                        recommendation.lock_version - 1)
     db.session.rollback()
@@ -109,7 +109,7 @@ def test_a_boards_decision_on_an_older_version_of_its_ratification_is_refused_as
     before = audit_count()
 
     with pytest.raises(StaleCase, match="This case has changed"):
-        pdeg_ops.act_on_ratification(ratification, secretary, "ratify",
+        cases.act(ratification, secretary, "ratify",
                                      {"meeting_date": "2023-03-01", "minute_reference": "B/1"},
                                      ratification.lock_version - 1)
     db.session.rollback()
@@ -133,7 +133,7 @@ def test_of_two_sessions_acting_on_the_same_dispute_only_the_first_to_commit_win
         other = db.session.get(Dispute, dispute_id)
         filer = db.session.get(User, filer_id)
         assert other is not None and filer is not None
-        ops.act(other, db.session.get(User, leader_id), "extend_deadline",
+        cases.act(other, db.session.get(User, leader_id), "extend_deadline",
                 {"step": "proposal", "due_date": "2023-03-31", "reason": "Panel chair on leave"})
         db.session.commit()
         db.session.remove()
@@ -141,7 +141,7 @@ def test_of_two_sessions_acting_on_the_same_dispute_only_the_first_to_commit_win
     audit_after_winner = audit_count()
 
     with pytest.raises(StaleCase, match="This case has changed"):
-        ops.act(loaded_here, run.cast.leader, "nominate_panel", {"organisation_ids": [dcc_id]})
+        cases.act(loaded_here, run.cast.leader, "nominate_panel", {"organisation_ids": [dcc_id]})
     db.session.rollback()
 
     db.session.expire_all()
@@ -172,7 +172,7 @@ def _race(app: Flask, dispute_id: int, contenders: list[tuple[int, str, dict[str
                 assert dispute is not None and dispute.state == "report_received"
                 _ = dispute.version, dispute.parties, dispute.panel, dispute.material
                 start.wait(timeout=10)
-                ops.act(dispute, user, trigger, payload)
+                cases.act(dispute, user, trigger, payload)
                 db.session.commit()
                 results[n] = "won"
             except StaleCase:

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from govern import cases
 from govern.agreements import service
 from govern.audit import chain
 from govern.auth.models import User
@@ -147,7 +148,7 @@ def test_an_edit_after_a_party_agreed_the_pack_means_it_must_agree_again(run: Ru
     ])
 
     with pytest.raises(RulesRefused) as refused:
-        ops.act(dispute, run.who("NDHT"), "submit_documentation")
+        cases.act(dispute, run.who("NDHT"), "submit_documentation")
     assert [(p.message, p.clause) for p in refused.value.problems] == [
         (f"Organisation {run.org('RDE').id} has not agreed the pack as it now stands",
          "Schedule 8, scenario 1, step one"),
@@ -288,8 +289,8 @@ def test_a_party_giving_notice_of_withdrawal_has_its_pending_ratifications_lapse
         leader, title="Stroke services", summary="Options", decision_sought="Agree option B",
         raised_by=RaisedBy.STP_LEADER, affected=[run.org("RDE"), run.org("PCC")],
     )
-    pdeg_ops.act_on_recommendation(recommendation, secretariat, "place_on_agenda", {"meeting_date": "2023-03-01"})
-    pdeg_ops.act_on_recommendation(recommendation, secretariat, "agree", {"minute_reference": "M", "reasons": "R"})
+    cases.act(recommendation, secretariat, "place_on_agenda", {"meeting_date": "2023-03-01"})
+    cases.act(recommendation, secretariat, "agree", {"minute_reference": "M", "reasons": "R"})
     db.session.commit()
     run.file("RDE", "scenario_2")
     run.run(_report_scenario("report", "decision_stands")[:-1])
@@ -459,7 +460,7 @@ def test_the_operation_refuses_a_respondent_on_the_panel(
     members = [run.org(respondent).id, *([run.org("NHSE").id] if with_a_neutral_member else [])]
 
     with pytest.raises(RulesRefused) as refused:
-        ops.act(dispute, cast.leader, "nominate_panel", {"organisation_ids": members})
+        cases.act(dispute, cast.leader, "nominate_panel", {"organisation_ids": members})
     db.session.rollback()
 
     problem = next(p for p in refused.value.problems if p.field == "organisation_ids")

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from govern import cases
 from govern.attachments.operations import attach_file
 from govern.auth.models import Role, User
 from govern.cases.models import CaseKind
@@ -134,7 +135,7 @@ def test_an_unwritten_draft_cannot_be_raised(run: Run, cast: Cast) -> None:
     _, draft = _proposed(run, "scenario_2", "decision_revisited")
 
     with pytest.raises(OperationError) as refused:
-        pdeg_ops.act_on_recommendation(draft, cast.leader, "raise_recommendation")
+        cases.act(draft, cast.leader, "raise_recommendation")
     db.session.rollback()
     assert draft.state is RecommendationState.DRAFT
     assert refused.value.field in ("title", "information", "summary")
@@ -195,7 +196,7 @@ def test_a_decision_page_does_not_reveal_the_dispute_that_followed_it(
     dispute.decision_recommendation_id = decision.id
     pdeg_ops.write_draft_recommendation(draft, cast.leader, title="A revised option", summary="Option C",
                                         decision_sought="", affected=[org("RDE")])
-    pdeg_ops.act_on_recommendation(draft, cast.leader, "raise_recommendation")
+    cases.act(draft, cast.leader, "raise_recommendation")
     db.session.commit()
 
     page = client_for(cast.secretariat).get(f"/recommendations/{decision.id}").get_data(as_text=True)

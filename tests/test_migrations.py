@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy import func, inspect, select, text
 
-from govern import ROOT
+from govern import ROOT, cases
 from govern.audit import chain
 from govern.audit.models import AuditEvent
 from govern.auth import operations
@@ -183,11 +183,11 @@ def test_devon_cases_in_flight_carry_on_through_the_agreements_as_data_migration
         "responses"]
     leader = db.session.scalar(select(User).where(User.email == "system_leadership.stp@example.nhs.uk"))
     with pytest.raises(RulesRefused, match="is a party to the dispute and cannot sit on its panel"):
-        dispute_ops.act(first, leader, "nominate_panel", {"organisation_ids": [dpt_id]})
+        cases.act(first, leader, "nominate_panel", {"organisation_ids": [dpt_id]})
     db.session.rollback()
     first = db.session.get(Dispute, ids[0])
     nhse = db.session.scalar(select(Organisation).where(Organisation.code == "NHSE"))
-    dispute_ops.act(first, leader, "nominate_panel", {"organisation_ids": [nhse.id]})  # at notification (16.2)
+    cases.act(first, leader, "nominate_panel", {"organisation_ids": [nhse.id]})  # at notification (16.2)
     db.session.commit()
     assert first.state == "panel_nominated_early"
     assert _schema_differences() == []

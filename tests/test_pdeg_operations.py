@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from govern import cases
 from govern.audit import chain
 from govern.auth.models import User
 from govern.cases.models import CaseKind
@@ -72,7 +73,7 @@ class Pdeg:
     def pdeg(self, recommendation: Recommendation, trigger: str, payload: dict[str, Any] | None = None) -> None:
         """The PDEG secretariat records a step (agenda, outcome) for PDEG."""
         self.clock.tick()
-        pdeg_ops.act_on_recommendation(recommendation, self.cast.secretariat, trigger, payload)
+        cases.act(recommendation, self.cast.secretariat, trigger, payload)
         db.session.commit()
 
     def agreed(self, **extra: Any) -> Recommendation:
@@ -94,7 +95,7 @@ class Pdeg:
         self.clock.tick()
         ratification = self.ratification(recommendation, code)
         payload = {"meeting_date": self.today, "minute_reference": f"{code} Board 23/41", **extra}
-        pdeg_ops.act_on_ratification(ratification, self.cast.secretary(code), trigger, payload)
+        cases.act(ratification, self.cast.secretary(code), trigger, payload)
         db.session.commit()
         return ratification
 
@@ -132,7 +133,7 @@ def test_a_recommendation_is_raised_for_pdeg(pdeg: Pdeg, by: str, kind: RaisedBy
 
 def test_a_group_chair_records_a_decision_within_delegated_powers_without_pdeg(pdeg: Pdeg) -> None:
     recommendation = pdeg.raise_("chair")
-    pdeg_ops.act_on_recommendation(recommendation, pdeg.cast.chair("FWG"), "record_within_delegation",
+    cases.act(recommendation, pdeg.cast.chair("FWG"), "record_within_delegation",
                                    {"basis": "Within each member's scheme of delegation"})
     db.session.commit()
 
@@ -158,7 +159,7 @@ def test_recording_within_delegated_powers_is_refused(
     before = audit_count()
 
     with pytest.raises(RulesRefused) as refused:
-        pdeg_ops.act_on_recommendation(recommendation, user, "record_within_delegation", {"basis": "Delegated"})
+        cases.act(recommendation, user, "record_within_delegation", {"basis": "Delegated"})
     db.session.rollback()
 
     assert [(p.message, p.clause) for p in refused.value.problems] == [(message, clause)]
@@ -318,7 +319,7 @@ def test_only_the_partys_own_board_secretary_records_its_decision(
     before = audit_count()
 
     with pytest.raises(OperationError, match="Only the Board secretary may") as refused:
-        pdeg_ops.act_on_ratification(ratification, someone_else(pdeg.cast), "ratify",
+        cases.act(ratification, someone_else(pdeg.cast), "ratify",
                                      {"meeting_date": pdeg.today, "minute_reference": "B/1"})
     db.session.rollback()
 
@@ -346,10 +347,10 @@ def test_a_board_or_pdeg_record_missing_what_the_mou_needs_is_refused(
 
     with pytest.raises(RulesRefused) as refused:
         if who == "secretary":
-            pdeg_ops.act_on_ratification(pdeg.ratification(recommendation, "RDE"), pdeg.cast.secretary("RDE"),
+            cases.act(pdeg.ratification(recommendation, "RDE"), pdeg.cast.secretary("RDE"),
                                          trigger, payload)
         else:
-            pdeg_ops.act_on_recommendation(recommendation, pdeg.cast.secretariat, trigger, payload)
+            cases.act(recommendation, pdeg.cast.secretariat, trigger, payload)
     db.session.rollback()
 
     assert (refused.value.message, refused.value.clause) == (message, clause)

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from govern import cases
 from govern.audit.models import AuditEvent
 from govern.auth.models import Role, User
 from govern.core import clock
@@ -648,7 +649,7 @@ def test_recording_on_a_superseded_ratification_says_so_and_shows_where_it_stand
     _agreed(rec, secretariat)
     old = _ratification(rec, "RDE")
     old_id, old_version = old.id, old.lock_version
-    operations.act_on_recommendation(db.session.get(Recommendation, rec.id), secretariat, "amend",
+    cases.act(db.session.get(Recommendation, rec.id), secretariat, "amend",
                                      {"amendment": "June", "minute_reference": "M2", "reasons": "R"})
     db.session.commit()
     response = client_for(make_user(Role.BOARD_SECRETARY, "RDE")).post(f"/ratifications/{old_id}", data={

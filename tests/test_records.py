@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import event, select
 
+from govern import cases
 from govern.audit.models import AuditEvent
 from govern.auth.models import User
 from govern.core import clock
@@ -147,7 +148,7 @@ def agreed_decision(cast: Cast, org: Callable[[str], Organisation], title: str =
 
 def ratify(cast: Cast, rec: Recommendation, code: str, minute: str, on: date | None = None) -> None:
     ratification = next(r for r in rec.ratifications if r.organisation.code == code)
-    pdeg_ops.act_on_ratification(ratification, cast.secretary(code), "ratify",
+    cases.act(ratification, cast.secretary(code), "ratify",
                                  {"meeting_date": on or clock.now().date(), "minute_reference": minute})
     db.session.commit()
 

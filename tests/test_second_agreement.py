@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from govern import ROOT
+from govern import ROOT, cases
 from govern.agreements import service
 from govern.audit import chain
 from govern.audit.models import AuditEvent
@@ -76,7 +76,7 @@ def _ceo(code: str) -> User:
 
 
 def _act(dispute: Dispute, code: str, trigger: str, payload: dict[str, object] | None = None) -> None:
-    ops.act(dispute, _ceo(code), trigger, payload or {})
+    cases.act(dispute, _ceo(code), trigger, payload or {})
     db.session.commit()
 
 
@@ -170,7 +170,7 @@ def test_it_can_end_at_any_rung_by_agreement(scheme: Flask) -> None:
 def test_what_the_agreement_does_not_give_is_refused(scheme: Flask, trigger: str, message: str) -> None:
     dispute = _file()
     with pytest.raises(OperationError, match=message):
-        ops.act(dispute, _ceo("HB"), trigger, {})
+        cases.act(dispute, _ceo("HB"), trigger, {})
     db.session.rollback()
 
 
@@ -180,7 +180,7 @@ def test_the_position_notes_must_both_be_written(scheme: Flask) -> None:
     ops.save_written_material(dispute, _ceo("HB"), {f"position_note_{_org('HB').id}": "Ours."})
     db.session.commit()
     with pytest.raises(OperationError, match="Written note of our position on the issue' is missing"):
-        ops.act(dispute, _ceo("HB"), "submit_position_notes", {})
+        cases.act(dispute, _ceo("HB"), "submit_position_notes", {})
     db.session.rollback()
 
 

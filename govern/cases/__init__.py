@@ -3,3 +3,7 @@
 A case is a dispute, a recommendation or one Board's ratification. Their due dates are computed
 by ``workflows.deadlines`` from these events, so correcting an event's time moves them.
 """
+
+from govern.cases.runner import act
+
+__all__ = ["act"]

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
 from govern.audit import chain
-from govern.cases import signals
+from govern.cases import registry, signals
 from govern.cases.models import CaseEvent, CaseKind, DeadlineExtension
 from govern.core import clock
 from govern.core.errors import OperationError, StaleCase
 from govern.extensions import db
-from workflows import Actor, Extension, Problem, RulesNotMet, TransitionNotAllowed
+from workflows import Actor, CaseRole, Extension, Problem, RulesNotMet, TransitionNotAllowed
 from workflows import engine as wf_engine
 from workflows.definitions import ProcessDefinition
 from workflows.engine import Outcome, jsonable
@@ -72,6 +72,44 @@ def touch(row: Any, now: datetime) -> None:
     flag_modified(row, "updated_at")
 
 
+#: Who acts when the product itself moves a case on (a ratification lapsing, a decision concluding).
+SYSTEM_ACTOR = Actor(user_id=0, organisation_id=None, roles=frozenset({CaseRole.SYSTEM}))
+
+
+def act(row: Any, user: Any, trigger: str, payload: Mapping[str, object] | None = None,
+        expected_version: int | None = None, *, system: bool = False,
+        audit_changes: Mapping[str, Any] | None = None) -> Outcome:
+    """Take one action on any kind of case: the one operation behind every step of every process.
+
+    The engine decides (who may, which rules, which clause); this stores the outcome, lets the case's
+    feature update its rows and carry out effects, all in the caller's transaction. ``system`` acts
+    as the product itself. Refusals raise :class:`OperationError`, :class:`RulesRefused` or
+    :class:`StaleCase` and change nothing. Never commits.
+    """
+    case_type = registry.case_type_of(row)
+    check_version(row, expected_version, case_type.version_attr)
+    if case_type.before is not None:
+        case_type.before(row, user, trigger)
+    outcome = fire(
+        kind=case_type.kind,
+        row=row,
+        definition=case_type.definition(row),
+        facts=case_type.facts(row),
+        actor=SYSTEM_ACTOR if system else case_type.actor(row, user),
+        user=user,
+        trigger=trigger,
+        payload=dict(payload or {}),
+        audit_changes=audit_changes,
+        state_type=case_type.state_type,
+    )
+    if case_type.apply is not None:
+        case_type.apply(row, user, outcome)
+    flush_or_stale()
+    if case_type.carry_out is not None:
+        case_type.carry_out(row, user, outcome)
+    return outcome
+
+
 def fire(
     *,
     kind: CaseKind,
@@ -82,8 +120,8 @@ def fire(
     user: Any,
     trigger: str,
     payload: Mapping[str, object],
-    state_enum: type | None = None,
     audit_changes: Mapping[str, Any] | None = None,
+    state_type: Any = str,
 ) -> Outcome:
     """Fire ``trigger`` on the case in ``row`` and store the new state, events and audit event.
 
@@ -97,9 +135,7 @@ def fire(
         raise OperationError(refused.message, clause=refused.clause) from refused
     except RulesNotMet as unmet:
         raise RulesRefused(unmet.problems) from unmet
-    # The state is the agreement's own name for it, stored as text (``state_enum`` only for the app's
-    # own flows that still compare against Python constants).
-    row.state = state_enum(outcome.state_after) if state_enum is not None else outcome.state_after
+    row.state = state_type(outcome.state_after)  # the agreement's own name for it, stored as text
     if hasattr(row, "closed_at"):
         row.closed_at = now if definition.is_terminal(outcome.state_after) else None
     touch(row, now)  # always dirty, so the version check runs even when the state stays

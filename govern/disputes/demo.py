@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from govern import cases
 from govern.auth.models import User
 from govern.core import clock
 from govern.disputes import operations as ops
@@ -75,9 +76,9 @@ def load_demo_disputes() -> int:
         "impact": "Delayed transfers of care would rise by an estimated 30 people a week in winter.",
         "suggested_remedy": "Phase the closure over two years with a jointly funded home care expansion.",
     }, principle_codes=["V1", "V13"]))
-    _at(7, lambda: ops.act(s2, ceo["TC"], "submit_report"))
-    _at(6, lambda: ops.act(s2, leader, "nominate_panel", {"organisation_ids": [_org("DPT").id, _org("NHSE").id]}))
-    _at(5, lambda: ops.act(s2, ceo["DPT"], "declare_interest", {"conflict": False}))
+    _at(7, lambda: cases.act(s2, ceo["TC"], "submit_report"))
+    _at(6, lambda: cases.act(s2, leader, "nominate_panel", {"organisation_ids": [_org("DPT").id, _org("NHSE").id]}))
+    _at(5, lambda: cases.act(s2, ceo["DPT"], "declare_interest", {"conflict": False}))
 
     # Scenario 3: a control total missed. With the panel, whose recommendation is overdue.
     s3 = _at(24, lambda: ops.file_dispute(
@@ -92,10 +93,10 @@ def load_demo_disputes() -> int:
         "material_impact": "A shortfall of 6.2 million pounds against the control total.",
         "suggested_remedy": "Share the cost of the cap across the commissioners in proportion to activity.",
     }, principle_codes=["O10", "B15"]))
-    _at(22, lambda: ops.act(s3, ceo["PHNT"], "submit_report"))
-    _at(21, lambda: ops.act(s3, leader, "nominate_panel", {"organisation_ids": [_org("PCC").id]}))
-    _at(20, lambda: ops.act(s3, ceo["PCC"], "declare_interest", {"conflict": False}))
-    _at(20, lambda: ops.act(s3, leader, "release_papers"))
+    _at(22, lambda: cases.act(s3, ceo["PHNT"], "submit_report"))
+    _at(21, lambda: cases.act(s3, leader, "nominate_panel", {"organisation_ids": [_org("PCC").id]}))
+    _at(20, lambda: cases.act(s3, ceo["PCC"], "declare_interest", {"conflict": False}))
+    _at(20, lambda: cases.act(s3, leader, "release_papers"))
 
     # Scenario 4: a unilateral change of practice. Resolved and closed.
     s4 = _at(40, lambda: ops.file_dispute(
@@ -109,19 +110,19 @@ def load_demo_disputes() -> int:
         "material_impact": "Community caseloads rose by 18% in six weeks; no open communication of the change.",
         "suggested_remedy": "Reinstate the joint discharge protocol until a system-wide policy is agreed at PDEG.",
     }, principle_codes=["B4"]))
-    _at(38, lambda: ops.act(s4, ceo["LSW"], "submit_report"))
-    _at(37, lambda: ops.act(s4, leader, "nominate_panel", {"organisation_ids": [_org("NHSI").id]}))
-    _at(36, lambda: ops.act(s4, ceo["NHSI"], "declare_interest", {"conflict": False}))
-    _at(36, lambda: ops.act(s4, leader, "release_papers"))
-    _at(31, lambda: ops.act(s4, ceo["NHSI"], "make_recommendation", {
+    _at(38, lambda: cases.act(s4, ceo["LSW"], "submit_report"))
+    _at(37, lambda: cases.act(s4, leader, "nominate_panel", {"organisation_ids": [_org("NHSI").id]}))
+    _at(36, lambda: cases.act(s4, ceo["NHSI"], "declare_interest", {"conflict": False}))
+    _at(36, lambda: cases.act(s4, leader, "release_papers"))
+    _at(31, lambda: cases.act(s4, ceo["NHSI"], "make_recommendation", {
         "recommendation": "Reinstate the joint protocol and bring a system discharge policy to PDEG.",
         "reasons": "The change had a material impact on another party without open communication.",
     }))
-    _at(27, lambda: ops.act(s4, leader, "propose_solution", {
+    _at(27, lambda: cases.act(s4, leader, "propose_solution", {
         "outcome": "solution", "proposal": "Reinstate the joint discharge protocol from 1 November.",
         "reasons": "It restores safe follow-up while a system policy is developed.",
     }))
-    _at(25, lambda: ops.act(s4, ceo["LSW"], "accept_outcome"))
+    _at(25, lambda: cases.act(s4, ceo["LSW"], "accept_outcome"))
     # The organisation whose practice changed is a party too: it accepts the outcome, and the dispute closes.
-    _at(24, lambda: ops.act(s4, ceo["DPT"], "accept_outcome"))
+    _at(24, lambda: cases.act(s4, ceo["DPT"], "accept_outcome"))
     return 4

@@ -16,6 +16,7 @@ from govern.agreements.service import BESPOKE
 from govern.audit import chain
 from govern.cases import runner, signals
 from govern.cases.models import CaseEvent, CaseKind
+from govern.cases.registry import CaseType, register
 from govern.core import clock
 from govern.core.errors import OperationError
 from govern.core.text import single_line
@@ -127,10 +128,10 @@ def file_dispute(
             DisputeMaterial(key=REFERENCE_FIELD, text=decision_reference.strip(), updated_by_id=user.id, updated_at=now)
         )
     db.session.flush()
-    _act(dispute, user, "notify", {"negotiation_attempted": negotiation_attempted}, None,
-         audit_changes={"reference": [None, dispute.reference], "process_key": [None, process_key],
-                        "parties": [None, sorted(dispute.party_ids)],
-                        "respondents": [None, sorted(p.organisation_id for p in dispute.respondents)]})
+    runner.act(dispute, user, "notify", {"negotiation_attempted": negotiation_attempted},
+               audit_changes={"reference": [None, dispute.reference], "process_key": [None, process_key],
+                              "parties": [None, sorted(dispute.party_ids)],
+                              "respondents": [None, sorted(p.organisation_id for p in dispute.respondents)]})
     return dispute
 
 
@@ -192,32 +193,6 @@ def _material_keys(definition: Any, dispute: Dispute) -> set[str]:
         else:
             keys.add(heading.field_key())
     return keys
-
-
-def act(dispute: Dispute, user: Any, trigger: str, payload: Mapping[str, object] | None = None,
-        expected_version: int | None = None) -> Outcome:
-    """Take one of the dispute's actions (the engine says which are available to the user)."""
-    return _act(dispute, user, trigger, dict(payload or {}), expected_version)
-
-
-def _act(dispute: Dispute, user: Any, trigger: str, payload: dict[str, object], expected_version: int | None,
-         audit_changes: Mapping[str, Any] | None = None) -> Outcome:
-    runner.check_version(dispute, expected_version)
-    outcome = runner.fire(
-        kind=CaseKind.DISPUTE,
-        row=dispute,
-        definition=definition_of(dispute),
-        facts=dispute_facts(dispute),
-        actor=dispute_actor(dispute, user),
-        user=user,
-        trigger=trigger,
-        payload=payload,
-        audit_changes=audit_changes,
-    )
-    _apply(dispute, user, outcome)
-    runner.flush_or_stale()
-    _carry_out(dispute, user, outcome)
-    return outcome
 
 
 def _apply(dispute: Dispute, user: Any, outcome: Outcome) -> None:
@@ -337,3 +312,9 @@ def set_out_process(dispute: Dispute, user: Any, chosen: Mapping[str, tuple[int,
     chain.record("set_out_process", "dispute", dispute.id, {"bespoke_spec": [before, spec]}, actor=user)
     signals.case_changed.send(CaseKind.DISPUTE, row=dispute, definition=definition_of(dispute), now=clock.now())
     return dispute
+
+
+register(CaseType(
+    kind=CaseKind.DISPUTE, model=Dispute, definition=definition_of, facts=dispute_facts, actor=dispute_actor,
+    apply=_apply, carry_out=_carry_out,
+))

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from govern import cases
 from govern.agreements import service
 from govern.attachments.queries import attachments_for
 from govern.cases.models import CaseKind
@@ -211,7 +212,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
                     return redirect(url_for("disputes.papers", dispute_id=dispute.id))
                 trigger = str(definition.material_trigger) if intent == "submit" else "agree_pack"
                 try:
-                    ops.act(dispute, current_user, trigger, {})
+                    cases.act(dispute, current_user, trigger, {})
                 except RulesRefused as refused:
                     db.session.rollback()
                     for problem in refused.problems:
@@ -324,7 +325,7 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
     if form.validate_on_submit() and not _unoffered_panel(form, dispute, trigger, org_choices):
         try:
             expected = int(form.expected_version.data or dispute.version)
-            ops.act(dispute, current_user, trigger, payload_from(form, info.fields), expected)
+            cases.act(dispute, current_user, trigger, payload_from(form, info.fields), expected)
         except StaleCase as stale:
             db.session.rollback()
             flash(stale.message, "info")

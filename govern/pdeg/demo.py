@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from govern import cases
 from govern.auth.models import User
 from govern.core import clock
 from govern.extensions import db
@@ -65,7 +66,7 @@ def load_demo_recommendations() -> int:
                                        minute_reference="PDEG/2026/41", reasons="Agreed by all members present."))
     for ratification in sorted(plan.ratifications, key=lambda r: r.organisation.code)[:2]:
         secretary = _user(f"secretary.{ratification.organisation.code.lower()}")
-        _at(7, lambda r=ratification, s=secretary: ops.act_on_ratification(r, s, "ratify", {
+        _at(7, lambda r=ratification, s=secretary: cases.act(r, s, "ratify", {
             "meeting_date": today - timedelta(days=7),
             "minute_reference": f"{r.organisation.code}/B/2026/88",
         }))

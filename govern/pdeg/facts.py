@@ -19,7 +19,6 @@ GROUPS = {
     "SWOD": WfGroup.SYSTEM_WORKFORCE_AND_OD_GROUP,
 }
 
-SYSTEM_ACTOR = Actor(user_id=0, organisation_id=None, roles=frozenset({CaseRole.SYSTEM}))
 
 
 def recommendation_facts(recommendation: Recommendation) -> RecommendationFacts:

@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from govern.cases import runner
 from govern.cases.models import CaseKind
+from govern.cases.registry import CaseType, register
 from govern.core import clock
 from govern.core.errors import OperationError
 from govern.core.text import single_line
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
 from govern.pdeg.facts import (
-    SYSTEM_ACTOR,
     ratification_actor,
     ratification_facts,
     recommendation_actor,
@@ -101,37 +101,26 @@ def raise_recommendation(user: Any, **fields: Any) -> Recommendation:
     """Draft and raise a recommendation in one operation (Schedule 4: "referred to PDEG in the form of
     a recommendation ... with sufficient information to inform the decision making process")."""
     recommendation = draft_recommendation(user, **fields)
-    act_on_recommendation(recommendation, user, "raise_recommendation")
+    runner.act(recommendation, user, "raise_recommendation")
     return recommendation
 
 
-def act_on_recommendation(recommendation: Recommendation, user: Any, trigger: str,
-                          payload: Mapping[str, object] | None = None,
-                          expected_version: int | None = None, *, system: bool = False) -> Outcome:
-    """Take one of the recommendation's actions (raise, record within delegation, agenda, PDEG outcome)."""
-    runner.check_version(recommendation, expected_version, "lock_version")
+def _before_recommendation(recommendation: Recommendation, _user: Any, trigger: str) -> None:
     if trigger == "raise_recommendation" and recommendation.title in DRAFT_TITLES.values():
         # A draft born from a dispute goes to PDEG only as the STP Leader has written it (Schedule 3).
         raise OperationError("Write the title and summary PDEG will read before raising it.", field="title")
-    outcome = runner.fire(
-        kind=CaseKind.RECOMMENDATION,
-        row=recommendation,
-        definition=registry.get("recommendation"),
-        facts=recommendation_facts(recommendation),
-        actor=SYSTEM_ACTOR if system else recommendation_actor(recommendation, user),
-        user=user,
-        trigger=trigger,
-        payload=dict(payload or {}),
-        state_enum=RecommendationState,
-    )
+
+
+def _apply_recommendation(recommendation: Recommendation, _user: Any, outcome: Outcome) -> None:
     for event in outcome.events:
         if event.name == "placed_on_agenda":
             recommendation.agenda_meeting_date = outcome.values.get("meeting_date")  # type: ignore[assignment]
-    runner.flush_or_stale()
+
+
+def _carry_out_recommendation(recommendation: Recommendation, user: Any, outcome: Outcome) -> None:
     for effect in outcome.effects:
         if effect.kind in (EffectKind.START_RATIFICATION, EffectKind.RESTART_RATIFICATION):
             _start_ratifications(recommendation, user, effect.data)
-    return outcome
 
 
 def _start_ratifications(recommendation: Recommendation, user: Any, data: Mapping[str, object]) -> None:
@@ -143,7 +132,7 @@ def _start_ratifications(recommendation: Recommendation, user: Any, data: Mappin
         runner.flush_or_stale()
         for old in list(recommendation.ratifications):
             if old.version < version and old.state in OPEN_RATIFICATIONS:
-                act_on_ratification(old, user, "supersede", system=True)
+                runner.act(old, user, "supersede", system=True)
     now = clock.now()
     for organisation_id in data["organisation_ids"]:  # type: ignore[attr-defined]
         ratification = Ratification(
@@ -187,41 +176,27 @@ def tell_board_secretaries(recommendation: Recommendation, organisation_ids: lis
     return queue(messages, {s.id: s.email for s in secretaries})
 
 
-def act_on_ratification(ratification: Ratification, user: Any, trigger: str,
-                        payload: Mapping[str, object] | None = None,
-                        expected_version: int | None = None, *, system: bool = False) -> Outcome:
-    """Record a Board's decision (ratify, not ratify, defer), or lapse/supersede it as the system."""
-    runner.check_version(ratification, expected_version, "lock_version")
-    outcome = runner.fire(
-        kind=CaseKind.RATIFICATION,
-        row=ratification,
-        definition=registry.get("ratification"),
-        facts=ratification_facts(ratification),
-        actor=SYSTEM_ACTOR if system else ratification_actor(ratification, user),
-        user=user,
-        trigger=trigger,
-        payload=dict(payload or {}),
-        state_enum=RatificationState,
-    )
+def _apply_ratification(ratification: Ratification, user: Any, outcome: Outcome) -> None:
     if "meeting_date" in outcome.values:
         ratification.meeting_date = outcome.values["meeting_date"]  # type: ignore[assignment]
         ratification.minute_reference = single_line(str(outcome.values.get("minute_reference") or ""))
         ratification.recorded_by_id = getattr(user, "id", None)
-    runner.flush_or_stale()
+
+
+def _carry_out_ratification(ratification: Ratification, user: Any, outcome: Outcome) -> None:
     for effect in outcome.effects:
         if effect.kind is EffectKind.CHECK_RATIFICATION:
             conclude_if_ratified(ratification.recommendation, user)
-    return outcome
 
 
 def conclude_if_ratified(recommendation: Recommendation, user: Any) -> bool:
     """Mark the decision ratified once every required Board has ratified (10.6; 17.2 for a variation)."""
     definition = registry.get("recommendation")
     facts = recommendation_facts(recommendation)
-    problems = wf_engine.check(definition, facts, SYSTEM_ACTOR, "conclude_ratification", {}, clock.now())
+    problems = wf_engine.check(definition, facts, runner.SYSTEM_ACTOR, "conclude_ratification", {}, clock.now())
     if problems:
         return False
-    act_on_recommendation(recommendation, user, "conclude_ratification", system=True)
+    runner.act(recommendation, user, "conclude_ratification", system=True)
     return True
 
 
@@ -233,7 +208,7 @@ def lapse_ratifications_of(organisation: Organisation, user: Any) -> int:
         )
     ).all()
     for ratification in open_ones:
-        act_on_ratification(ratification, user, "lapse", system=True)
+        runner.act(ratification, user, "lapse", system=True)
     return len(open_ones)
 
 
@@ -313,7 +288,7 @@ def bring_recommendation(user: Any, *, within_delegation: bool = False, delegati
         fields["affected"] = [o for o in current if o.is_party]
     recommendation = raise_recommendation(user, **fields)
     if within_delegation:
-        act_on_recommendation(recommendation, user, "record_within_delegation", {"basis": delegation_basis})
+        runner.act(recommendation, user, "record_within_delegation", {"basis": delegation_basis})
     return recommendation
 
 
@@ -353,7 +328,7 @@ def add_to_agenda(meeting: PdegMeeting, recommendation: Recommendation, user: An
             f"{recommendation.reference} is already on the agenda of this meeting", clause="10.5",
             field="recommendation_id",
         )
-    act_on_recommendation(
+    runner.act(
         recommendation, user, "place_on_agenda", {"meeting_date": meeting.meeting_date}, expected_version
     )
     position = 1 + max((item.position for item in meeting.items if item.part is part), default=0)
@@ -384,7 +359,7 @@ def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minut
     payload: dict[str, object] = {"minute_reference": minute_reference, "reasons": reasons}
     if outcome is AgendaOutcome.AMENDED_AND_AGREED:
         payload["amendment"] = amendment
-    result = act_on_recommendation(item.recommendation, user, outcome.trigger, payload)
+    result = runner.act(item.recommendation, user, outcome.trigger, payload)
     now = clock.now()
     item.outcome = outcome
     item.minute_reference = single_line(str(result.values.get("minute_reference") or ""))
@@ -398,3 +373,16 @@ def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minut
         {"outcome": [None, outcome.value], "minute_reference": [None, item.minute_reference]}, actor=user,
     )
     return result
+
+
+register(CaseType(
+    kind=CaseKind.RECOMMENDATION, model=Recommendation, definition=lambda _row: registry.get("recommendation"),
+    facts=recommendation_facts, actor=recommendation_actor, version_attr="lock_version",
+    state_type=RecommendationState, before=_before_recommendation, apply=_apply_recommendation,
+    carry_out=_carry_out_recommendation,
+))
+register(CaseType(
+    kind=CaseKind.RATIFICATION, model=Ratification, definition=lambda _row: registry.get("ratification"),
+    facts=ratification_facts, actor=ratification_actor, version_attr="lock_version",
+    state_type=RatificationState, apply=_apply_ratification, carry_out=_carry_out_ratification,
+))

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from govern import cases
 from govern.attachments.queries import attachments_for
 from govern.cases.models import CaseKind
 from govern.cases.runner import RulesRefused
@@ -265,7 +266,7 @@ def act(recommendation_id: int, trigger: str) -> Response | tuple[str, int]:
         return _recommendation_page(rec, {trigger: form}, 400)
     payload = {spec.key: getattr(form, spec.key).data for spec in info.fields}
     try:
-        operations.act_on_recommendation(rec, current_user, trigger, payload, form.expected_version.data)
+        cases.act(rec, current_user, trigger, payload, form.expected_version.data)
     except StaleCase:
         return _stale(here)
     except OperationError as error:
@@ -453,7 +454,7 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
             if decision == "defer":
                 payload["next_meeting_date"] = form.next_meeting_date.data
             try:
-                operations.act_on_ratification(found, current_user, decision, payload, form.expected_version.data)
+                cases.act(found, current_user, decision, payload, form.expected_version.data)
             except StaleCase:
                 return _stale(here)
             except OperationError as error:
