@@ -1,4 +1,7 @@
-"""Snapshots of a case that the app builds from its database rows and hands to the engine.
+"""Snapshots of a case that the engine decides on, and the one fold that builds them from events.
+
+:func:`fold` is how recorded events become facts: the app folds a case's stored events, and the
+tests fold the events an outcome records, so both read the same history the same way.
 
 Facts are plain frozen values (ints, strs, dates, tuples, frozensets, read-only mappings) so the
 workflows never touch the database.  ``events`` maps an event name to the aware datetime of its
@@ -7,10 +10,11 @@ latest occurrence; ``extensions`` maps a step key to the STP Leader's extension 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from .roles import CaseRole
 
@@ -175,3 +179,70 @@ class RatificationFacts:
 
 
 Facts = DisputeFacts | RecommendationFacts | RatificationFacts
+
+
+class Event(Protocol):
+    """A recorded event as the fold reads it: its name, its moment and its data."""
+
+    name: str
+    at: datetime
+    data: Mapping[str, object]
+
+
+def _int(value: object) -> int:
+    return int(str(value))
+
+
+def _fold_dispute(facts: DisputeFacts, events: Iterable[Event]) -> DisputeFacts:
+    pack, responses = dict(facts.pack_agreements), dict(facts.responses)
+    panel, route, authority = list(facts.panel), facts.panel_route, facts.external_authority
+    called, invited = facts.called, facts.invited
+    for event in events:
+        data = event.data
+        match event.name:
+            case "pack_agreed":
+                pack[_int(data["organisation_id"])] = str(data["digest"])
+            case "panel_nominated":
+                panel = [PanelMember(_int(o)) for o in data["organisation_ids"]]  # type: ignore[attr-defined]
+                route = PanelRoute(str(data.get("route") or PanelRoute.INTERNAL))
+                authority = str(data["external_authority"]) if data.get("external_authority") else None
+            case "interest_declared":
+                status = DeclarationStatus.CONFLICT if data["conflict"] else DeclarationStatus.NO_CONFLICT
+                panel = [replace(m, declaration=status) if m.organisation_id == data["organisation_id"] else m
+                         for m in panel]
+            case "panel_member_replaced":
+                panel = [m for m in panel if m.organisation_id != data["replace"]]
+                panel.append(PanelMember(_int(data["replacement"])))
+            case "parties_called":
+                called = frozenset(_int(i) for i in data.get("called") or ())  # type: ignore[attr-defined]
+                invited = frozenset(_int(i) for i in data.get("invited") or ())  # type: ignore[attr-defined]
+            case "outcome_accepted" | "outcome_withdrew":
+                responses[_int(data["organisation_id"])] = ResponseKind(str(data["response"]))
+    return replace(facts, pack_agreements=pack, panel=tuple(panel), panel_route=route, external_authority=authority,
+                   responses=responses, called=called, invited=invited)
+
+
+def fold(facts: Facts, events: Iterable[Event]) -> Facts:
+    """``facts`` as they are after ``events`` (in the order they were recorded).
+
+    Each event's latest moment goes into ``events`` (deadlines run from them) and each extension into
+    ``extensions``; a dispute's panel, declarations, pack agreements, calls and responses come from its events;
+    a recommendation's agenda date from being placed on an agenda.
+    """
+    events = list(events)
+    moments, extensions = dict(facts.events), dict(facts.extensions)
+    for event in events:
+        known = moments.get(event.name)
+        if known is None or event.at >= known:
+            moments[event.name] = event.at  # the latest occurrence of each event counts
+        if event.name == "deadline_extended":
+            extensions[str(event.data["step"])] = Extension(date.fromisoformat(str(event.data["due_date"])[:10]),
+                                                            str(event.data["reason"]))
+    facts = replace(facts, events=moments, extensions=extensions)
+    if isinstance(facts, DisputeFacts):
+        return _fold_dispute(facts, events)
+    if isinstance(facts, RecommendationFacts):
+        for event in events:
+            if event.name == "placed_on_agenda":
+                facts = replace(facts, agenda_meeting_date=date.fromisoformat(str(event.data["meeting_date"])[:10]))
+    return facts

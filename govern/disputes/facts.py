@@ -6,22 +6,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from govern.cases.models import CaseEvent, CaseKind
-from govern.cases.runner import case_events, case_extensions
+from govern.cases.models import CaseKind
+from govern.cases.runner import recorded_events
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import MouStatus, Organisation
-from workflows import (
-    Actor,
-    CaseRole,
-    DeclarationStatus,
-    DisputeFacts,
-    DisputeParty,
-    PanelMember,
-    PanelRoute,
-    ResponseKind,
-)
+from workflows import Actor, CaseRole, DisputeFacts, DisputeParty
 from workflows.definitions import ProcessDefinition
+from workflows.facts import fold
 
 
 def definition_of(dispute: Dispute) -> ProcessDefinition:
@@ -38,9 +30,11 @@ def partnership_standing() -> tuple[frozenset[int], frozenset[int]]:
 
 
 def dispute_facts(dispute: Dispute) -> DisputeFacts:
-    """A snapshot of the dispute for the engine."""
+    """A snapshot of the dispute for the engine: what was filed, from its rows; everything since (the
+    panel and its declarations, the pack agreed, who was called, the responses, the extensions), by the
+    one fold of its recorded events that the workflows' own tests use."""
     current, withdrawn = partnership_standing()
-    return DisputeFacts(
+    filed = DisputeFacts(
         process_key=dispute.process_key,
         state=dispute.state,
         parties=tuple(DisputeParty(p.organisation_id, p.filed, p.respondent) for p in dispute.parties),
@@ -48,30 +42,10 @@ def dispute_facts(dispute: Dispute) -> DisputeFacts:
         withdrawn_organisations=withdrawn,
         written_material={m.key: m.text for m in dispute.material},
         principles_cited=frozenset(p.code for p in dispute.principles),
-        pack_agreements={a.organisation_id: a.digest for a in dispute.pack_agreements},
-        panel=tuple(
-            PanelMember(m.organisation_id, DeclarationStatus(m.declaration.value)) for m in dispute.active_panel
-        ),
-        panel_route=PanelRoute(dispute.panel_route.value),
-        external_authority=dispute.external_authority,
-        responses={r.organisation_id: ResponseKind(r.response.value) for r in dispute.responses},
-        events=case_events(CaseKind.DISPUTE, dispute.id),
-        extensions=case_extensions(CaseKind.DISPUTE, dispute.id),
-        **_called(dispute),
     )
-
-
-def _called(dispute: Dispute) -> dict[str, frozenset[int]]:
-    """Whom the panel last called for clarification, and invited to be present (Scenario 1, step three)."""
-    data = db.session.scalar(
-        select(CaseEvent.data)
-        .where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id,
-               CaseEvent.name == "parties_called")
-        .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc())
-        .limit(1)
-    ) or {}
-    return {"called": frozenset(int(i) for i in data.get("called") or ()),
-            "invited": frozenset(int(i) for i in data.get("invited") or ())}
+    folded = fold(filed, recorded_events(CaseKind.DISPUTE, dispute.id))
+    assert isinstance(folded, DisputeFacts)
+    return folded
 
 
 def dispute_roles(dispute: Dispute, user: Any) -> frozenset[CaseRole]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from govern.cases.models import CaseKind
-from govern.cases.runner import case_events, case_extensions
+from govern.cases.runner import recorded_events
 from govern.disputes.facts import partnership_standing
 from govern.pdeg.models import Ratification, RatificationState, Recommendation
 from workflows import Actor, CaseRole, RaiserKind, RatificationFacts, RecommendationFacts
 from workflows import SubordinateGroup as WfGroup
+from workflows.facts import fold
 
 GROUPS = {
     "FWG": WfGroup.FINANCE_WORKING_GROUP,
@@ -29,7 +30,7 @@ def recommendation_facts(recommendation: Recommendation) -> RecommendationFacts:
         for r in recommendation.ratifications
         if r.version == recommendation.amendment_version and r.state is RatificationState.RATIFIED
     )
-    return RecommendationFacts(
+    return fold(RecommendationFacts(
         process_key="recommendation",
         state=recommendation.state.value,
         reference=recommendation.reference,
@@ -42,17 +43,14 @@ def recommendation_facts(recommendation: Recommendation) -> RecommendationFacts:
         withdrawn_organisations=withdrawn,
         version=recommendation.amendment_version,
         ratified_by=ratified_by,
-        agenda_meeting_date=recommendation.agenda_meeting_date,
         linked_dispute_id=recommendation.linked_dispute_id,
-        events=case_events(CaseKind.RECOMMENDATION, recommendation.id),
-        extensions=case_extensions(CaseKind.RECOMMENDATION, recommendation.id),
-    )
+    ), recorded_events(CaseKind.RECOMMENDATION, recommendation.id))  # type: ignore[return-value]
 
 
 def ratification_facts(ratification: Ratification) -> RatificationFacts:
     """A snapshot of one Board's ratification for the engine."""
     _, withdrawn = partnership_standing()
-    return RatificationFacts(
+    return fold(RatificationFacts(
         process_key="ratification",
         state=ratification.state.value,
         organisation_id=ratification.organisation_id,
@@ -60,9 +58,7 @@ def ratification_facts(ratification: Ratification) -> RatificationFacts:
         version=ratification.version,
         current_version=ratification.recommendation.amendment_version,
         withdrawn_organisations=withdrawn,
-        events=case_events(CaseKind.RATIFICATION, ratification.id),
-        extensions=case_extensions(CaseKind.RATIFICATION, ratification.id),
-    )
+    ), recorded_events(CaseKind.RATIFICATION, ratification.id))  # type: ignore[return-value]
 
 
 def recommendation_actor(recommendation: Recommendation, user: Any) -> Actor:

@@ -142,7 +142,9 @@ def test_calling_one_party_invites_the_other_and_a_late_decision_gives_its_reaso
     d = drive_dispute("scenario_1", "with_panel")
     out = d.fire("call_parties", panel_member(PANEL[0]), {"called": [2], "invited": [1]})
     assert out.state_after == "with_panel"
-    d.fire("hold_hearing", panel_member(PANEL[1]))
+    with pytest.raises(RulesNotMet):  # the one fold tracks who was called: both must be present
+        d.fire("hold_hearing", panel_member(PANEL[1]), {"attended": [2]})
+    d.fire("hold_hearing", panel_member(PANEL[1]), {"attended": [1, 2]})
     with pytest.raises(RulesNotMet) as refused:
         d.fire("present_decision", panel_member(PANEL[0]), {"decision": "A", "reasons": "B"}, timedelta(days=1))
     assert refused.value.problems[0].field == "delay_reason"
