@@ -4,26 +4,21 @@ bespoke process needs no new form code."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
-    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from govern.web.fields import MultiCheckboxField, NhsDateField
+from govern.web.fields import MultiCheckboxField
 from govern.web.fields import int_or_none as _int_or_none
-from workflows.definitions import FieldKind, FieldSpec
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -89,61 +84,3 @@ def material_form_class(keys: Sequence[tuple[str, str, str]], principle_choices:
             "Schedule 3 principles not adhered to", choices=list(principle_choices), validators=[Optional()]
         )
     return MaterialForm
-
-
-def action_form_class(fields: Sequence[FieldSpec], org_choices: Sequence[tuple[int, str]]) -> type:
-    """A form for one action, from its field specs (kinds: text, date, datetime, bool, org(s), choice)."""
-
-    class ActionForm(FlaskForm):
-        expected_version = HiddenField()
-
-    for spec in fields:
-        required = [InputRequired(f"Enter {spec.label.lower()}")] if spec.required else [Optional()]
-        field: Any
-        match spec.kind:
-            case FieldKind.TEXT:
-                field = TextAreaField(spec.label, validators=[*required, Length(max=20000)])
-            case FieldKind.DATE:
-                field = NhsDateField(spec.label, validators=[*required] if spec.required else [Optional()])
-            case FieldKind.DATETIME:
-                field = DateTimeLocalField(spec.label, format="%Y-%m-%dT%H:%M", validators=[Optional()]
-                                           if not spec.required else required)
-            case FieldKind.BOOL:
-                field = RadioField(spec.label, choices=[("yes", "Yes"), ("no", "No")],
-                                   validators=[InputRequired(f"Answer: {spec.label.lower()}")]
-                                   if spec.required else [Optional()])
-            case FieldKind.ORG_ID:
-                field = SelectField(spec.label, coerce=_int_or_none,
-                                    choices=[("", "Choose an organisation"), *org_choices],
-                                    validators=[DataRequired(f"Choose {spec.label.lower()}")]
-                                    if spec.required else [Optional()])
-            case FieldKind.ORG_IDS:
-                # Not limited to the choices offered, so naming another organisation is refused with the
-                # reason and its clause (a party on its own panel, 16.2; a withdrawn party, 15), not with
-                # a bare "not a valid choice" (the view and the MoU's rules say why).
-                field = MultiCheckboxField(spec.label, coerce=int, choices=list(org_choices),
-                                           validators=[Optional()], validate_choice=False)
-            case FieldKind.CHOICE:
-                field = RadioField(spec.label, choices=[(c, spec.choice_label(c)) for c in spec.choices],
-                                   validators=[InputRequired(f"Choose {spec.label.lower()}")]
-                                   if spec.required else [Optional()])
-            case _:  # pragma: no cover - a new kind must be added here
-                raise ValueError(f"unknown field kind {spec.kind}")
-        setattr(ActionForm, spec.key, field)
-    return ActionForm
-
-
-def payload_from(form: Any, fields: Sequence[FieldSpec]) -> dict[str, object]:
-    """The form's answers as the engine's payload."""
-    payload: dict[str, object] = {}
-    for spec in fields:
-        value = getattr(form, spec.key).data
-        if spec.kind is FieldKind.BOOL:
-            value = {"yes": True, "no": False}.get(value) if value else None
-        if spec.kind is FieldKind.DATETIME and isinstance(value, datetime) and value.tzinfo is None:
-            # A datetime-local box holds London wall-clock time; the engine needs an aware moment.
-            value = value.replace(tzinfo=LONDON)
-        if value in (None, "", []):
-            continue
-        payload[spec.key] = value
-    return payload

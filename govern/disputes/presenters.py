@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -264,13 +263,6 @@ def why_not_on_panel(dispute: Dispute, organisation_id: int) -> str:
     return f"{name} is not a party to the MoU; panels are drawn from the Parties (16.2)"
 
 
-_ORGANISATION_ID = re.compile(r"\b[Oo]rganisation (\d+)\b")
-
-
-def in_words(text: str) -> str:
-    """A rule's message with organisations named: the workflows speak of ``organisation 8``."""
-    names = {i: n for i, n in db.session.execute(select(Organisation.id, Organisation.name))}
-    return _ORGANISATION_ID.sub(lambda m: names.get(int(m.group(1)), m.group(0)), text)
 
 
 def material_headings(definition: Any, dispute: Dispute) -> list[tuple[str, str, str]]:

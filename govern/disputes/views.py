@@ -17,23 +17,20 @@ from govern import cases
 from govern.agreements import service
 from govern.attachments.queries import attachments_for
 from govern.cases.models import CaseKind
-from govern.cases.runner import RulesRefused
 from govern.core import clock
-from govern.core.errors import OperationError, StaleCase
 from govern.disputes import listing, presenters
 from govern.disputes import operations as ops
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts
 from govern.disputes.forms import (
     FileDisputeForm,
-    action_form_class,
     material_form_class,
-    payload_from,
     process_form_class,
 )
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation, Principle
 from govern.pdeg.models import Recommendation
+from govern.web.actions import action_form_class, expected_version, payload_from, run
 from workflows import CaseRole
 from workflows import engine as wf_engine
 from workflows.definitions import FieldKind
@@ -113,17 +110,8 @@ def file(process_key: str) -> str | Response | tuple[str, int]:
         else:
             form.decision_reference.data = request.args["decision"][:300]
     if form.validate_on_submit():
-        try:
-            dispute = _file(process_key, form, filing)
-        except RulesRefused as refused:
-            db.session.rollback()
-            for problem in refused.problems:
-                _attach(form, OperationError(problem.message, clause=problem.clause, field=problem.field))
-        except OperationError as error:
-            db.session.rollback()
-            _attach(form, error)
-        else:
-            db.session.commit()
+        filed = run(form, lambda: _file(process_key, form, filing), stale_url=request.path)
+        if filed.ok and (dispute := filed.value) is not None:
             flash(f"Dispute {dispute.reference} filed. {presenters.who_was_told(dispute.definition)} "
                   "been notified and the clock has started.", "success")
             papers = dispute.definition.material_open(dispute.state)
@@ -191,44 +179,35 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
             getattr(form, f"h_{key}").data = texts.get(key, "")
         if principles:
             form.principles.data = [p.code for p in dispute.principles]
-    problems: list[str] = []
     if request.method == "POST":
         if not editable:
             flash("The papers can no longer be changed: they have been sent.", "error")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
         if form.validate_on_submit():
             texts = {key: getattr(form, f"h_{key}").data or "" for key, _t, _g in headings}
-            try:
-                ops.save_written_material(dispute, current_user, texts,
-                                          form.principles.data if principles else None)
-            except OperationError as error:
-                db.session.rollback()
-                form.form_errors.append(error.message)
-            else:
-                db.session.commit()
+            here = url_for("disputes.papers", dispute_id=dispute.id)
+            saved = run(form, lambda: ops.save_written_material(dispute, current_user, texts,
+                                                                form.principles.data if principles else None),
+                        stale_url=here)
+            if saved.stale:
+                return saved.stale
+            if saved.ok:
                 intent = request.form.get("intent", "save")
                 if intent == "save":
                     flash("Draft saved. Nothing has been sent yet.", "success")
                     return redirect(url_for("disputes.papers", dispute_id=dispute.id))
                 trigger = str(definition.material_trigger) if intent == "submit" else "agree_pack"
-                try:
-                    cases.act(dispute, current_user, trigger, {})
-                except RulesRefused as refused:
-                    db.session.rollback()
-                    for problem in refused.problems:
-                        _problem_to_form(form, problem.message, problem.clause, problem.field, headings)
-                    problems = [p.message for p in refused.problems]
-                except OperationError as error:
-                    db.session.rollback()
-                    form.form_errors.append(_error_text(error))
-                else:
-                    db.session.commit()
+                done = run(form, lambda: cases.act(dispute, current_user, trigger, {}), stale_url=here,
+                           aliases=_heading_aliases(headings))
+                if done.stale:
+                    return done.stale
+                if done.ok:
                     flash("You have agreed the documentation as it stands." if trigger == "agree_pack" else
                           f"{_label(definition, trigger)}: done.", "success")
                     return redirect(url_for("disputes.show", dispute_id=dispute.id))
     available = {t.trigger for t in wf_engine.available(definition, dispute_facts(dispute),
                                                         dispute_actor(dispute, current_user), clock.now())}
-    status = 400 if (form.errors or form.form_errors or problems) else 200
+    status = 400 if (form.errors or form.form_errors) else 200
     return render_template(
         "disputes/papers.html", dispute=dispute, form=form, headings=headings, editable=editable,
         definition=definition, principles=principles, can_submit=definition.material_trigger in available,
@@ -244,18 +223,9 @@ def _agreed_as_it_stands(dispute: Dispute) -> list[int]:
     return [a.organisation_id for a in dispute.pack_agreements if a.digest == digest]
 
 
-def _problem_to_form(form: Any, message: str, clause: str, field: str | None, headings: list[tuple[str, str, str]]
-                     ) -> None:
-    text = presenters.in_words(f"{message} ({clause})")
-    target = None
-    if field == "principles" and hasattr(form, "principles"):
-        target = form.principles
-    elif field and hasattr(form, f"h_{field}"):
-        target = getattr(form, f"h_{field}")
-    if target is not None:
-        target.errors = [*target.errors, text]
-    else:
-        form.form_errors.append(text)
+def _heading_aliases(headings: list[tuple[str, str, str]]) -> dict[str, str]:
+    """A rule about a heading speaks of its key; the papers form names the box ``h_<key>``."""
+    return {key: f"h_{key}" for key, _title, _guidance in headings}
 
 
 @bp.route("/<int:dispute_id>/process", methods=["GET", "POST"])
@@ -283,18 +253,12 @@ def set_out_process(dispute_id: int) -> str | Response | tuple[str, int]:
             for kind in titles
             if getattr(form, f"use_{kind}").data
         }
-        try:
-            ops.set_out_process(dispute, current_user, chosen,
-                                expected_version=int(form.expected_version.data or dispute.version))
-        except StaleCase as stale:
-            db.session.rollback()
-            flash(stale.message, "info")
-            return redirect(url_for("disputes.show", dispute_id=dispute.id))
-        except OperationError as error:
-            db.session.rollback()
-            form.form_errors.append(f"{error.message} ({error.clause})" if error.clause else error.message)
-        else:
-            db.session.commit()
+        done = run(form, lambda: ops.set_out_process(dispute, current_user, chosen,
+                                                     expected_version=expected_version(form) or dispute.version),
+                   stale_url=url_for("disputes.show", dispute_id=dispute.id))
+        if done.stale:
+            return done.stale
+        if done.ok:
             flash("The process for this dispute is set out. The parties see its steps and deadlines.", "success")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
     status = 400 if form.is_submitted() else 200
@@ -323,27 +287,12 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         form.expected_version.data = str(dispute.version)
     if form.validate_on_submit() and not _unoffered_panel(form, dispute, trigger, org_choices):
-        try:
-            expected = int(form.expected_version.data or dispute.version)
-            cases.act(dispute, current_user, trigger, payload_from(form, info.fields), expected)
-        except StaleCase as stale:
-            db.session.rollback()
-            flash(stale.message, "info")
-            return redirect(url_for("disputes.show", dispute_id=dispute.id))
-        except RulesRefused as refused:
-            db.session.rollback()
-            for problem in refused.problems:
-                target = getattr(form, problem.field, None) if problem.field else None
-                text = presenters.in_words(f"{problem.message} ({problem.clause})")
-                if target is not None:
-                    target.errors = [*target.errors, text]
-                else:
-                    form.form_errors.append(text)
-        except OperationError as error:
-            db.session.rollback()
-            form.form_errors.append(_error_text(error))
-        else:
-            db.session.commit()
+        here = url_for("disputes.show", dispute_id=dispute.id)
+        done = run(form, lambda: cases.act(dispute, current_user, trigger, payload_from(form, info.fields),
+                                           expected_version(form) or dispute.version), stale_url=here)
+        if done.stale:
+            return done.stale
+        if done.ok:
             flash(f"{info.label}: done.", "success")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
     status = 400 if form.is_submitted() else 200
@@ -383,20 +332,6 @@ def _unoffered_panel(form: Any, dispute: Dispute, trigger: str, choices: list[tu
         form.organisation_ids.errors = [*form.organisation_ids.errors,
                                         presenters.why_not_on_panel(dispute, organisation_id)]
     return bool(refused)
-
-
-def _error_text(error: OperationError) -> str:
-    text = f"{error.message} ({error.clause})" if error.clause else error.message
-    return presenters.in_words(text)
-
-
-def _attach(form: Any, error: OperationError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    text = _error_text(error)
-    if field is not None:
-        field.errors = [*field.errors, text]
-    else:
-        form.form_errors.append(text)
 
 
 def _label(definition: Any, trigger: str) -> str:

@@ -7,8 +7,6 @@ the operation with the field they concern and are shown beside it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -16,7 +14,6 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from govern.pdeg.models import AgendaOutcome, AgendaPart
 from govern.web.fields import MultiCheckboxField, NhsDateField
 from govern.web.fields import int_or_none as _int_or_none
-from workflows.definitions import FieldKind, FieldSpec
 
 
 class RecommendationForm(FlaskForm):
@@ -146,27 +143,6 @@ class RegisterFilterForm(FlaskForm):
     date_to = NhsDateField("PDEG meeting on or before")
 
 
-def action_form(trigger: str, fields: tuple[FieldSpec, ...], formdata: Any = None) -> FlaskForm:
-    """A form for one of a recommendation's actions, built from the workflow's fields for it.
-
-    Prefixed with the trigger, so several actions can sit on one page without clashing ids.
-    """
-
-    class ActionForm(FlaskForm):
-        expected_version = IntegerField(validators=[Optional()])
-
-    for spec in fields:
-        if spec.kind is FieldKind.DATE:
-            setattr(ActionForm, spec.key, NhsDateField(spec.label))
-        elif spec.key in ("minute_reference",):
-            setattr(ActionForm, spec.key, StringField(spec.label, validators=[Length(max=120)]))
-        else:
-            setattr(ActionForm, spec.key, TextAreaField(spec.label, validators=[Length(max=10000)]))
-    form = ActionForm(formdata=formdata, prefix=trigger) if formdata is not None else ActionForm(prefix=trigger)
-    form.trigger = trigger  # type: ignore[attr-defined]
-    return form
-
-
 __all__ = [
     "AgendaForm",
     "DraftForm",
@@ -176,5 +152,4 @@ __all__ = [
     "RatificationForm",
     "RecommendationForm",
     "RegisterFilterForm",
-    "action_form",
 ]

@@ -18,8 +18,6 @@ from werkzeug.wrappers import Response
 from govern import cases
 from govern.attachments.queries import attachments_for
 from govern.cases.models import CaseKind
-from govern.cases.runner import RulesRefused
-from govern.core.errors import OperationError, StaleCase
 from govern.extensions import db
 from govern.partnership.models import SubordinateGroup
 from govern.pdeg import operations, queries
@@ -31,7 +29,6 @@ from govern.pdeg.forms import (
     RatificationForm,
     RecommendationForm,
     RegisterFilterForm,
-    action_form,
 )
 from govern.pdeg.models import (
     AgendaItem,
@@ -43,6 +40,7 @@ from govern.pdeg.models import (
     is_pdeg_secretariat,
 )
 from govern.web.access import requires
+from govern.web.actions import action_form, expected_version, payload_from, run
 
 bp = Blueprint("pdeg", __name__)
 
@@ -87,28 +85,6 @@ def _ratification_or_404(ratification_id: int) -> Ratification:
     return ratification
 
 
-def _attach_error(form: FlaskForm, error: OperationError, aliases: dict[str, str] | None = None) -> None:
-    """Show each refusal beside its field (or at the top), with the clause behind it."""
-    problems = [(p.message, p.clause, p.field) for p in error.problems] if isinstance(error, RulesRefused) \
-        else [(error.message, error.clause, error.field)]
-    for message, clause, key in problems:
-        text = message
-        if clause:
-            text += f" (clause {clause})" if clause[0].isdigit() else f" ({clause})"
-        name = (aliases or {}).get(key or "", key or "")
-        field = getattr(form, name, None) if name else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, text] if isinstance(field.errors, list) else [text]
-        else:
-            form.form_errors.append(text)
-
-
-def _stale(message_target: str) -> Response:
-    """Somebody else acted first: say so and show where things stand now."""
-    flash(StaleCase().message, "error")
-    return redirect(message_target)
-
-
 # --- raising a recommendation (Schedule 4; 17.2) ------------------------------------------------------
 
 
@@ -125,8 +101,7 @@ def new_recommendation() -> str | Response | tuple[str, int]:
     may_delegate = queries.may_decide_under_delegation(raiser)
     if form.validate_on_submit():
         chosen = {o.id: o for o in parties}
-        try:
-            recommendation = operations.bring_recommendation(
+        done = run(form, lambda: operations.bring_recommendation(
                 current_user,
                 title=form.title.data or "",
                 summary=form.summary.data or "",
@@ -136,12 +111,8 @@ def new_recommendation() -> str | Response | tuple[str, int]:
                 within_delegation=may_delegate and form.within_delegation.data == "yes",
                 delegation_basis=form.delegation_basis.data or "",
                 **raiser,
-            )
-        except OperationError as error:
-            db.session.rollback()
-            _attach_error(form, error, FIELD_ALIASES)
-        else:
-            db.session.commit()
+            ), stale_url=request.path, aliases=FIELD_ALIASES)
+        if done.ok and (recommendation := done.value) is not None:
             if recommendation.state.value == "recorded_under_delegation":
                 flash(f"{recommendation.reference} is recorded as decided within the members' delegated powers "
                       "(Schedule 4). It does not go to PDEG.", "success")
@@ -227,21 +198,17 @@ def write_draft(recommendation_id: int) -> str | Response | tuple[str, int]:
             form.title.data = ""
     if form.validate_on_submit():
         chosen = {o.id: o for o in parties}
-        try:
-            operations.write_draft_recommendation(
+        done = run(form, lambda: operations.write_draft_recommendation(
                 rec, current_user, title=form.title.data or "", summary=form.summary.data or "",
                 decision_sought=form.decision_sought.data or "",
                 affected=[chosen[i] for i in form.affected.data or [] if i in chosen],
                 expected_version=form.expected_version.data,
-            )
-        except StaleCase:
-            return _stale(here)
-        except OperationError as error:
-            db.session.rollback()
-            _attach_error(form, error, FIELD_ALIASES)
+            ), stale_url=here, aliases=FIELD_ALIASES)
+        if done.stale:
+            return done.stale
+        if not done.ok:
             rec = _recommendation_or_404(recommendation_id)
         else:
-            db.session.commit()
             flash(f"{rec.reference} is written. Raise it for PDEG when it is ready.", "success")
             return redirect(here)
     status = 400 if form.is_submitted() else 200
@@ -264,17 +231,13 @@ def act(recommendation_id: int, trigger: str) -> Response | tuple[str, int]:
     form = action_form(trigger, info.fields, request.form)
     if not form.validate():
         return _recommendation_page(rec, {trigger: form}, 400)
-    payload = {spec.key: getattr(form, spec.key).data for spec in info.fields}
-    try:
-        cases.act(rec, current_user, trigger, payload, form.expected_version.data)
-    except StaleCase:
-        return _stale(here)
-    except OperationError as error:
-        db.session.rollback()
-        _attach_error(form, error)
+    done = run(form, lambda: cases.act(rec, current_user, trigger, payload_from(form, info.fields),
+                                       expected_version(form)), stale_url=here)
+    if done.stale:
+        return done.stale
+    if not done.ok:
         rec = _recommendation_or_404(recommendation_id)
         return _recommendation_page(rec, {trigger: form}, 400)
-    db.session.commit()
     flash(f"Done: {info.label.lower()} ({rec.reference}).", "success")
     return redirect(here)
 
@@ -299,15 +262,10 @@ def new_meeting() -> str | Response | tuple[str, int]:
     """Schedule a PDEG meeting."""
     form = MeetingForm()
     if form.validate_on_submit():
-        try:
-            meeting = operations.schedule_meeting(
+        done = run(form, lambda: operations.schedule_meeting(
                 current_user, meeting_date=form.meeting_date.data, title=form.title.data or ""
-            )
-        except OperationError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
+            ), stale_url=request.path)
+        if done.ok and (meeting := done.value) is not None:
             flash(f"PDEG meeting on {meeting.meeting_date.day} {meeting.meeting_date:%B %Y} scheduled. "
                   "Now build its agenda.", "success")
             return redirect(url_for("pdeg.meeting", meeting_id=meeting.id))
@@ -350,15 +308,12 @@ def add_item(meeting_id: int) -> Response | tuple[str, int]:
         rec = db.session.get(Recommendation, form.recommendation_id.data)
         if rec is None:
             abort(404)
-        try:
-            item = operations.add_to_agenda(found, rec, current_user, part=AgendaPart(form.part.data))
-        except StaleCase:
-            return _stale(url_for("pdeg.meeting", meeting_id=found.id))
-        except OperationError as error:
-            db.session.rollback()
-            _attach_error(form, error, {"meeting_date": "recommendation_id"})
-        else:
-            db.session.commit()
+        done = run(form, lambda: operations.add_to_agenda(found, rec, current_user, part=AgendaPart(form.part.data)),
+                   stale_url=url_for("pdeg.meeting", meeting_id=found.id),
+                   aliases={"meeting_date": "recommendation_id"})
+        if done.stale:
+            return done.stale
+        if done.ok and (item := done.value) is not None:
             flash(f"{rec.reference} is on the agenda, {item.part.title}.", "success")
             return redirect(url_for("pdeg.meeting", meeting_id=found.id))
     elif form.recommendation_id.data and form.recommendation_id.errors:
@@ -390,20 +345,16 @@ def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, i
     here = url_for("pdeg.meeting", meeting_id=meeting_id)
     form = OutcomeForm()
     if form.validate_on_submit():
-        try:
-            operations.record_outcome(
+        done = run(form, lambda: operations.record_outcome(
                 item, current_user, outcome=AgendaOutcome(form.outcome.data),
                 minute_reference=form.minute_reference.data or "", reasons=form.reasons.data or "",
                 amendment=form.amendment.data or "", expected_version=form.expected_version.data,
-            )
-        except StaleCase:
-            return _stale(here)
-        except OperationError as error:
-            db.session.rollback()
-            _attach_error(form, error)
+            ), stale_url=here)
+        if done.stale:
+            return done.stale
+        if not done.ok:
             item = _item_or_404(meeting_id, item_id)
         else:
-            db.session.commit()
             rec = item.recommendation
             if rec.state.value == "awaiting_ratification":
                 boards = ", ".join(r.organisation.short_name for r in queries.current_ratifications(rec))
@@ -453,16 +404,13 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
                 payload["reasons"] = form.reasons.data or ""
             if decision == "defer":
                 payload["next_meeting_date"] = form.next_meeting_date.data
-            try:
-                cases.act(found, current_user, decision, payload, form.expected_version.data)
-            except StaleCase:
-                return _stale(here)
-            except OperationError as error:
-                db.session.rollback()
-                _attach_error(form, error)
+            done = run(form, lambda: cases.act(found, current_user, decision, payload, form.expected_version.data),
+                       stale_url=here)
+            if done.stale:
+                return done.stale
+            if not done.ok:
                 found = _ratification_or_404(ratification_id)
             else:
-                db.session.commit()
                 flash(f"{found.organisation.board_name} decision on {found.recommendation.reference} recorded: "
                       f"{queries.BOARD_STATUS_TITLES[found.state].lower()}.", "success")
                 return redirect(here)
