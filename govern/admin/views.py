@@ -10,11 +10,11 @@ from werkzeug.wrappers import Response
 from govern.admin.forms import AccountForm, StpLeaderForm
 from govern.auth import mfa, operations
 from govern.auth.models import Role, StpLeaderAssignment, User, current_stp_leader_assignment
-from govern.core.errors import OperationError
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
 from govern.web import paging
 from govern.web.access import requires
+from govern.web.actions import run
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -74,13 +74,8 @@ def new_user() -> str | Response | tuple[str, int]:
     form = AccountForm()
     _fill_choices(form)
     if form.validate_on_submit():
-        try:
-            user = _save(form, None)
-        except OperationError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
+        done = run(form, lambda: _save(form, None), stale_url=request.path)
+        if done.ok and (user := done.value) is not None:
             flash(f"Account added for {user.name}. We have emailed them a link to choose their password.", "success")
             return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
@@ -94,16 +89,9 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
     user = _get_user_or_404(user_id)
     form = AccountForm(obj=user)
     _fill_choices(form)
-    if form.validate_on_submit():
-        try:
-            _save(form, user)
-        except OperationError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(f"Changes to {user.name}'s account saved.", "success")
-            return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and run(form, lambda: _save(form, user), stale_url=request.path).ok:
+        flash(f"Changes to {user.name}'s account saved.", "success")
+        return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=user), status
 
@@ -113,13 +101,7 @@ def edit_user(user_id: int) -> str | Response | tuple[str, int]:
 def resend_invitation(user_id: int) -> Response:
     """Send a new invitation link to a person who has not chosen a password yet."""
     user = _get_user_or_404(user_id)
-    try:
-        operations.resend_invitation(user, actor=current_user)
-    except OperationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if run(None, lambda: operations.resend_invitation(user, actor=current_user), stale_url=request.path).ok:
         flash(f"A new invitation has been emailed to {user.name}.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
@@ -129,13 +111,7 @@ def resend_invitation(user_id: int) -> Response:
 def reset_authenticator(user_id: int) -> Response:
     """Remove a person's authenticator app; they set up a new one at their next sign-in."""
     user = _get_user_or_404(user_id)
-    try:
-        mfa.reset_mfa(user, actor=current_user)
-    except OperationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if run(None, lambda: mfa.reset_mfa(user, actor=current_user), stale_url=request.path).ok:
         flash(f"{user.name}'s authenticator app has been removed. They set up a new one when they next sign in.",
               "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -157,13 +133,7 @@ def enable_user(user_id: int) -> Response:
 
 def _set_active(user_id: int, active: bool) -> Response:
     user = _get_user_or_404(user_id)
-    try:
-        operations.set_user_active(user, active, actor=current_user)
-    except OperationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if run(None, lambda: operations.set_user_active(user, active, actor=current_user), stale_url=request.path).ok:
         flash(f"{user.name}'s account is now {'enabled' if active else 'disabled'}.", "success")
     return redirect(url_for("admin.users"))
 
@@ -181,13 +151,8 @@ def stp_leader() -> str | Response | tuple[str, int]:
         user = db.session.get(User, form.user_id.data)
         if user is None:
             abort(404)
-        try:
-            operations.assign_stp_leader(user, authority=form.authority.data or "", actor=current_user)
-        except OperationError as error:
-            db.session.rollback()
-            _attach_error(form, error)
-        else:
-            db.session.commit()
+        if run(form, lambda: operations.assign_stp_leader(user, authority=form.authority.data or "",
+                                                          actor=current_user), stale_url=request.path).ok:
             flash(f"{user.name} is now STP Leader.", "success")
             return redirect(url_for("admin.stp_leader"))
     history = db.session.scalars(
@@ -197,12 +162,3 @@ def stp_leader() -> str | Response | tuple[str, int]:
     return render_template(
         "admin/stp_leader.html", form=form, current=current_stp_leader_assignment(), history=history
     ), status
-
-
-def _attach_error(form: AccountForm | StpLeaderForm, error: OperationError) -> None:
-    """Show an operation's refusal beside its field (or at the top of the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)

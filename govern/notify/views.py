@@ -8,12 +8,12 @@ from sqlalchemy import func, select, update
 from werkzeug.wrappers import Response
 
 from govern.core import clock
-from govern.core.errors import OperationError
 from govern.extensions import db
 from govern.notify.models import Notice, OutboxMessage, OutboxStatus
 from govern.notify.sender import retry_message
 from govern.web import paging
 from govern.web.access import requires
+from govern.web.actions import run
 
 bp = Blueprint("notify", __name__)
 
@@ -74,12 +74,6 @@ def retry(message_id: int) -> Response:
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         abort(404)
-    try:
-        retry_message(message, current_user)
-    except OperationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("notify.outbox"))
-    db.session.commit()
-    flash(f"The message to {message.to_address} will be sent again.", "success")
+    if run(None, lambda: retry_message(message, current_user), stale_url=url_for("notify.outbox")).ok:
+        flash(f"The message to {message.to_address} will be sent again.", "success")
     return redirect(url_for("notify.outbox"))

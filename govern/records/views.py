@@ -14,7 +14,6 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from govern.core import clock
-from govern.core.errors import OperationError
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.pdeg.models import Recommendation
@@ -23,6 +22,7 @@ from govern.records import packs, pdf, queries
 from govern.records.forms import BoardPackForm
 from govern.records.models import BoardPack, PackStatus
 from govern.web.access import requires
+from govern.web.actions import run
 
 bp = Blueprint("records", __name__)
 
@@ -105,13 +105,7 @@ def board_packs() -> str | Response:
         assert meeting is not None
         if not packs.is_large(packs.decisions_for_meeting(current_user.organisation_id, meeting)):
             return redirect(url_for("records.board_pack", meeting=meeting.isoformat()))
-        try:
-            packs.request_board_pack(current_user, meeting)
-        except OperationError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        if run(None, lambda: packs.request_board_pack(current_user, meeting), stale_url=request.path).ok:
             flash("Your Board pack is being prepared. We will tell you when it is ready to download.", "success")
         return redirect(url_for("records.board_packs"))
     status = 400 if form.is_submitted() else 200

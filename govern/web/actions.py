@@ -156,6 +156,7 @@ def run(form: Any, operation: Callable[[], T], *, stale_url: str,
         aliases: Mapping[str, str] | None = None) -> Attempt[T]:
     """Run ``operation`` in the request's transaction and commit once if it succeeds.
 
+    ``form`` is None for a button with no fields: a refusal is then flashed.
     A refusal rolls everything back and is shown beside its field; a lost race ("this case has
     changed") rolls back and sends the person to where the case stands now. What they typed stays in
     the form, so nothing they submitted is lost.
@@ -168,7 +169,10 @@ def run(form: Any, operation: Callable[[], T], *, stale_url: str,
         return Attempt(False, stale=redirect(stale_url))
     except OperationError as error:
         db.session.rollback()
-        show_refusal(form, error, aliases)
+        if form is None:  # a button, not a form: the refusal goes at the top of the page it returns to
+            flash(refusal_text(error.message, error.clause), "error")
+        else:
+            show_refusal(form, error, aliases)
         return Attempt(False)
     db.session.commit()
     return Attempt(True, value)
