@@ -1,8 +1,22 @@
-"""Shared fixtures: the app on a test database, a clean database per test, users by role, login.
+"""Shared fixtures: the app on a test database, each test rolled back, users by role, login.
 
 The database is SQLite in a temporary folder unless ``DATABASE_URL`` is set (``.ci/run`` sets it
-to PostgreSQL for the second run). Each test starts from an empty schema with the Devon
-partnership seeded and the clock unfrozen.
+to PostgreSQL for the second run). The schema is created and the Devon partnership seeded ONCE per
+session; each test then runs inside one transaction on one connection that is rolled back at its
+end (:class:`govern.testing.RolledBack`). Every session joins that connection: the test's own
+``db.session`` and each request's (the test client gives every request its own application context,
+and so its own session); their ``commit()`` releases a savepoint, so the code under test commits as
+in production and nothing outlives the test. Each test also starts with the clock unfrozen, no audit
+checkpoint file and no remembered second-factor devices.
+
+Ids are not reset between tests (PostgreSQL's sequences are never rolled back): a test finds its rows
+by what it made, never by a number it assumes.
+
+A test that needs real commits or several connections (threads, a second app or server on the same
+database, subprocesses, migrations, the mail sink) is marked ``@pytest.mark.real_commits``: it runs
+on the app's own engine, committing for real, and the database is emptied and seeded again after it.
+Tests that use the ``make_app``, ``mail_sink`` or ``send_to_sink`` fixtures are marked so
+automatically.
 """
 
 from __future__ import annotations
@@ -11,6 +25,7 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,8 +44,14 @@ from govern.core import clock
 from govern.extensions import db
 from govern.notify.models import OutboxMessage
 from govern.partnership.models import Organisation, SubordinateGroup
-from govern.partnership.seed import seed_partnership
-from govern.testing import clean_database, create_schema, derived_database_url, use_fast_password_hashing
+from govern.testing import (
+    RolledBack,
+    create_schema,
+    derived_database_url,
+    forget_checkpoints,
+    reset_database,
+    use_fast_password_hashing,
+)
 
 PASSWORD = "correct horse battery staple"
 #: The authenticator secret of every administrator (and of the ``stp_leader`` fixture): they must give a code.
@@ -69,9 +90,27 @@ def database_url(tmp_root: Path) -> str:
     return f"sqlite:///{tmp_root / 'test.sqlite3'}"
 
 
+#: Fixtures whose tests commit for real (see the module's docstring): a second app or server, the mail sink.
+REAL_COMMIT_FIXTURES = frozenset({"make_app", "mail_sink", "send_to_sink"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_commits: the test commits for real on the app's engine (threads, several connections, "
+        "a second app or server, subprocesses); the database is emptied and seeded again after it",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_COMMIT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_commits)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The application, configured for tests, with the schema created once."""
+    """The application, configured for tests, with the schema created and the partnership seeded once."""
     root = tmp_path_factory.mktemp("govern")
     os.environ["GOVERN_INSTANCE_PATH"] = str(root / "instance")
     use_fast_password_hashing()
@@ -82,35 +121,47 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             # The test database is thrown away: no need to wait for the disk on every commit.
             event.listen(db.engine, "connect", lambda conn, _record: conn.execute("PRAGMA synchronous = OFF"))
         create_schema()
+        reset_database()
     yield application
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _rolled_back(app: Flask) -> Iterator[RolledBack]:
+    """The connection maker for tests rolled back (see :class:`govern.testing.RolledBack`)."""
+    rolled_back = RolledBack(app)
+    yield rolled_back
+    rolled_back.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test that uses the app starts with an empty, seeded database and a free clock."""
+    """Every test that uses the app starts from the seeded database with a free clock, and leaves it so:
+    rolled back, or (``real_commits``) emptied and seeded again."""
     if "app" not in request.fixturenames:
         yield
         return
     application: Flask = request.getfixturevalue("app")
-    with application.app_context():
-        clean_database()
-        with db.session.no_autoflush:  # codes are unique: one flush at the end is enough, and fast
-            seed_partnership()
-        db.session.commit()
-        db.session.remove()
-    ctx = application.app_context()
-    ctx.push()
-    _REMEMBERED.clear()
-    try:
-        yield
-    finally:
+    real_commits = request.node.get_closest_marker("real_commits") is not None
+    with ExitStack() as stack:
+        if not real_commits:
+            stack.enter_context(request.getfixturevalue("_rolled_back").test())
+        ctx = application.app_context()
+        ctx.push()
+        forget_checkpoints()
         _REMEMBERED.clear()
-        clock.freeze(None)
-        db.session.remove()
-        ctx.pop()
+        try:
+            yield
+        finally:
+            _REMEMBERED.clear()
+            clock.freeze(None)
+            db.session.remove()
+            if real_commits:
+                reset_database()
+                db.session.remove()
+            ctx.pop()
 
 
 @pytest.fixture(scope="session")

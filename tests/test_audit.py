@@ -547,6 +547,7 @@ def _assert_one_chain() -> None:
     assert seqs == list(range(1, 2 + WRITERS * EVENTS_EACH))
 
 
+@pytest.mark.real_commits  # threads, each with its own connection
 def test_concurrent_writers_keep_one_chain(app: Flask) -> None:
     db.session.commit()
     errors = _write_concurrently(app)
@@ -554,6 +555,7 @@ def test_concurrent_writers_keep_one_chain(app: Flask) -> None:
     _assert_one_chain()
 
 
+@pytest.mark.real_commits  # threads, each with its own connection
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")),
     reason="row locks under real concurrency: run with DATABASE_URL set to PostgreSQL",

@@ -324,6 +324,9 @@ def test_two_accounts_with_the_same_password_have_different_hashes(make_user: Ca
 # --- session lifetime -------------------------------------------------------------------------
 
 
+# Real commits: a GET touches the session in its own transaction (``db.engine.begin()``), which must
+# outlive the request's session being rolled back; inside a test's one transaction it cannot.
+@pytest.mark.real_commits
 @pytest.mark.parametrize(
     ("requests_after_login", "still_logged_in"),
     [

@@ -121,6 +121,7 @@ def test_a_boards_decision_on_an_older_version_of_its_ratification_is_refused_as
 # --- two sessions ------------------------------------------------------------------------------------
 
 
+@pytest.mark.real_commits  # several connections, threads
 def test_of_two_sessions_acting_on_the_same_dispute_only_the_first_to_commit_wins(app: Flask, run: Run) -> None:
     dispute = _reported(run)
     dispute_id, leader_id, filer_id = dispute.id, run.cast.leader.id, run.cast.ceo("RDE").id
@@ -193,6 +194,7 @@ def _race(app: Flask, dispute_id: int, contenders: list[tuple[int, str, dict[str
     return results
 
 
+@pytest.mark.real_commits  # several connections, threads
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")),
     reason="a real race needs PostgreSQL: run with DATABASE_URL set to it",

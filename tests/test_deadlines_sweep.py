@@ -198,6 +198,7 @@ def filed_subject(cast: Cast) -> str:
     return db.session.scalar(select(CaseDeadline.reference).limit(1)) or ""
 
 
+@pytest.mark.real_commits  # threads, each with its own connection
 def test_two_sweeps_at_once_send_one_message_each(
     app: Flask, cast: Cast, org: Callable[[str], Organisation]
 ) -> None:

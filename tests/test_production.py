@@ -30,6 +30,9 @@ from govern.partnership.models import Organisation
 from tests.casework import Cast, Clock, Run
 from tests.conftest import PASSWORD, MailSink, totp_code
 
+#: Servers in other processes read and write the test's database: they see only what is committed.
+pytestmark = pytest.mark.real_commits
+
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 FLASK = str(Path(sys.executable).with_name("flask"))
 
@@ -66,7 +69,7 @@ def start_server(app: Flask, tmp_path: Path) -> Iterator[Callable[[str], str]]:
             try:
                 requests.get(f"{base}/login", timeout=2)
                 return base
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or workers still booting
                 assert process.poll() is None, (tmp_path / f"{name}.log").read_text()
                 time.sleep(0.1)
         raise AssertionError(f"gunicorn {name} did not start")
