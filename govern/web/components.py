@@ -25,16 +25,25 @@ from markupsafe import Markup
 #: How many rendered components a process keeps (each a few KB at most).
 MAX_ENTRIES = 2048
 
-#: component name -> (macro file, macro name)
-MACROS = {
-    "header": ("nhsuk/components/header/macro.jinja", "header"),
-    "footer": ("nhsuk/components/footer/macro.jinja", "footer"),
-    "skipLink": ("nhsuk/components/skip-link/macro.jinja", "skipLink"),
-    "button": ("nhsuk/components/button/macro.jinja", "button"),
-    "tag": ("nhsuk/components/tag/macro.jinja", "tag"),
-    "backLink": ("nhsuk/components/back-link/macro.jinja", "backLink"),
-    "insetText": ("nhsuk/components/inset-text/macro.jinja", "insetText"),
-    "warningCallout": ("nhsuk/components/warning-callout/macro.jinja", "warningCallout"),
+#: The components kept (by their macro's name), each rendered from NHS.UK's own template for it.
+#: ``templates/nhsuk/components/<folder>/macro.jinja`` replaces each one's macro with a call of
+#: :func:`component`, so every ``{% from "nhsuk/components/button/macro.jinja" import button %}``
+#: in any template gets the same markup, kept; a ``{% call %}`` of one still runs NHS.UK's template.
+COMPONENTS = {
+    "header": "header",
+    "footer": "footer",
+    "skipLink": "skip-link",
+    "button": "button",
+    "tag": "tag",
+    "backLink": "back-link",
+    "insetText": "inset-text",
+    "warningCallout": "warning-callout",
+    "input": "input",
+    "select": "select",
+    "textarea": "textarea",
+    "radios": "radios",
+    "checkboxes": "checkboxes",
+    "errorSummary": "error-summary",
 }
 
 
@@ -44,13 +53,14 @@ class _Unhashable(Exception):
 
 def _key(value: Any) -> Any:
     """A hashable key equal for parameters that render the same (Markup and text kept apart: the
-    macros escape text and not Markup)."""
-    if isinstance(value, Markup):
+    macros escape text and not Markup). Any other type (an enum, a date) is not cached at all."""
+    kind = type(value)
+    if kind is Markup:
         return ("m", str(value))
-    if isinstance(value, str):
+    if kind is str:
         return value
-    if value is None or isinstance(value, bool | int | float):
-        return (type(value).__name__, value)
+    if value is None or kind in (bool, int, float):  # exactly these: an enum member prints otherwise
+        return (kind.__name__, value)
     if isinstance(value, Undefined):
         return ("u",)
     if isinstance(value, Mapping):
@@ -80,9 +90,10 @@ class ComponentCache:
                 self.hits += 1
                 return found
         self.misses += 1
-        path, macro = MACROS[name]
-        # The macro's own output: it escaped what it was given as text.
-        markup = Markup(getattr(app.jinja_env.get_template(path).module, macro)(params))  # noqa: S704
+        # NHS.UK's template for the component, as its macro includes it (``params``, no caller); the
+        # template escapes what it is given as text.
+        template = app.jinja_env.get_template(f"nhsuk/components/{COMPONENTS[name]}/template.jinja")
+        markup = Markup(template.render(params=params))  # noqa: S704
         if key is not None:
             self.entries[key] = markup
             if len(self.entries) > self.size:
