@@ -37,9 +37,10 @@ def when_ready(server):
     """In the master, after the app is loaded and before any worker is forked: warm it up (every
     template compiled, the agreement parsed; ``govern.warm_up``), then freeze what start-up made, so
     each worker's garbage collector never walks it again and copy-on-write pages stay shared."""
-    from govern import warm_up
-
     app = server.app.wsgi()
-    warm_up(app)
+    if getattr(app, "import_name", None) == "govern":  # not another app served with this file
+        from govern import warm_up
+
+        warm_up(app)
     gc.collect()
     gc.freeze()

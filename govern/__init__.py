@@ -46,16 +46,17 @@ def warm_up(app: Flask) -> None:
         app.jinja_env.get_template(name)
     from govern.extensions import db
 
-    with app.app_context():
-        try:
-            from govern.agreements import service
+    try:
+        with app.app_context():
+            try:
+                from govern.agreements import service
 
-            service.current()
-        except Exception:  # a database not reachable yet: workers parse it on their first request
-            app.logger.warning("Could not read the running agreement while warming up", exc_info=True)
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+                service.current()
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+    except Exception:  # a database not reachable yet: workers parse it on their first request
+        app.logger.warning("Could not read the running agreement while warming up", exc_info=True)
 
 
 def register_listeners(app: Flask) -> None:

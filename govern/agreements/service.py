@@ -8,11 +8,12 @@ text) and no parsing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, g
 from sqlalchemy import func, select
@@ -24,6 +25,8 @@ from govern.extensions import db
 from workflows import registry
 from workflows.agreement import Agreement, parse_agreement
 from workflows.definitions import ProcessDefinition
+
+T = TypeVar("T")
 
 BESPOKE = "bespoke"  # the process key of a process set out for one dispute (16.2 in Devon)
 
@@ -99,6 +102,7 @@ def load_file(path: str | Path, user: Any = None, *, audit: bool = True) -> tupl
                      {"key": [None, row.key], "version": [None, row.version], "digest": [None, row.digest]},
                      actor=user)
     g.pop("govern_agreement", None)
+    g.pop("govern_agreement_parsed", None)
     g.pop("govern_agreement_digests", None)
     return row, True
 
@@ -166,8 +170,28 @@ def agreement_of(version_id: int | None) -> Agreement:
 
 
 def current() -> Agreement:
-    """The agreement the partnership runs now."""
-    return _parsed(current_version().digest)
+    """The agreement the partnership runs now (read once a request; pages ask for it often)."""
+    found = g.get("govern_agreement_parsed")
+    if found is None:
+        found = g.govern_agreement_parsed = _parsed(current_version().digest)
+    return found
+
+
+#: Values computed from a parsed agreement alone (a pure function of it), by (digest, name).
+_DERIVED: dict[tuple[str, str], Any] = {}
+
+
+def derived(name: str, compute: Callable[[Agreement], T]) -> T:
+    """``compute(current())``, kept per agreement text for the life of the process (the choices of a
+    filter, say, that every page of a list would otherwise work out again). ``compute`` must depend
+    on the agreement alone, never on the database or the request."""
+    digest = current_version().digest
+    key = (digest, name)
+    if key not in _DERIVED:
+        if len(_DERIVED) >= 256:
+            _DERIVED.clear()
+        _DERIVED[key] = compute(current())
+    return _DERIVED[key]
 
 
 def definition(process_key: str, version_id: int | None = None, bespoke: Any = None) -> ProcessDefinition:
