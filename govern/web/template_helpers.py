@@ -130,5 +130,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["agreement"] = agreement
     app.jinja_env.globals["role_of"] = role_of
     app.jinja_env.globals["nhs_tag"] = nhs_tag
+    from govern.web.urls import template_url_for
+
+    app.jinja_env.globals["url_for"] = template_url_for  # the same addresses, built faster for lists
     app.context_processor(lambda: {"nav_items": nav_items(), "service_name": service_name(),
                                    "partnership_name": partnership_name()})
