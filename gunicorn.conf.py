@@ -34,8 +34,8 @@ preload_app = True
 
 
 def when_ready(server):
-    """In the master, after the app is loaded and before any worker is forked: warm it up (every
-    template compiled, the agreement parsed; ``govern.warm_up``), then freeze what start-up made, so
+    """In the master, after the app is loaded and before any worker is forked: warm it up (our
+    templates compiled, the agreement parsed; ``govern.warm_up``), then freeze what start-up made, so
     each worker's garbage collector never walks it again and copy-on-write pages stay shared."""
     app = server.app.wsgi()
     if getattr(app, "import_name", None) == "govern":  # not another app served with this file
