@@ -94,3 +94,16 @@ def test_a_cached_agreement_is_named_by_its_text_not_its_row_id(app: Flask, tmp_
     with app.app_context():
         assert service.current().title == NEW_TITLE
         assert before.title != NEW_TITLE
+
+
+def test_what_is_derived_from_the_agreement_follows_a_new_version(app: Flask, tmp_path: Path) -> None:
+    def title_of(agreement: object) -> str:
+        return str(agreement.title)  # type: ignore[attr-defined]
+
+    with app.app_context():
+        assert service.derived("title", title_of) != NEW_TITLE
+    with app.app_context():
+        service.load_file(_amended(tmp_path))
+        db.session.commit()
+    with app.app_context():
+        assert service.derived("title", title_of) == NEW_TITLE
