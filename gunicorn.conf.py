@@ -6,6 +6,7 @@ process (sessions, throttling, the audit chain's lock and the outbox are in the 
 of servers can run this behind one TLS proxy, sharing one PostgreSQL database.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -30,3 +31,16 @@ loglevel = os.environ.get("GOVERN_LOG_LEVEL", "info")
 # Load the app in the master before forking: a broken configuration stops the start at once, and
 # workers share the loaded code's memory. Database connections are opened lazily by each worker.
 preload_app = True
+
+
+def when_ready(server):
+    """In the master, after the app is loaded and before any worker is forked: warm it up (our
+    templates compiled, the agreement parsed; ``govern.warm_up``), then freeze what start-up made, so
+    each worker's garbage collector never walks it again and copy-on-write pages stay shared."""
+    app = server.app.wsgi()
+    if getattr(app, "import_name", None) == "govern":  # not another app served with this file
+        from govern import warm_up
+
+        warm_up(app)
+    gc.collect()
+    gc.freeze()

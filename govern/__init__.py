@@ -34,6 +34,38 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def warm_up(app: Flask) -> None:
+    """Do once, before a server forks its workers, what each worker would otherwise do on its first
+    requests: compile our templates and parse the running agreement. Workers then share it (and a
+    worker replaced after ``max_requests`` starts warm). Call :func:`gc.freeze` after it (gunicorn's
+    ``when_ready``, ``gunicorn.conf.py``): objects made at start-up are never garbage, and a full
+    collection in a worker then looks only at what requests make. Nothing from the database is kept
+    but the parsed agreement (named by its text's digest, so never stale); the connections opened are
+    closed, so no worker shares one."""
+    from govern.web.components import COMPONENTS
+
+    # Our own templates and the NHS.UK components every page draws (not all 95 of NHS.UK's: each
+    # compiled costs start-up time, and the others are compiled by the first page that uses them).
+    shared = {f"nhsuk/components/{folder}/template.jinja" for folder in COMPONENTS.values()}
+    for name in app.jinja_env.list_templates(
+        filter_func=lambda n: n in shared or (n.endswith(".html") and not n.startswith("nhsuk/"))
+    ):
+        app.jinja_env.get_template(name)
+    from govern.extensions import db
+
+    try:
+        with app.app_context():
+            try:
+                from govern.agreements import service
+
+                service.current()
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+    except Exception:  # a database not reachable yet: workers parse it on their first request
+        app.logger.warning("Could not read the running agreement while warming up", exc_info=True)
+
+
 def register_listeners(app: Flask) -> None:
     """Features that hear of cases through ``govern.cases.signals`` (the runner imports none of them)."""
     from govern.deadlines import tracking  # noqa: F401  (connects its receivers)
@@ -48,9 +80,10 @@ def register_templates(app: Flask) -> None:
         ),
         "autoescape": True,
     }
-    from govern.web import template_helpers
+    from govern.web import components, template_helpers
 
     template_helpers.init_app(app)
+    components.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -140,3 +140,24 @@ def test_a_missing_instance_folder_is_created(make_app: Callable[..., Flask], tm
     folder = tmp_path / "new" / "instance"
     make_app(instance=folder)
     assert (folder / "secret_key").is_file()
+
+
+def test_connections_are_checked_before_use_on_a_database_server_not_on_a_sqlite_file(
+    make_app: Callable[..., Flask], instance: Path
+) -> None:
+    server = make_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "postgresql://u@db.example/govern"},
+                      instance=instance)
+    assert server.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    sqlite_file = make_app({"SECRET_KEY": "x"}, instance=instance)
+    assert sqlite_file.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+
+
+def test_a_sqlite_connection_keeps_a_page_cache_large_enough_for_the_lists(app: Flask) -> None:
+    from sqlalchemy import text
+
+    from govern.extensions import SQLITE_CACHE_KIB, db
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA cache_size")).scalar() == -SQLITE_CACHE_KIB

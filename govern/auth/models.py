@@ -224,12 +224,18 @@ class StpLeaderAssignment(db.Model):
 
 
 def current_stp_leader_assignment() -> StpLeaderAssignment | None:
-    """The assignment in force now, if any."""
-    return db.session.scalars(
+    """The assignment in force now, if any (its user's id is then kept for the request, as
+    :func:`current_stp_leader_id` keeps it: one query, not two, when a page asks both)."""
+    from flask import g, has_app_context
+
+    assignment = db.session.scalars(
         select(StpLeaderAssignment)
         .where(StpLeaderAssignment.ended_at.is_(None))
         .order_by(StpLeaderAssignment.started_at.desc())
     ).first()
+    if has_app_context():
+        g.stp_leader_id = assignment.user_id if assignment else None
+    return assignment
 
 
 def current_stp_leader_id() -> int | None:

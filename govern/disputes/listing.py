@@ -29,10 +29,14 @@ WEEK = timedelta(days=7)
 
 def dispute_processes() -> tuple[ProcessDefinition, ...]:
     """Every process a dispute can follow under the partnership's agreement: the declared ones, then
-    (where the agreement has one) the process for a dispute none fits (16.2)."""
+    (where the agreement has one) the process for a dispute none fits (16.2). Worked out once per
+    agreement text (``service.derived``): it depends on nothing else."""
+    return service.derived("dispute_processes", _dispute_processes)
+
+
+def _dispute_processes(agreement: Any) -> tuple[ProcessDefinition, ...]:
     from govern.disputes.operations import filing_definition
 
-    agreement = service.current()
     declared = tuple(agreement.dispute_processes)
     if agreement.declaration.bespoke is None:
         return declared

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, request, url_for
+from flask import Flask, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -70,8 +70,10 @@ def nav_items() -> list[dict[str, Any]]:
     unread = unread_count(current_user.id)
     items.append(("notify.notices", f"Notices ({unread} unread)" if unread else "Notices"))
     current = request.endpoint or ""
+    from govern.web.urls import template_url_for
+
     return [
-        {"href": url_for(endpoint), "text": text, "current": current == endpoint}
+        {"href": template_url_for(endpoint), "text": text, "current": current == endpoint}
         for endpoint, text in items
     ]
 
@@ -130,5 +132,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["agreement"] = agreement
     app.jinja_env.globals["role_of"] = role_of
     app.jinja_env.globals["nhs_tag"] = nhs_tag
+    from govern.web.urls import template_url_for
+
+    app.jinja_env.globals["url_for"] = template_url_for  # the same addresses, built faster for lists
     app.context_processor(lambda: {"nav_items": nav_items(), "service_name": service_name(),
                                    "partnership_name": partnership_name()})
