@@ -275,6 +275,21 @@ def _withdrawal(_p: Params, _c: str) -> EffectFn:
     return effects
 
 
+def _open_recommendation(p: Params, c: str) -> EffectFn:
+    opening = frozenset(p["outcomes"])
+
+    def effects(ctx: Context) -> tuple[Effect, ...]:
+        outcome = ctx.values.get("outcome")
+        if outcome not in opening:
+            return ()
+        return (Effect(EffectKind.OPEN_RECOMMENDATION, {
+            "dispute_process": ctx.definition.key, "kind": outcome, "proposal": ctx.values.get("proposal"),
+            "reasons": ctx.values.get("reasons"), "clause": p.get("clause", c),
+        }),)
+
+    return effects
+
+
 def _simple(kind: EffectKind) -> Callable[[Params, str], EffectFn]:
     return lambda _p, _c: (lambda ctx: (Effect(kind),))
 
@@ -293,6 +308,10 @@ EFFECTS: dict[str, LibraryEntry] = {
     ),
     "withdrawal_from_agreement": LibraryEntry("The actor's party withdraws from the agreement.", _withdrawal),
     "case_closed": LibraryEntry("The dispute is closed.", _simple(EffectKind.DISPUTE_CLOSED)),
+    "open_recommendation": LibraryEntry(
+        "A proposal whose outcome is one of ``outcomes`` goes to the decision-making meeting as a new recommendation.",
+        _open_recommendation, {"outcomes": "the outcomes that open a recommendation"}, ("outcomes",),
+    ),
 }
 
 
