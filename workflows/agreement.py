@@ -49,7 +49,6 @@ __all__ = [
     "AgreementError",
     "Issue",
     "bespoke_definition",
-    "bespoke_errors",
     "build_process",
     "load_agreement",
     "parse_agreement",
@@ -250,7 +249,6 @@ class RecordDecl(_Model):
     at: Key | None = None
     recorder: Key | None = None
     params: dict[str, Any] = {}
-    events: list[Key] = []
 
 
 class NoticeDecl(_Model):
@@ -456,35 +454,19 @@ def _rule_refs(refs: Iterable[Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _field(decl: FieldDecl) -> FieldSpec:
-    return FieldSpec(
-        decl.key,
-        decl.label,
-        FieldKind(decl.kind),
-        decl.required,
-        tuple(decl.choices),
-        tuple(decl.choice_labels),
-    )
+    return FieldSpec(decl.key, decl.label, FieldKind(decl.kind), decl.required, tuple(decl.choices),
+                     tuple(decl.choice_labels))
 
 
-def _deadline(decl: DeadlineDecl | None, clause: str, after: tuple[str, ...], calendar: WorkingCalendar,
-              words: Mapping[str, str] | None = None) -> DeadlineRule | None:
-    if decl is None:
-        return None
-    return DeadlineRule(
-        after=after,
-        amount=decl.amount,
-        unit=Unit(decl.unit),
-        clause=clause,
-        text=decl.text or deadline_text(decl, calendar, words),
-        may_be_early=decl.may_be_early,
-        late_needs_reason=decl.late_needs_reason,
-        calendar=calendar,
-    )
+def _deadline(decl: DeadlineDecl, clause: str, calendar: WorkingCalendar) -> DeadlineRule:
+    text = decl.text or deadline_text(decl, calendar)
+    return DeadlineRule(tuple(decl.after), decl.amount, Unit(decl.unit), clause, text, decl.may_be_early,
+                        decl.late_needs_reason, calendar)
 
 
-def deadline_text(decl: DeadlineDecl, calendar: WorkingCalendar, words: Mapping[str, str] | None = None) -> str:
+def deadline_text(decl: DeadlineDecl, calendar: WorkingCalendar) -> str:
     """A timescale in plain words when the file gives none: "Within 10 working days of ..."."""
-    names = [decl.after_words] if decl.after_words else [(words or {}).get(a, a.replace("_", " ")) for a in decl.after]
+    names = [decl.after_words] if decl.after_words else [a.replace("_", " ") for a in decl.after]
     if decl.unit == "same_day":
         return "On the day of " + " or ".join(names) + " or as soon as possible thereafter"
     unit = {"weeks": "week", "working_days": calendar.working_day_name, "calendar_days": "day"}[decl.unit]
@@ -557,7 +539,7 @@ def build_process(key: str, decl: ProcessDecl, *, calendar: WorkingCalendar, rol
             roles=tuple(CaseRole(r) for r in s.by),
             done_event=s.done,
             follows=tuple(s.follows),
-            deadline=_deadline(s.deadline, s.clause, tuple(s.deadline.after), calendar) if s.deadline else None,
+            deadline=_deadline(s.deadline, s.clause, calendar) if s.deadline else None,
             guidance=s.guidance,
         )
         for s in decl.steps
@@ -858,11 +840,6 @@ def _chosen(agreement: Agreement, choice: Mapping[str, Any]) -> tuple[ProcessDec
             s = s.model_copy(update={"deadline": deadline})
         new_steps.append(s)
     return shape.model_copy(update={"steps": new_steps, "filing": bespoke.filing}), []
-
-
-def bespoke_errors(agreement: Agreement, choice: Mapping[str, Any]) -> list[str]:
-    """Every mistake in a choice of shape and deadlines for a process set out (empty: it can run)."""
-    return _chosen(agreement, choice)[1]
 
 
 def bespoke_definition(agreement: Agreement, key: str, choice: Mapping[str, Any]) -> ProcessDefinition:

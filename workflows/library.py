@@ -10,7 +10,7 @@ of its refusals), and returning the engine's value.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import rules
@@ -33,12 +33,8 @@ class LibraryEntry:
 
     text: str
     factory: Callable[[Params, str], Any]
-    params: Mapping[str, str] = None  # type: ignore[assignment]
+    params: Mapping[str, str] = field(default_factory=dict)
     required: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.params is None:
-            object.__setattr__(self, "params", {})
 
 
 def _rule(fn: Callable[[], Rule], text: str) -> LibraryEntry:
@@ -331,14 +327,8 @@ def _last_response(_p: Params, _c: str) -> Route:
     return route
 
 
-def _not_last_response(p: Params, c: str) -> Route:
-    last = _last_response(p, c)
-    return lambda ctx: not last(ctx)
-
-
 ROUTES: dict[str, LibraryEntry] = {
     "last_response": LibraryEntry("This is the last response outstanding: the case closes.", _last_response),
-    "not_last_response": LibraryEntry("Other parties have still to respond.", _not_last_response),
 }
 
 
