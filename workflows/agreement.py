@@ -42,6 +42,7 @@ from .definitions import (
     TransitionDef,
     Unit,
 )
+from .errors import SpecError
 from .roles import CaseRole
 
 __all__ = [
@@ -445,11 +446,7 @@ def _calendar(decl: CalendarDecl) -> WorkingCalendar:
 def _rule_refs(refs: Iterable[Any]) -> list[tuple[str, dict[str, Any]]]:
     out: list[tuple[str, dict[str, Any]]] = []
     for ref in refs:
-        if isinstance(ref, str):
-            out.append((ref, {}))
-        else:
-            for name, params in ref.items():
-                out.append((name, dict(params or {})))
+        out.extend([(ref, {})] if isinstance(ref, str) else [(n, dict(p or {})) for n, p in ref.items()])
     return out
 
 
@@ -501,65 +498,29 @@ def _transitions(decls: Sequence[TransitionDecl], kind: str) -> list[TransitionD
         def run_effects(ctx: Any, effects: list[Any] = effects) -> tuple[Any, ...]:
             return tuple(e for fn in effects for e in fn(ctx))
 
-        for source in sources:
-            out.append(
-                TransitionDef(
-                    trigger=t.trigger,
-                    source=source,
-                    dest=t.dest,
-                    roles=frozenset(CaseRole(r) for r in t.by),
-                    label=t.label,
-                    clause=t.clause,
-                    fields=tuple(_field(f) for f in t.fields),
-                    preconditions=requires,
-                    rules=checks,
-                    route=route,
-                    records=records,
-                    effects=run_effects,
-                    notify=tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text) for n in t.notify),
-                    events=tuple(events),
-                )
-            )
+        fields = tuple(_field(f) for f in t.fields)
+        notify = tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text) for n in t.notify)
+        out.extend(TransitionDef(t.trigger, source, t.dest, frozenset(CaseRole(r) for r in t.by), t.label, t.clause,
+                                 fields, requires, checks, route, records, run_effects, notify, tuple(events))
+                   for source in sources)
     return out
-
-
-def _heading(h: HeadingDecl, clause: str) -> Heading:
-    return Heading(h.key, h.title, h.guidance, h.clause or clause, h.per_party, h.reference)
 
 
 def build_process(key: str, decl: ProcessDecl, *, calendar: WorkingCalendar, role_names: Mapping[str, str],
                   agreement_key: str = "") -> ProcessDefinition:
     """The ``ProcessDefinition`` of one declared process (the declaration must have passed the checks)."""
     filing = decl.filing
-    steps = tuple(
-        StepDef(
-            key=s.key,
-            title=s.title,
-            clause=s.clause,
-            roles=tuple(CaseRole(r) for r in s.by),
-            done_event=s.done,
-            follows=tuple(s.follows),
-            deadline=_deadline(s.deadline, s.clause, calendar) if s.deadline else None,
-            guidance=s.guidance,
-        )
-        for s in decl.steps
-    )
+    steps = tuple(StepDef(s.key, s.title, s.clause, tuple(CaseRole(r) for r in s.by), s.done, tuple(s.follows),
+                          _deadline(s.deadline, s.clause, calendar) if s.deadline else None, s.guidance)
+                  for s in decl.steps)
+    states = tuple(StateDef(s.name, s.title, s.clause, s.terminal) for s in decl.states)
     return ProcessDefinition(
-        key=key,
-        title=decl.title,
-        clause=decl.clause,
-        kind=decl.kind,
-        states=tuple(StateDef(s.name, s.title, s.clause, s.terminal) for s in decl.states),
-        initial=decl.initial or decl.states[0].name,
-        transitions=tuple(_transitions(decl.transitions, decl.kind)),
-        steps=steps,
-        headings=tuple(_heading(h, decl.clause) for h in decl.headings),
-        params={**decl.params, **({"parties_clause": filing.clause} if filing else {})},
-        filing=filing,
-        calendar=calendar,
-        role_names=dict(role_names),
-        agreement=agreement_key,
-    )
+        key, decl.title, decl.clause, decl.kind, states,
+        decl.initial or decl.states[0].name, tuple(_transitions(decl.transitions, decl.kind)), steps,
+        tuple(Heading(h.key, h.title, h.guidance, h.clause or decl.clause, h.per_party, h.reference)
+              for h in decl.headings),
+        {**decl.params, **({"parties_clause": filing.clause} if filing else {})}, filing, calendar, dict(role_names),
+        agreement_key)
 
 
 # --- Checking a whole agreement ---------------------------------------------------------------------
@@ -618,7 +579,7 @@ class _Checker:
             if entry is None:
                 self.add(where, f"unknown {what} {name!r}: the library has {', '.join(sorted(table))}", clause)
                 continue
-            unknown = sorted(set(params) - set(entry.params) - {"clause", "on"})
+            unknown = sorted(set(params) - set(entry.params) - {"clause"})
             if unknown:
                 self.add(where, f"{what} {name!r} takes no parameter {unknown[0]!r}", clause)
             missing = [p for p in entry.required if p not in params]
@@ -631,9 +592,6 @@ class _Checker:
             return
         if p.kind == "dispute" and p.filing is None:
             self.add((*path, "filing"), "a dispute process says what filing needs (filing:)", p.clause)
-        self.explicit(path, p)
-
-    def explicit(self, path: tuple[str | int, ...], p: ProcessDecl) -> None:
         names = [s.name for s in p.states]
         self._unique(names, (*path, "states"), "state name")
         self._unique([s.key for s in p.steps], (*path, "steps"), "step key")
@@ -734,13 +692,8 @@ class _Checker:
 
 
 def _events_of(t: TransitionDecl) -> set[str]:
-    out: set[str] = set()
-    for r in t.records:
-        if r.event:
-            out.add(r.event)
-        if r.recorder:
-            out.update(library.RECORDER_EVENTS.get(r.recorder, ()))
-    return out
+    """The events a transition records, by name or through a library recorder."""
+    return {e for r in t.records for e in ([r.event] if r.event else library.RECORDER_EVENTS.get(r.recorder or "", ()))}
 
 
 # --- Loading ---------------------------------------------------------------------------------------
@@ -846,8 +799,6 @@ def bespoke_definition(agreement: Agreement, key: str, choice: Mapping[str, Any]
     """The process set out for one dispute (16.2): the shape chosen, with its deadlines as set."""
     decl, errors = _chosen(agreement, choice)
     if decl is None:
-        from .errors import SpecError
-
         raise SpecError(errors)
     role_names = {k: v.name for k, v in agreement.declaration.roles.items()}
     return build_process(key, decl, calendar=agreement.calendar, role_names=role_names, agreement_key=agreement.key)

@@ -141,16 +141,10 @@ def _declaration(_p: Params, _c: str) -> Recorder:
         assert isinstance(facts, DisputeFacts) and ctx.now is not None
         org = ctx.actor.organisation_id
         conflict = bool(ctx.values.get("conflict"))
-        events = [
-            RecordedEvent(
-                "interest_declared", ctx.now, {"organisation_id": org, "conflict": conflict,
-                                               "details": ctx.values.get("details")}
-            )
-        ]
-        others_clear = all(
-            m.declaration is DeclarationStatus.NO_CONFLICT for m in facts.panel if m.organisation_id != org
-        )
-        if not conflict and others_clear:
+        data = {"organisation_id": org, "conflict": conflict, "details": ctx.values.get("details")}
+        events = [RecordedEvent("interest_declared", ctx.now, data)]
+        others = [m.declaration for m in facts.panel if m.organisation_id != org]
+        if not conflict and all(d is DeclarationStatus.NO_CONFLICT for d in others):
             # The last clear declaration completes the panel's declarations: the papers may open.
             events.append(RecordedEvent("declarations_complete", ctx.now, {}))
         return tuple(events)

@@ -9,6 +9,7 @@ first agreement in ``agreements/`` (Devon's).  ``bespoke`` builds a process set 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from functools import lru_cache
@@ -59,14 +60,10 @@ def process_keys(agreement: Agreement | None = None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=256)
 def _bespoke(agreement: Agreement, document_json: str) -> ProcessDefinition:
-    import json
-
     return bespoke_definition(agreement, "bespoke", json.loads(document_json))
 
 
 def bespoke(document: Mapping[str, Any], agreement: Agreement | None = None) -> ProcessDefinition:
     """A process set out (16.2) from its choice, ``{"shape": key, "deadlines": {step: {"amount": n, "unit": u}}}``;
     raises SpecError listing every mistake."""
-    import json
-
     return _bespoke(agreement or default(), json.dumps(document, sort_keys=True, default=str))

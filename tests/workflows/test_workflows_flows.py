@@ -397,3 +397,25 @@ def test_workflows_import_neither_flask_nor_sqlalchemy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)  # noqa: S603
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _dispute_definitions() -> list:
+    agreement = registry.default()
+    shapes = [registry.bespoke({"shape": key}) for key in agreement.declaration.bespoke.shapes]  # type: ignore[union-attr]
+    return [*agreement.dispute_processes, *shapes]
+
+
+@pytest.mark.parametrize("definition", _dispute_definitions(), ids=lambda d: d.title.split(":")[-1][:30])
+def test_every_open_state_may_extend_exactly_the_steps_with_deadlines(definition) -> None:
+    """Written out by hand in the file, these must not drift: a deadline may be extended (16.2) from every
+    state between notification and the end, and the steps offered are those with a deadline."""
+    open_states = {s.name for s in definition.states if not s.terminal} - {definition.initial}
+    assert definition.sources_of("extend_deadline") == open_states
+    for t in definition.transitions_for("extend_deadline"):
+        assert t.fields[0].choices == tuple(s.key for s in definition.steps if s.deadline is not None)
+
+
+@pytest.mark.parametrize("definition", _dispute_definitions(), ids=lambda d: d.title.split(":")[-1][:30])
+def test_every_panel_nominated_in_a_dispute_is_neutral(definition) -> None:
+    nominations = definition.transitions_for("nominate_panel")
+    assert all("nominated_panel_valid" in [r.check.__qualname__.split(".")[0] for r in t.rules] for t in nominations)
