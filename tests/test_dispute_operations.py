@@ -348,17 +348,18 @@ def test_a_proposal_that_settles_the_matter_opens_no_recommendation(run: Run, sc
 
 # --- a bespoke process (16.2) -----------------------------------------------------------------------
 
-BESPOKE_STEPS = {
+#: The STP Leader chooses the shape "the panel decides", with the convening left without a deadline.
+BESPOKE_DEADLINES = {
     "written_material": (1, "weeks"),
     "panel_nomination": (3, "working_days"),
     "hearing": (0, "none"),
-    "panel_decision": (0, "same_day"),
+    "decision": (0, "same_day"),
 }
 
 
 def test_a_bespoke_process_runs_end_to_end(run: Run, cast: Cast) -> None:
     dispute = run.file("TC", "bespoke")
-    ops.set_out_process(dispute, cast.leader, BESPOKE_STEPS)
+    ops.set_out_process(dispute, cast.leader, "panel_decides", BESPOKE_DEADLINES)
     db.session.commit()
     run.run([
         ("TC", "save", {"background": "Shared care records", "issue": "Who pays", "suggested_remedy": "Share",
@@ -397,26 +398,58 @@ def test_a_bespoke_dispute_follows_the_agreements_standard_process_until_the_stp
 
     template = service.current().declaration.bespoke
     assert template is not None
-    assert dispute.bespoke_spec == template.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert dispute.bespoke_spec == {"shape": next(iter(template.shapes))}
     assert [s.key for s in dispute.definition.steps][-1] == "responses"
 
 
 @pytest.mark.parametrize(
-    ("chosen", "message"),
+    ("shape", "deadlines", "message"),
     [
-        ({"hearing": (1, "weeks")}, "needs a panel nomination before it"),
-        ({"written_material": (1, "weeks")}, "panel decision or a proposal"),
+        ("mediation", {}, "choose one of the shapes"),
+        ("leader_proposes", {"hearing": (1, "weeks")}, "has no step 'hearing' with a deadline"),
+        ("panel_recommends", {"proposal": (0, "weeks")}, "between 1 and 52"),
     ],
 )
-def test_a_bespoke_process_that_cannot_run_is_not_set_out(run: Run, cast: Cast, chosen: Any, message: str) -> None:
+def test_a_bespoke_process_that_cannot_run_is_not_set_out(
+    run: Run, cast: Cast, shape: str, deadlines: Any, message: str,
+) -> None:
     dispute = run.file("TC", "bespoke")
     before = (audit_count(), dispute.bespoke_spec)
     with pytest.raises(OperationError, match=message) as refused:
-        ops.set_out_process(dispute, cast.leader, chosen)
+        ops.set_out_process(dispute, cast.leader, shape, deadlines)
     db.session.rollback()
 
     assert refused.value.clause.startswith("16.2")
     assert (audit_count(), db.session.get(Dispute, dispute.id).bespoke_spec) == before
+
+
+def test_setting_out_a_process_is_one_audit_event_and_the_dispute_follows_it(run: Run, cast: Cast) -> None:
+    dispute = run.file("TC", "bespoke")
+    before = audit_count()
+
+    ops.set_out_process(dispute, cast.leader, "leader_proposes", {"proposal": (2, "working_days")})
+    db.session.commit()
+
+    assert audit_actions("dispute", dispute.id)[-1] == "set_out_process" and audit_count() - before == 1
+    steps = {s.key: s for s in db.session.get(Dispute, dispute.id).definition.steps}
+    assert "panel_nomination" not in steps
+    assert steps["proposal"].deadline.text == "Within 2 working days of receipt of the written material"
+
+
+def test_only_the_stp_leader_sets_out_a_process_and_only_before_any_step_after_notification(
+    run: Run, cast: Cast,
+) -> None:
+    dispute = run.file("TC", "bespoke")
+    with pytest.raises(OperationError, match="Only the STP Leader"):
+        ops.set_out_process(dispute, cast.ceo("TC"), "leader_proposes")
+    db.session.rollback()
+    run.run([("TC", "save", {"background": "b", "issue": "i", "suggested_remedy": "r", "principles": ["V1"]}),
+             ("TC", "submit_written_material", {})])
+    before = audit_count()
+    with pytest.raises(OperationError, match="before any step after the notification"):
+        ops.set_out_process(dispute, cast.leader, "leader_proposes")
+    db.session.rollback()
+    assert audit_count() == before
 
 
 def test_filing_is_the_notification_that_starts_the_clock(run: Run) -> None:

@@ -723,10 +723,11 @@ def test_the_time_the_panel_convened_is_read_as_london_time_and_recorded(
 # --- a bespoke process, set out by the STP Leader (16.2) ---------------------------------------------------
 
 PROCESS_FORM = {
-    "use_written_material": "y", "amount_written_material": "2", "unit_written_material": "weeks",
-    "use_panel_nomination": "y", "amount_panel_nomination": "3", "unit_panel_nomination": "working_days",
-    "use_panel_recommendation": "y", "amount_panel_recommendation": "1", "unit_panel_recommendation": "weeks",
-    "use_stp_leader_proposal": "y", "amount_stp_leader_proposal": "1", "unit_stp_leader_proposal": "weeks",
+    "shape": "panel_recommends",
+    "amount_panel_recommends__written_material": "2", "unit_panel_recommends__written_material": "weeks",
+    "amount_panel_recommends__panel_nomination": "3", "unit_panel_recommends__panel_nomination": "working_days",
+    "amount_panel_recommends__recommendation": "1", "unit_panel_recommends__recommendation": "weeks",
+    "amount_panel_recommends__proposal": "1", "unit_panel_recommends__proposal": "weeks",
 }
 
 
@@ -740,9 +741,10 @@ def test_the_stp_lead_sets_out_the_process_for_a_dispute_no_scenario_fits(
                            data={"expected_version": str(_fresh(dispute).version), **PROCESS_FORM})
 
     assert response.status_code == 302
-    kinds = [step["kind"] for step in _fresh(dispute).bespoke_spec["ladder"]["steps"]]
-    assert kinds == ["written_material", "panel_nomination", "panel_recommendation", "stp_leader_proposal",
-                     "responses"]
+    assert _fresh(dispute).bespoke_spec["shape"] == "panel_recommends"
+    assert [s.key for s in _fresh(dispute).definition.steps] == [
+        "notification", "written_material", "panel_nomination", "declarations", "papers_release", "recommendation",
+        "proposal", "responses"]
     page = leader.get(f"/disputes/{dispute.id}").get_data(as_text=True)
     assert "Within 2 weeks of notification of the dispute" in page
 
@@ -762,16 +764,16 @@ def test_only_the_stp_lead_sets_out_a_bespoke_process(
     assert _fresh(dispute).bespoke_spec == (None if process_key != "bespoke" else _fresh(dispute).bespoke_spec)
 
 
-def test_a_process_without_a_step_the_panel_needs_is_refused_and_changes_nothing(
+def test_a_process_that_cannot_run_is_refused_and_changes_nothing(
     run: Run, as_: Callable[[str], FlaskClient],
 ) -> None:
     dispute = _file(run, "bespoke")
     before = _fresh(dispute).bespoke_spec
-    data = {key: value for key, value in PROCESS_FORM.items() if "panel_nomination" not in key}
+    data = {**PROCESS_FORM, "amount_panel_recommends__proposal": "0"}
 
     response = as_("leader").post(f"/disputes/{dispute.id}/process",
                                   data={"expected_version": str(_fresh(dispute).version), **data})
 
     assert response.status_code == 400
-    assert "needs a panel nomination before it" in response.get_data(as_text=True)
+    assert "a deadline in days or weeks is between 1 and 52" in response.get_data(as_text=True)
     assert _fresh(dispute).bespoke_spec == before

@@ -157,9 +157,9 @@ def test_devon_cases_in_flight_carry_on_through_the_agreements_as_data_migration
                                           negotiation_attempted=True, negotiation_account="Met.", respondents=[dpt])
     bespoke = dispute_ops.file_dispute(ceo, process_key="bespoke", title="Data sharing", negotiation_attempted=True,
                                        negotiation_account="Met.")
-    chosen = {"written_material": (2, "weeks"), "panel_nomination": (3, "working_days"),
-              "panel_decision": (0, "same_day")}
-    dispute_ops.set_out_process(bespoke, leader, chosen)
+    dispute_ops.set_out_process(bespoke, leader, "panel_decides", {
+        "written_material": (2, "weeks"), "panel_nomination": (3, "working_days"), "hearing": (0, "none"),
+        "decision": (0, "same_day")})
     db.session.commit()
     ids, dpt_id = (scenario_4.id, bespoke.id), dpt.id
     db.session.remove()
@@ -169,7 +169,7 @@ def test_devon_cases_in_flight_carry_on_through_the_agreements_as_data_migration
     spec = db.session.execute(text("SELECT bespoke_spec FROM dispute WHERE id = :i"), {"i": ids[1]}).scalar()
     assert old == dpt_id
     assert [s["kind"] for s in (json.loads(spec) if isinstance(spec, str) else spec)] == [
-        "written_material", "panel_nomination", "panel_decision", "responses"]
+        "written_material", "panel_nomination", "hearing", "panel_decision", "responses"]
     db.session.remove()
 
     flask_migrate.upgrade()
@@ -179,8 +179,11 @@ def test_devon_cases_in_flight_carry_on_through_the_agreements_as_data_migration
     assert (first.state, second.state) == ("notified", "notified")
     assert [(p.organisation.code, p.respondent) for p in first.parties] == [("LSW", False), ("DPT", True)]
     assert [s.key for s in second.definition.steps] == [
-        "notification", "written_material", "panel_nomination", "declarations", "papers_release", "decision",
-        "responses"]
+        "notification", "written_material", "panel_nomination", "declarations", "papers_release", "hearing",
+        "decision", "responses"]
+    assert second.bespoke_spec["shape"] == "panel_decides"
+    written = next(s for s in second.definition.steps if s.key == "written_material")
+    assert written.deadline is not None and written.deadline.text == "Within 2 weeks of notification of the dispute"
     leader = db.session.scalar(select(User).where(User.email == "system_leadership.stp@example.nhs.uk"))
     with pytest.raises(RulesRefused, match="is a party to the dispute and cannot sit on its panel"):
         cases.act(first, leader, "nominate_panel", {"organisation_ids": [dpt_id]})
@@ -245,3 +248,33 @@ def test_upgrading_refuses_to_re_key_a_chain_that_does_not_verify(empty_app: Fla
 
     with pytest.raises(ValueError, match="does not verify at event 2"):
         flask_migrate.upgrade()
+
+
+def test_a_stored_ladder_becomes_the_shape_with_the_same_steps_and_deadlines() -> None:
+    """0010: the ladder documents 0005 wrote (the default one, and one the STP Leader set out) become shapes."""
+    import importlib.util
+
+    def load(name: str):
+        path = Path(__file__).resolve().parents[1] / "migrations" / "versions" / name
+        spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    v5, v10 = load("0005_agreements_as_data.py"), load("0010_wfexplicit_bespoke_shapes.py")
+    assert v10.choice_of(v5._template()) == {"shape": "panel_recommends", "deadlines": {
+        "written_material": {"amount": 1, "unit": "weeks"}, "panel_nomination": {"amount": 3, "unit": "working_days"},
+        "recommendation": {"amount": 1, "unit": "weeks"}, "proposal": {"amount": 1, "unit": "weeks"}}}
+    no_panel = v5._document([{"kind": "written_material"},
+                             {"kind": "stp_leader_proposal", "deadline": {"after": ["written_material"], "amount": 5,
+                                                                          "unit": "working_days"}},
+                             {"kind": "responses"}])
+    choice = v10.choice_of(no_panel)
+    assert choice == {"shape": "leader_proposes", "deadlines": {"written_material": {"unit": "none"},
+                                                               "proposal": {"amount": 5, "unit": "working_days"}}}
+    from workflows import registry
+
+    steps = {s.key: s for s in registry.bespoke(choice).steps}
+    assert steps["written_material"].deadline is None
+    assert steps["proposal"].deadline.text == "Within 5 working days of receipt of the written material"

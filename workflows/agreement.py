@@ -9,18 +9,15 @@ and rule it names exists; every state can be reached; every step can be taken), 
 mistake at once with its path, line and clause; it returns an ``Agreement`` whose processes are
 ``ProcessDefinition``s.
 
-A process is written in one of two forms:
-
-* ``transitions``: its states, transitions and steps in full (PDEG's flows, an escalation ladder);
-* ``ladder``: an ordered list of Schedule 8's kinds of step (written material, panel, hearing,
-  decision, recommendation, proposal, responses), which ``workflows.steps`` expands into states and
-  transitions.  A bespoke process (16.2) is a ladder too.
+A process is written in full: its states, its transitions (who may take each, what it takes, the rules
+that refuse it, what it records, who is told) and its steps with their deadlines.  An agreement may also
+declare ``bespoke`` shapes (16.2 in Devon's): processes a named role chooses from for a dispute no other
+process fits, setting each step's deadline; ``bespoke_definition`` builds the process chosen.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,16 +42,17 @@ from .definitions import (
     TransitionDef,
     Unit,
 )
+from .errors import SpecError
 from .roles import CaseRole
 
 __all__ = [
     "Agreement",
     "AgreementError",
     "Issue",
+    "bespoke_definition",
     "build_process",
     "load_agreement",
     "parse_agreement",
-    "process_document_errors",
 ]
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
@@ -223,6 +221,8 @@ class DeadlineDecl(_Model):
     unit: Literal["weeks", "working_days", "calendar_days", "same_day"]
     after: list[Key] = Field(min_length=1)
     text: str = ""
+    after_words: str = Field("", description='How the starting point reads when ``text`` is not given: '
+                                             '"notification of the dispute"')
     may_be_early: bool = False
     late_needs_reason: bool = False
 
@@ -250,7 +250,6 @@ class RecordDecl(_Model):
     at: Key | None = None
     recorder: Key | None = None
     params: dict[str, Any] = {}
-    events: list[Key] = []
 
 
 class NoticeDecl(_Model):
@@ -341,70 +340,8 @@ class FilingDecl(_Model):
     negotiation_clause: str = ""
 
 
-class OutcomeDecl(_Model):
-    """What a proposal may conclude; ``opens_recommendation``: it goes to the decision-making meeting."""
-
-    key: Key
-    label: Text
-    opens_recommendation: bool = False
-
-
-class LadderStepDecl(_Model):
-    """A step of a ladder, of one of Schedule 8's kinds."""
-
-    kind: Literal[
-        "written_material",
-        "panel_nomination",
-        "hearing",
-        "panel_decision",
-        "panel_recommendation",
-        "stp_leader_proposal",
-        "responses",
-    ]
-    clause: Text
-    title: Text
-    deadline: DeadlineDecl | None = None
-    guidance: str = ""
-    rules: list[RuleRef] = []
-
-
-class MaterialDecl(_Model):
-    """The written material: what the agreement calls it, and whether all parties must agree one pack."""
-
-    name: Key = "written_material"
-    title: Text = "Written material"
-    agreed_by_all: bool = False
-
-
-class PrinciplesDecl(_Model):
-    """Whether the written material must cite agreed principles."""
-
-    required: bool = False
-    clause: str = ""
-
-
-class PanelDecl(_Model):
-    """The panel's minimum size and the clause for it."""
-
-    min: Annotated[int, Field(ge=1, le=20)] = 1
-    clause: Text = "16.2"
-
-
-class LadderDecl(_Model):
-    """A dispute process as Schedule 8's kinds of step."""
-
-    material: MaterialDecl = MaterialDecl()
-    principles: PrinciplesDecl = PrinciplesDecl()
-    headings: list[HeadingDecl] = []
-    panel: PanelDecl = PanelDecl()
-    outcomes: list[OutcomeDecl] = []
-    extend_by: list[Key] = ["stp_leader"]
-    extend_clause: Text = "16.2"
-    steps: list[LadderStepDecl] = Field(min_length=1)
-
-
 class ProcessDecl(_Model):
-    """A process of the agreement, in full (``transitions``) or as a ``ladder``."""
+    """A process of the agreement: its states, transitions and steps."""
 
     kind: Literal["dispute", "recommendation", "ratification"]
     title: Text
@@ -415,8 +352,38 @@ class ProcessDecl(_Model):
     transitions: list[TransitionDecl] = []
     steps: list[StepDecl] = []
     headings: list[HeadingDecl] = []
-    ladder: LadderDecl | None = None
     params: dict[str, Any] = {}
+
+
+class ShapeDecl(ProcessDecl):
+    """A shape a process set out for one dispute may take (16.2): a process in full, with default deadlines."""
+
+    label: Text
+    description: str = ""
+
+
+class BespokeDecl(_Model):
+    """The shapes a process set out for a dispute no other process fits may take; the first is followed
+    until one is chosen."""
+
+    title: Text
+    clause: Text
+    filing: FilingDecl
+    shapes: dict[Key, ShapeDecl] = Field(min_length=1)
+
+
+class ChosenDeadline(_Model):
+    """A step's deadline as set out: ``amount`` ``unit`` (``none``: no deadline)."""
+
+    amount: Annotated[int, Field(ge=0, le=366)] = 0
+    unit: Literal["weeks", "working_days", "calendar_days", "same_day", "none"]
+
+
+class BespokeChoice(_Model):
+    """A process set out for one dispute: the shape chosen and any deadlines changed (step key -> deadline)."""
+
+    shape: Key
+    deadlines: dict[Key, ChosenDeadline] = {}
 
 
 class AgreementDecl(_Model):
@@ -427,8 +394,8 @@ class AgreementDecl(_Model):
     roles: dict[Key, RoleDecl]
     calendar: CalendarDecl = CalendarDecl()
     processes: dict[Key, ProcessDecl] = Field(min_length=1)
-    bespoke: ProcessDecl | None = Field(
-        None, description="The process a dispute that fits no other follows until one is set out"
+    bespoke: BespokeDecl | None = Field(
+        None, description="The shapes of a process set out for a dispute that fits no other (16.2)"
     )
 
     @field_validator("roles")
@@ -479,44 +446,24 @@ def _calendar(decl: CalendarDecl) -> WorkingCalendar:
 def _rule_refs(refs: Iterable[Any]) -> list[tuple[str, dict[str, Any]]]:
     out: list[tuple[str, dict[str, Any]]] = []
     for ref in refs:
-        if isinstance(ref, str):
-            out.append((ref, {}))
-        else:
-            for name, params in ref.items():
-                out.append((name, dict(params or {})))
+        out.extend([(ref, {})] if isinstance(ref, str) else [(n, dict(p or {})) for n, p in ref.items()])
     return out
 
 
 def _field(decl: FieldDecl) -> FieldSpec:
-    return FieldSpec(
-        decl.key,
-        decl.label,
-        FieldKind(decl.kind),
-        decl.required,
-        tuple(decl.choices),
-        tuple(decl.choice_labels),
-    )
+    return FieldSpec(decl.key, decl.label, FieldKind(decl.kind), decl.required, tuple(decl.choices),
+                     tuple(decl.choice_labels))
 
 
-def _deadline(decl: DeadlineDecl | None, clause: str, after: tuple[str, ...], calendar: WorkingCalendar,
-              words: Mapping[str, str] | None = None) -> DeadlineRule | None:
-    if decl is None:
-        return None
-    return DeadlineRule(
-        after=after,
-        amount=decl.amount,
-        unit=Unit(decl.unit),
-        clause=clause,
-        text=decl.text or deadline_text(decl, calendar, words),
-        may_be_early=decl.may_be_early,
-        late_needs_reason=decl.late_needs_reason,
-        calendar=calendar,
-    )
+def _deadline(decl: DeadlineDecl, clause: str, calendar: WorkingCalendar) -> DeadlineRule:
+    text = decl.text or deadline_text(decl, calendar)
+    return DeadlineRule(tuple(decl.after), decl.amount, Unit(decl.unit), clause, text, decl.may_be_early,
+                        decl.late_needs_reason, calendar)
 
 
-def deadline_text(decl: DeadlineDecl, calendar: WorkingCalendar, words: Mapping[str, str] | None = None) -> str:
+def deadline_text(decl: DeadlineDecl, calendar: WorkingCalendar) -> str:
     """A timescale in plain words when the file gives none: "Within 10 working days of ..."."""
-    names = [(words or {}).get(a, a.replace("_", " ")) for a in decl.after]
+    names = [decl.after_words] if decl.after_words else [a.replace("_", " ") for a in decl.after]
     if decl.unit == "same_day":
         return "On the day of " + " or ".join(names) + " or as soon as possible thereafter"
     unit = {"weeks": "week", "working_days": calendar.working_day_name, "calendar_days": "day"}[decl.unit]
@@ -551,69 +498,29 @@ def _transitions(decls: Sequence[TransitionDecl], kind: str) -> list[TransitionD
         def run_effects(ctx: Any, effects: list[Any] = effects) -> tuple[Any, ...]:
             return tuple(e for fn in effects for e in fn(ctx))
 
-        for source in sources:
-            out.append(
-                TransitionDef(
-                    trigger=t.trigger,
-                    source=source,
-                    dest=t.dest,
-                    roles=frozenset(CaseRole(r) for r in t.by),
-                    label=t.label,
-                    clause=t.clause,
-                    fields=tuple(_field(f) for f in t.fields),
-                    preconditions=requires,
-                    rules=checks,
-                    route=route,
-                    records=records,
-                    effects=run_effects,
-                    notify=tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text) for n in t.notify),
-                    events=tuple(events),
-                )
-            )
+        fields = tuple(_field(f) for f in t.fields)
+        notify = tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text) for n in t.notify)
+        out.extend(TransitionDef(t.trigger, source, t.dest, frozenset(CaseRole(r) for r in t.by), t.label, t.clause,
+                                 fields, requires, checks, route, records, run_effects, notify, tuple(events))
+                   for source in sources)
     return out
-
-
-def _heading(h: HeadingDecl, clause: str) -> Heading:
-    return Heading(h.key, h.title, h.guidance, h.clause or clause, h.per_party, h.reference)
 
 
 def build_process(key: str, decl: ProcessDecl, *, calendar: WorkingCalendar, role_names: Mapping[str, str],
                   agreement_key: str = "") -> ProcessDefinition:
     """The ``ProcessDefinition`` of one declared process (the declaration must have passed the checks)."""
-    from .steps import compose_ladder
-
     filing = decl.filing
-    if decl.ladder is not None:
-        return compose_ladder(key, decl, calendar=calendar, role_names=role_names, agreement_key=agreement_key)
-    steps = tuple(
-        StepDef(
-            key=s.key,
-            title=s.title,
-            clause=s.clause,
-            roles=tuple(CaseRole(r) for r in s.by),
-            done_event=s.done,
-            follows=tuple(s.follows),
-            deadline=_deadline(s.deadline, s.clause, tuple(s.deadline.after), calendar) if s.deadline else None,
-            guidance=s.guidance,
-        )
-        for s in decl.steps
-    )
+    steps = tuple(StepDef(s.key, s.title, s.clause, tuple(CaseRole(r) for r in s.by), s.done, tuple(s.follows),
+                          _deadline(s.deadline, s.clause, calendar) if s.deadline else None, s.guidance)
+                  for s in decl.steps)
+    states = tuple(StateDef(s.name, s.title, s.clause, s.terminal) for s in decl.states)
     return ProcessDefinition(
-        key=key,
-        title=decl.title,
-        clause=decl.clause,
-        kind=decl.kind,
-        states=tuple(StateDef(s.name, s.title, s.clause, s.terminal) for s in decl.states),
-        initial=decl.initial or decl.states[0].name,
-        transitions=tuple(_transitions(decl.transitions, decl.kind)),
-        steps=steps,
-        headings=tuple(_heading(h, decl.clause) for h in decl.headings),
-        params={**decl.params, **({"parties_clause": filing.clause} if filing else {})},
-        filing=filing,
-        calendar=calendar,
-        role_names=dict(role_names),
-        agreement=agreement_key,
-    )
+        key, decl.title, decl.clause, decl.kind, states,
+        decl.initial or decl.states[0].name, tuple(_transitions(decl.transitions, decl.kind)), steps,
+        tuple(Heading(h.key, h.title, h.guidance, h.clause or decl.clause, h.per_party, h.reference)
+              for h in decl.headings),
+        {**decl.params, **({"parties_clause": filing.clause} if filing else {})}, filing, calendar, dict(role_names),
+        agreement_key)
 
 
 # --- Checking a whole agreement ---------------------------------------------------------------------
@@ -646,7 +553,10 @@ class _Checker:
         for key, process in d.processes.items():
             self.process(("processes", key), process)
         if d.bespoke is not None:
-            self.process(("bespoke",), d.bespoke)
+            for key, shape in d.bespoke.shapes.items():
+                if shape.kind != "dispute":
+                    self.add(("bespoke", "shapes", key, "kind"), "a shape is a dispute process", shape.clause)
+                self.process(("bespoke", "shapes", key), shape.model_copy(update={"filing": d.bespoke.filing}))
         return self.issues
 
     def _unique(self, values: list[str], path: tuple[str, ...], what: str) -> None:
@@ -669,7 +579,7 @@ class _Checker:
             if entry is None:
                 self.add(where, f"unknown {what} {name!r}: the library has {', '.join(sorted(table))}", clause)
                 continue
-            unknown = sorted(set(params) - set(entry.params) - {"clause", "on"})
+            unknown = sorted(set(params) - set(entry.params) - {"clause"})
             if unknown:
                 self.add(where, f"{what} {name!r} takes no parameter {unknown[0]!r}", clause)
             missing = [p for p in entry.required if p not in params]
@@ -677,92 +587,11 @@ class _Checker:
                 self.add(where, f"{what} {name!r} needs the parameter {missing[0]!r}", clause)
 
     def process(self, path: tuple[str | int, ...], p: ProcessDecl) -> None:
-        if (p.ladder is None) == (not p.transitions):
-            self.add(path, "a process gives either its transitions or a ladder of steps, not both or neither",
-                     p.clause)
+        if not p.transitions:
+            self.add((*path, "transitions"), "a process needs its transitions", p.clause)
             return
         if p.kind == "dispute" and p.filing is None:
             self.add((*path, "filing"), "a dispute process says what filing needs (filing:)", p.clause)
-        if p.ladder is not None:
-            self.ladder((*path, "ladder"), p)
-            return
-        self.explicit(path, p)
-
-    def ladder(self, path: tuple[str | int, ...], p: ProcessDecl) -> None:
-        assert p.ladder is not None
-        ladder = p.ladder
-        kinds = [s.kind for s in ladder.steps]
-        for role in ladder.extend_by:
-            self.role((*path, "extend_by"), role, ladder.extend_clause)
-        needed_roles = {"filing_party", "party", "stp_leader"}
-        if any(k in kinds for k in ("panel_nomination", "hearing", "panel_decision", "panel_recommendation")):
-            needed_roles.add("panel_member")
-        for role in sorted(needed_roles):
-            self.role(path, role, p.clause)
-        seen: list[str] = []
-        earlier = {"notification"}
-        material_key = ladder.material.name
-        step_key = {
-            "written_material": material_key,
-            "panel_nomination": "panel_nomination",
-            "hearing": "hearing",
-            "panel_decision": "decision",
-            "panel_recommendation": "recommendation",
-            "stp_leader_proposal": "proposal",
-        }
-        for index, step in enumerate(ladder.steps):
-            where = (*path, "steps", index)
-            if step.kind in seen:
-                self.add((*where, "kind"), f"each kind of step may appear once ({step.kind!r} is repeated)",
-                         step.clause)
-            if step.kind in ("hearing", "panel_decision", "panel_recommendation") and "panel_nomination" not in seen:
-                self.add((*where, "kind"), f"{step.kind!r} needs a panel nomination before it", step.clause)
-            if step.kind == "responses" and index != len(ladder.steps) - 1:
-                self.add((*where, "kind"), "the parties' responses must be the last step (there is no appeal)",
-                         step.clause)
-            if step.deadline is not None:
-                for j, after in enumerate(step.deadline.after):
-                    if after not in earlier:
-                        self.add((*where, "deadline", "after", j),
-                                 f"the deadline runs from {after!r}, which no earlier step records "
-                                 f"(earlier: {', '.join(sorted(earlier))})", step.clause)
-                if step.deadline.may_be_early and step.kind != "panel_nomination":
-                    self.add((*where, "deadline", "may_be_early"), "only the panel nomination may be done early",
-                             step.clause)
-                if step.deadline.late_needs_reason and step.kind != "panel_decision":
-                    self.add((*where, "deadline", "late_needs_reason"),
-                             "only the panel's decision can require a reason for delay", step.clause)
-                if step.kind == "responses":
-                    self.add((*where, "deadline"), "the agreement sets no deadline for responding to the outcome",
-                             step.clause)
-                if step.deadline.unit != "same_day" and step.deadline.amount < 1:
-                    self.add((*where, "deadline", "amount"), "a deadline in days or weeks needs an amount of 1 or more",
-                             step.clause)
-            self.rule((*where, "rules"), step.rules, library.RULES, "rule", step.clause)
-            seen.append(step.kind)
-            if step.kind in step_key:
-                earlier.add(step_key[step.kind])
-            if step.kind == "panel_nomination":
-                earlier.add("papers_release")
-        if not kinds or kinds[-1] != "responses":
-            self.add((*path, "steps"), "the process must end with the parties' responses: there is no appeal",
-                     p.clause)
-        elif len(kinds) < 2 or kinds[-2] not in ("panel_decision", "stp_leader_proposal"):
-            self.add((*path, "steps"), "the parties respond to an outcome: put a panel decision or a proposal "
-                     "just before the responses", p.clause)
-        if "panel_recommendation" in kinds and (
-            "stp_leader_proposal" not in kinds
-            or kinds.index("stp_leader_proposal") < kinds.index("panel_recommendation")
-        ):
-            self.add((*path, "steps"), "a panel recommendation is made to someone: a proposal must follow it", p.clause)
-        if "written_material" in kinds and not ladder.headings:
-            self.add((*path, "headings"), "the written material needs at least one heading", p.clause)
-        if "stp_leader_proposal" in kinds and not ladder.outcomes:
-            self.add((*path, "outcomes"), "a proposal needs the outcomes it may conclude", p.clause)
-        self._unique([h.key for h in ladder.headings], (*path, "headings"), "heading key")
-        self._unique([o.key for o in ladder.outcomes], (*path, "outcomes"), "outcome key")
-
-    def explicit(self, path: tuple[str | int, ...], p: ProcessDecl) -> None:
         names = [s.name for s in p.states]
         self._unique(names, (*path, "states"), "state name")
         self._unique([s.key for s in p.steps], (*path, "steps"), "step key")
@@ -863,13 +692,8 @@ class _Checker:
 
 
 def _events_of(t: TransitionDecl) -> set[str]:
-    out: set[str] = set()
-    for r in t.records:
-        if r.event:
-            out.add(r.event)
-        if r.recorder:
-            out.update(library.RECORDER_EVENTS.get(r.recorder, ()))
-    return out
+    """The events a transition records, by name or through a library recorder."""
+    return {e for r in t.records for e in ([r.event] if r.event else library.RECORDER_EVENTS.get(r.recorder or "", ()))}
 
 
 # --- Loading ---------------------------------------------------------------------------------------
@@ -939,99 +763,42 @@ def load_agreement(path: str | Path) -> Agreement:
     return parse_agreement(p.read_text(encoding="utf-8"), source_name=p.name)
 
 
-def process_document_errors(agreement: Agreement, document: Mapping[str, Any]) -> list[str]:
-    """Check a process written by a person (a bespoke process, 16.2) against the agreement's schema and
-    rules; return every mistake in plain words (empty: it can run)."""
+def _chosen(agreement: Agreement, choice: Mapping[str, Any]) -> tuple[ProcessDecl | None, list[str]]:
+    """The process a choice of shape and deadlines makes (None and the mistakes if it cannot run)."""
+    bespoke = agreement.declaration.bespoke
+    if bespoke is None:
+        return None, [f"the agreement {agreement.key!r} declares no process to set out"]
     try:
-        decl = ProcessDecl.model_validate(document)
+        chosen = BespokeChoice.model_validate(choice)
     except ValidationError as error:
-        return [str(i) for i in _pydantic_issues(error, _Lines())]
-    checker = _Checker(agreement.declaration, _Lines())
-    checker.process((), decl)
-    return [str(i) for i in checker.issues]
-
-
-def bespoke_definition(agreement: Agreement, key: str, document: Mapping[str, Any]) -> ProcessDefinition:
-    """The definition of a bespoke process (16.2) stored as a process document (checked first)."""
-    errors = process_document_errors(agreement, document)
+        return None, [str(i) for i in _pydantic_issues(error, _Lines())]
+    shape = bespoke.shapes.get(chosen.shape)
+    if shape is None:
+        return None, [f"choose one of the shapes: {', '.join(bespoke.shapes)}"]
+    errors: list[str] = []
+    steps = {s.key: s for s in shape.steps if s.deadline is not None}
+    for key, d in chosen.deadlines.items():
+        if key not in steps:
+            errors.append(f"{key}: {shape.label} has no step {key!r} with a deadline")
+        elif d.unit not in ("same_day", "none") and not 1 <= d.amount <= 52:
+            errors.append(f"{steps[key].title}: a deadline in days or weeks is between 1 and 52")
     if errors:
-        from .errors import SpecError
+        return None, errors
+    new_steps = []
+    for s in shape.steps:
+        d = chosen.deadlines.get(s.key)
+        if d is not None and s.deadline is not None and (d.amount, d.unit) != (s.deadline.amount, s.deadline.unit):
+            deadline = None if d.unit == "none" else s.deadline.model_copy(
+                update={"amount": 0 if d.unit == "same_day" else d.amount, "unit": d.unit, "text": ""})
+            s = s.model_copy(update={"deadline": deadline})
+        new_steps.append(s)
+    return shape.model_copy(update={"steps": new_steps, "filing": bespoke.filing}), []
 
+
+def bespoke_definition(agreement: Agreement, key: str, choice: Mapping[str, Any]) -> ProcessDefinition:
+    """The process set out for one dispute (16.2): the shape chosen, with its deadlines as set."""
+    decl, errors = _chosen(agreement, choice)
+    if decl is None:
         raise SpecError(errors)
-    decl = ProcessDecl.model_validate(document)
     role_names = {k: v.name for k, v in agreement.declaration.roles.items()}
     return build_process(key, decl, calendar=agreement.calendar, role_names=role_names, agreement_key=agreement.key)
-
-
-def canonical_json(document: Mapping[str, Any]) -> str:
-    """A stable JSON text of a document (for fingerprints)."""
-    return json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
-
-
-#: The kinds of step a person may set out a process from, in the order a dispute meets them.
-LADDER_ORDER = (
-    "written_material", "panel_nomination", "hearing", "panel_decision", "panel_recommendation",
-    "stp_leader_proposal",
-)
-#: What a step of each kind is called when the agreement's bespoke template does not word it.
-_KIND_TITLES = {
-    "written_material": "Written material to the {leader}",
-    "panel_nomination": "Panel nominated",
-    "hearing": "The panel convenes",
-    "panel_decision": "The panel presents its decision with its reasons",
-    "panel_recommendation": "The panel makes its recommendation to the {leader}",
-    "stp_leader_proposal": "The {leader} proposes a solution, setting out the reasons",
-}
-_STEP_EVENT = {
-    "panel_nomination": "panel_nomination",
-    "hearing": "hearing",
-    "panel_decision": "decision",
-    "panel_recommendation": "recommendation",
-    "stp_leader_proposal": "proposal",
-}
-
-
-def bespoke_document(agreement: Agreement, chosen: Mapping[str, tuple[int, str]], *,
-                     title: str | None = None) -> dict[str, Any]:
-    """A bespoke process (16.2) from the steps a person chose, ``{kind: (amount, unit)}`` with unit
-    ``weeks``, ``working_days``, ``calendar_days``, ``same_day`` or ``none``, built on the agreement's
-    ``bespoke`` template (its filing, headings, outcomes and step wording).  Each deadline runs from the
-    step before it (the panel's from when it receives the papers); the responses come last."""
-    template = agreement.declaration.bespoke
-    if template is None or template.ladder is None:
-        raise ValueError(f"the agreement {agreement.key!r} declares no bespoke process")
-    document = template.model_dump(mode="json", by_alias=True, exclude_none=True)
-    wording = {s.kind: s for s in template.ladder.steps}
-    material = template.ladder.material.name
-    steps: list[dict[str, Any]] = []
-    previous = "notification"
-    for kind in LADDER_ORDER:
-        if kind not in chosen:
-            continue
-        amount, unit = chosen[kind]
-        known = wording.get(kind)  # type: ignore[call-overload]
-        step: dict[str, Any] = {
-            "kind": kind,
-            "clause": known.clause if known else template.clause,
-            "title": known.title if known else _KIND_TITLES[kind].format(leader=agreement.role_name("stp_leader")),
-        }
-        if known and known.rules:
-            step["rules"] = [r if isinstance(r, str) else dict(r) for r in known.rules]
-        if unit != "none":
-            after = "papers_release" if kind in ("hearing", "panel_recommendation") and "panel_nomination" in chosen \
-                else previous
-            deadline: dict[str, Any] = {"after": [after], "amount": amount, "unit": unit}
-            if kind == "panel_nomination":
-                deadline["may_be_early"] = True
-            if kind == "panel_decision" and unit == "same_day":
-                deadline["late_needs_reason"] = True
-            step["deadline"] = deadline
-        steps.append(step)
-        previous = material if kind == "written_material" else _STEP_EVENT[kind]
-    responses = wording.get("responses")  # type: ignore[call-overload]
-    steps.append({"kind": "responses", "clause": responses.clause if responses else template.clause,
-                  "title": responses.title if responses else "Each party accepts the outcome or withdraws"})
-    document["ladder"]["steps"] = steps
-    if title:
-        document["title"] = title
-    return document

@@ -301,24 +301,6 @@ class ProcessDefinition:
         """The states from which ``trigger`` may be taken (e.g. when the written material may change)."""
         return frozenset(t.source for t in self.transitions if t.trigger == trigger)
 
-    def __post_init__(self) -> None:
-        names = [s.name for s in self.states]
-        if len(set(names)) != len(names):
-            raise ValueError(f"{self.key}: duplicate state names")
-        known = set(names)
-        if self.initial not in known:
-            raise ValueError(f"{self.key}: unknown initial state {self.initial!r}")
-        terminal = {s.name for s in self.states if s.terminal}
-        for t in self.transitions:
-            if t.source not in known or (t.dest is not None and t.dest not in known):
-                raise ValueError(f"{self.key}: transition {t.trigger!r} names an unknown state")
-            # Terminal states stay terminal: nothing may leave them, not even an internal transition.
-            if t.source in terminal:
-                raise ValueError(f"{self.key}: transition {t.trigger!r} leaves terminal state {t.source!r}")
-        step_keys = [s.key for s in self.steps]
-        if len(set(step_keys)) != len(step_keys):
-            raise ValueError(f"{self.key}: duplicate step keys")
-
     @cached_property
     def _states_by_name(self) -> dict[str, StateDef]:
         return {s.name: s for s in self.states}

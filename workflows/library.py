@@ -10,7 +10,7 @@ of its refusals), and returning the engine's value.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import rules
@@ -33,12 +33,8 @@ class LibraryEntry:
 
     text: str
     factory: Callable[[Params, str], Any]
-    params: Mapping[str, str] = None  # type: ignore[assignment]
+    params: Mapping[str, str] = field(default_factory=dict)
     required: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.params is None:
-            object.__setattr__(self, "params", {})
 
 
 def _rule(fn: Callable[[], Rule], text: str) -> LibraryEntry:
@@ -145,16 +141,10 @@ def _declaration(_p: Params, _c: str) -> Recorder:
         assert isinstance(facts, DisputeFacts) and ctx.now is not None
         org = ctx.actor.organisation_id
         conflict = bool(ctx.values.get("conflict"))
-        events = [
-            RecordedEvent(
-                "interest_declared", ctx.now, {"organisation_id": org, "conflict": conflict,
-                                               "details": ctx.values.get("details")}
-            )
-        ]
-        others_clear = all(
-            m.declaration is DeclarationStatus.NO_CONFLICT for m in facts.panel if m.organisation_id != org
-        )
-        if not conflict and others_clear:
+        data = {"organisation_id": org, "conflict": conflict, "details": ctx.values.get("details")}
+        events = [RecordedEvent("interest_declared", ctx.now, data)]
+        others = [m.declaration for m in facts.panel if m.organisation_id != org]
+        if not conflict and all(d is DeclarationStatus.NO_CONFLICT for d in others):
             # The last clear declaration completes the panel's declarations: the papers may open.
             events.append(RecordedEvent("declarations_complete", ctx.now, {}))
         return tuple(events)
@@ -275,6 +265,21 @@ def _withdrawal(_p: Params, _c: str) -> EffectFn:
     return effects
 
 
+def _open_recommendation(p: Params, c: str) -> EffectFn:
+    opening = frozenset(p["outcomes"])
+
+    def effects(ctx: Context) -> tuple[Effect, ...]:
+        outcome = ctx.values.get("outcome")
+        if outcome not in opening:
+            return ()
+        return (Effect(EffectKind.OPEN_RECOMMENDATION, {
+            "dispute_process": ctx.definition.key, "kind": outcome, "proposal": ctx.values.get("proposal"),
+            "reasons": ctx.values.get("reasons"), "clause": p.get("clause", c),
+        }),)
+
+    return effects
+
+
 def _simple(kind: EffectKind) -> Callable[[Params, str], EffectFn]:
     return lambda _p, _c: (lambda ctx: (Effect(kind),))
 
@@ -293,6 +298,10 @@ EFFECTS: dict[str, LibraryEntry] = {
     ),
     "withdrawal_from_agreement": LibraryEntry("The actor's party withdraws from the agreement.", _withdrawal),
     "case_closed": LibraryEntry("The dispute is closed.", _simple(EffectKind.DISPUTE_CLOSED)),
+    "open_recommendation": LibraryEntry(
+        "A proposal whose outcome is one of ``outcomes`` goes to the decision-making meeting as a new recommendation.",
+        _open_recommendation, {"outcomes": "the outcomes that open a recommendation"}, ("outcomes",),
+    ),
 }
 
 
@@ -312,14 +321,8 @@ def _last_response(_p: Params, _c: str) -> Route:
     return route
 
 
-def _not_last_response(p: Params, c: str) -> Route:
-    last = _last_response(p, c)
-    return lambda ctx: not last(ctx)
-
-
 ROUTES: dict[str, LibraryEntry] = {
     "last_response": LibraryEntry("This is the last response outstanding: the case closes.", _last_response),
-    "not_last_response": LibraryEntry("Other parties have still to respond.", _not_last_response),
 }
 
 

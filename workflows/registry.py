@@ -3,12 +3,13 @@
 An agreement's processes are data (``workflows.agreement``); a parsed agreement is immutable, so it is
 cached by the text it came from (a new version of the file is a new text).  ``default()`` is the
 agreement the app runs unless told otherwise: the file named by ``GOVERN_AGREEMENT_FILE``, else the
-first agreement in ``agreements/`` (Devon's).  ``bespoke`` builds a process a person set out (16.2)
-from its process document, checked against that agreement's schema and rules.
+first agreement in ``agreements/`` (Devon's).  ``bespoke`` builds a process set out for one dispute
+(16.2): the shape chosen from the agreement's ``bespoke`` shapes, with its deadlines as set.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from functools import lru_cache
@@ -59,13 +60,10 @@ def process_keys(agreement: Agreement | None = None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=256)
 def _bespoke(agreement: Agreement, document_json: str) -> ProcessDefinition:
-    import json
-
     return bespoke_definition(agreement, "bespoke", json.loads(document_json))
 
 
 def bespoke(document: Mapping[str, Any], agreement: Agreement | None = None) -> ProcessDefinition:
-    """A bespoke process (16.2) from its process document; raises SpecError listing every mistake."""
-    import json
-
+    """A process set out (16.2) from its choice, ``{"shape": key, "deadlines": {step: {"amount": n, "unit": u}}}``;
+    raises SpecError listing every mistake."""
     return _bespoke(agreement or default(), json.dumps(document, sort_keys=True, default=str))

@@ -1,26 +1,25 @@
-"""Forms for disputes. Action forms are built from the workflows' field specs, so a new step or a
-bespoke process needs no new form code."""
+"""Forms for disputes: filing, the papers and setting out a process. Each step's own form is built from
+its field specs by ``govern.web.actions``, so a new step needs no form code."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from govern.web.fields import MultiCheckboxField
 from govern.web.fields import int_or_none as _int_or_none
-
-LONDON = ZoneInfo("Europe/London")
 
 
 class FileDisputeForm(FlaskForm):
@@ -55,18 +54,23 @@ UNITS = [("weeks", "weeks"), ("working_days", "working days"), ("calendar_days",
          ("same_day", "on the day or as soon as possible"), ("none", "no deadline")]
 
 
-def process_form_class(titles: dict[str, str]) -> type:
-    """The STP Leader's choice of steps for a bespoke process: for each kind (``titles``: kind -> the
-    agreement's words for it), whether it is used and its timescale from the step before it."""
+def process_form_class(shapes: Sequence[Any]) -> type:
+    """The STP Leader's choice for a process set out (16.2): one of the agreement's shapes (``key``,
+    ``label``, ``steps``) and, for each of its steps with a deadline, how many and counted in what."""
 
     class ProcessForm(FlaskForm):
         expected_version = HiddenField()
+        shape = RadioField("Which process fits the circumstances of the dispute?",
+                           choices=[(s.key, s.label) for s in shapes],
+                           validators=[InputRequired("Choose the process that fits the dispute")])
 
-    for kind, title in titles.items():
-        setattr(ProcessForm, f"use_{kind}", BooleanField(title))
-        setattr(ProcessForm, f"amount_{kind}", IntegerField(f"{title}: how many", default=1,
-                                                            validators=[Optional(), NumberRange(0, 52)]))
-        setattr(ProcessForm, f"unit_{kind}", SelectField(f"{title}: counted in", choices=UNITS, default="weeks"))
+    for shape in shapes:
+        for step in shape.steps:
+            name = f"{shape.key}__{step.key}"
+            setattr(ProcessForm, f"amount_{name}", IntegerField(f"{step.title}: how many", default=step.amount,
+                                                                validators=[Optional(), NumberRange(0, 52)]))
+            setattr(ProcessForm, f"unit_{name}", SelectField(f"{step.title}: counted in", choices=UNITS,
+                                                             default=step.unit))
     return ProcessForm
 
 

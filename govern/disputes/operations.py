@@ -35,7 +35,6 @@ from govern.disputes.models import (
 from govern.extensions import db
 from govern.partnership.models import Organisation, Principle
 from workflows import SpecError, registry
-from workflows.agreement import bespoke_document
 from workflows.definitions import REFERENCE_FIELD, EffectKind, ProcessDefinition
 from workflows.engine import Outcome
 
@@ -57,7 +56,8 @@ def filing_definition(process_key: str) -> ProcessDefinition:
 
 
 def _bespoke_template(agreement: Any) -> dict[str, Any]:
-    return agreement.declaration.bespoke.model_dump(mode="json", by_alias=True, exclude_none=True)
+    """Until a process is set out, the dispute follows the agreement's first shape with its deadlines."""
+    return {"shape": next(iter(agreement.declaration.bespoke.shapes))}
 
 
 def file_dispute(
@@ -281,10 +281,13 @@ def correct_event_time(dispute: Dispute, user: Any, event_name: str, occurred_at
     return event
 
 
-def set_out_process(dispute: Dispute, user: Any, chosen: Mapping[str, tuple[int, str]],
+def set_out_process(dispute: Dispute, user: Any, shape: str, deadlines: Mapping[str, tuple[int, str]] | None = None,
                     expected_version: int | None = None) -> Dispute:
     """The STP Lead sets out the process for a dispute no scenario fits (16.2: "proposals for dispute
-    resolution will be set out by the STP lead according to the circumstances of the dispute").
+    resolution will be set out by the STP lead according to the circumstances of the dispute"): one of the
+    shapes the agreement declares, with each step's deadline (``deadlines``: step key -> (amount, unit);
+    unit ``weeks``, ``working_days``, ``calendar_days``, ``same_day`` or ``none``; steps left out keep the
+    shape's own).
 
     Only before anything but the notification has happened, so no step already taken changes meaning.
     """
@@ -300,11 +303,13 @@ def set_out_process(dispute: Dispute, user: Any, chosen: Mapping[str, tuple[int,
     if dispute.state != dispute.definition.filed_state:
         raise OperationError("The process can only be set out before any step after the notification.",
                              clause=clause)
+    spec = {"shape": shape,
+            "deadlines": {step: {"amount": int(amount or 0), "unit": unit}
+                          for step, (amount, unit) in (deadlines or {}).items()}}
     try:
-        spec = bespoke_document(agreement, chosen, title=template.title)
         registry.bespoke(spec, agreement)
-    except (SpecError, ValueError) as error:
-        raise OperationError("; ".join(getattr(error, "errors", [str(error)])), clause=clause) from error
+    except SpecError as error:
+        raise OperationError("; ".join(error.errors), clause=clause) from error
     before = dispute.bespoke_spec
     dispute.bespoke_spec = spec
     runner.touch(dispute, clock.now())

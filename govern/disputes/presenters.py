@@ -281,20 +281,41 @@ def material_headings(definition: Any, dispute: Dispute) -> list[tuple[str, str,
     return rows
 
 
-def bespoke_step_titles(dispute: Dispute) -> dict[str, str]:
-    """The kinds of step the STP Leader may set out a process from (16.2), in the agreement's words."""
-    from workflows.agreement import LADDER_ORDER
+@dataclass(frozen=True)
+class ShapeStep:
+    """A step of a shape whose deadline the STP Leader may set: its words, clause and default timescale."""
 
-    leader = dispute.definition.role_name("stp_leader")
-    titles = {
-        "written_material": f"Written material to the {leader}",
-        "panel_nomination": "A neutral panel nominated",
-        "hearing": "The panel convenes (a hearing)",
-        "panel_decision": "The panel presents its decision",
-        "panel_recommendation": f"The panel recommends to the {leader}",
-        "stp_leader_proposal": f"The {leader} proposes a solution",
-    }
-    return {kind: titles[kind] for kind in LADDER_ORDER}
+    key: str
+    title: str
+    clause: str
+    amount: int
+    unit: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A shape a process set out for one dispute may take (16.2), as the agreement words it."""
+
+    key: str
+    label: str
+    description: str
+    steps: tuple[ShapeStep, ...]
+
+
+def bespoke_shapes(dispute: Dispute) -> list[Shape]:
+    """The shapes the agreement the dispute runs under declares, each with the steps that have deadlines."""
+    from workflows import registry
+
+    agreement = service.agreement_of(dispute.agreement_version_id)
+    declared = agreement.declaration.bespoke
+    shapes = []
+    for key, shape in (declared.shapes.items() if declared is not None else ()):
+        definition = registry.bespoke({"shape": key}, agreement)
+        steps = tuple(ShapeStep(s.key, s.title, s.clause, s.deadline.amount, s.deadline.unit.value, s.deadline.text)
+                      for s in definition.steps if s.deadline is not None)
+        shapes.append(Shape(key, shape.label, shape.description, steps))
+    return shapes
 
 
 def who_was_told(definition: Any) -> str:

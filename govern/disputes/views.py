@@ -235,25 +235,22 @@ def set_out_process(dispute_id: int) -> str | Response | tuple[str, int]:
     dispute = _dispute_or_404(dispute_id)
     if not dispute.can_set_out_process(current_user):
         abort(403)
-    titles = presenters.bespoke_step_titles(dispute)
-    form = process_form_class(titles)()
+    shapes = presenters.bespoke_shapes(dispute)
+    form = process_form_class(shapes)()
     if request.method == "GET":
         form.expected_version.data = str(dispute.version)
-        for step in (dispute.bespoke_spec or {}).get("ladder", {}).get("steps", []):
-            kind = step["kind"]
-            if kind not in titles:
-                continue
-            getattr(form, f"use_{kind}").data = True
-            deadline = step.get("deadline")
-            getattr(form, f"unit_{kind}").data = deadline["unit"] if deadline else "none"
-            getattr(form, f"amount_{kind}").data = deadline["amount"] if deadline else 1
+        stored = dispute.bespoke_spec or {}
+        form.shape.data = stored.get("shape")
+        for step, deadline in (stored.get("deadlines") or {}).items():
+            name = f"{stored.get('shape')}__{step}"
+            if hasattr(form, f"unit_{name}"):
+                getattr(form, f"unit_{name}").data = deadline["unit"]
+                getattr(form, f"amount_{name}").data = deadline.get("amount")
     if form.validate_on_submit():
-        chosen = {
-            kind: (getattr(form, f"amount_{kind}").data or 0, getattr(form, f"unit_{kind}").data)
-            for kind in titles
-            if getattr(form, f"use_{kind}").data
-        }
-        done = run(form, lambda: ops.set_out_process(dispute, current_user, chosen,
+        chosen = next(s for s in shapes if s.key == form.shape.data)
+        deadlines = {step.key: (getattr(form, f"amount_{chosen.key}__{step.key}").data or 0,
+                                getattr(form, f"unit_{chosen.key}__{step.key}").data) for step in chosen.steps}
+        done = run(form, lambda: ops.set_out_process(dispute, current_user, chosen.key, deadlines,
                                                      expected_version=expected_version(form) or dispute.version),
                    stale_url=url_for("disputes.show", dispute_id=dispute.id))
         if done.stale:
@@ -262,7 +259,7 @@ def set_out_process(dispute_id: int) -> str | Response | tuple[str, int]:
             flash("The process for this dispute is set out. The parties see its steps and deadlines.", "success")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
     status = 400 if form.is_submitted() else 200
-    return render_template("disputes/process.html", dispute=dispute, form=form, titles=titles,
+    return render_template("disputes/process.html", dispute=dispute, form=form, shapes=shapes,
                            leader=dispute.definition.role_name("stp_leader")), status
 
 

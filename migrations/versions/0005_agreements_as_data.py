@@ -14,7 +14,6 @@ agreement the installation loads, which is the same Devon MoU they started under
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
@@ -45,10 +44,73 @@ OLD_TITLES = {
 OLD_AFTER = {"panel_decision": "decision", "panel_recommendation": "recommendation", "stp_leader_proposal": "proposal"}
 
 
+#: The Devon agreement's bespoke process as this version's file declared it (a ladder): the base of every
+#: converted document. Frozen here: later versions of the file declare shapes instead (see 0010_wfexplicit).
+TEMPLATE = """\
+kind: dispute
+title: A process set out by the STP Leader
+clause: 16.2 (process set out by the STP Leader)
+filing:
+  clause: '16.2'
+  title: None of these fits
+  when: >-
+    The scenarios are examples and not exhaustive: the STP Leader sets out a process according to the circumstances
+    of the dispute.
+  negotiation_clause: '16.1'
+  respondents: {label: The other organisation or organisations in the dispute, clause: '16.2', hint: 'Each is
+      a party to the dispute: told of it, able to see it and to respond to the outcome, never on the panel.',
+    min: 0, max: 12}
+ladder:
+  material: {name: written_material, title: Written material}
+  principles: {required: true, clause: 16.2 (process set out by the STP Leader)}
+  headings:
+  - {key: background, title: Background, guidance: As much as is relevant to the circumstances of the dispute.}
+  - {key: issue, title: What the dispute is, guidance: A clear statement of what the dispute is.}
+  - {key: suggested_remedy, title: Suggested remedy, guidance: 'What the party believes to be a reasonable solution,
+      and how it complies with schedule 3.'}
+  panel: {min: 1, clause: '16.2'}
+  outcomes:
+  - {key: solution, label: A solution in the interest of the system}
+  - {key: options_paper, label: An options paper to be considered by PDEG, opens_recommendation: true}
+  steps:
+  - kind: written_material
+    clause: '16.2'
+    title: Written material to the STP Leader
+    deadline:
+      amount: 1
+      unit: weeks
+      after: [notification]
+  - kind: panel_nomination
+    clause: '16.2'
+    title: Panel nominated
+    rules: [panel_neutral]
+    deadline:
+      amount: 3
+      unit: working_days
+      after: [written_material]
+      may_be_early: true
+  - kind: panel_recommendation
+    clause: '16.2'
+    title: The panel makes its recommendation to the STP Leader
+    deadline:
+      amount: 1
+      unit: weeks
+      after: [papers_release]
+  - kind: stp_leader_proposal
+    clause: '16.2'
+    title: The STP Leader proposes a solution, setting out the reasons
+    deadline:
+      amount: 1
+      unit: weeks
+      after: [recommendation]
+  - {kind: responses, clause: 16.2; 15, title: 'No appeal: each party accepts the outcome or is at liberty to
+      withdraw'}
+"""
+
+
 def _template() -> dict:
     """The Devon agreement's bespoke process (the base of every converted document)."""
-    path = Path(__file__).resolve().parents[2] / "agreements" / "devon-stp-2016.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["bespoke"]
+    return yaml.safe_load(TEMPLATE)
 
 
 def _document(old: list) -> dict:

@@ -381,13 +381,13 @@ def test_scenario_4_a_change_of_practice_ends_in_an_options_paper_for_pdeg(page:
 
 
 def test_a_dispute_no_scenario_fits_gets_its_process_from_the_stp_lead(page: Page, visit, login) -> None:
-    """16.2: a partner asks for a bespoke process; the STP Leader sets out its steps and deadlines."""
+    """16.2: a partner asks for a bespoke process; the STP Leader chooses its shape and sets its deadlines."""
     dispute = _file(page, visit, login, "sdt-ccg", "None of these fits", "Shared back-office services charging")
     _open(page, visit, login, LEADER, dispute)
     _click(page, "link", "Set out the process for this dispute")
     expect(page.get_by_role("heading", level=1)).to_have_text("Set out the process")
-    hearing = page.get_by_role("group", name="The panel convenes (a hearing)")
-    hearing.get_by_label("Use this step").check()
+    page.get_by_label("The panel decides").check()
+    hearing = page.get_by_role("group", name="The panel convenes (16.2)", exact=True)
     hearing.get_by_label("How many").fill("2")
     _click(page, "button", "Set out the process")
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("The process for this dispute is set out")

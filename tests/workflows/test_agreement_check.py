@@ -1,7 +1,7 @@
 """``agreement check`` refuses each kind of mistake in an agreement file, naming its path, line and clause.
 
-Each row takes a valid agreement (a small explicit-form one written here, or Devon's file for the
-ladder form), breaks one thing with a text edit, and says where the mistake must be reported.
+Each row takes a valid agreement (a small one written here, or Devon's file with its scenarios and the
+shapes of a process set out), breaks one thing with a text edit, and says where the mistake must be reported.
 """
 
 from __future__ import annotations
@@ -107,12 +107,9 @@ processes:
 TRANSITIONS = "processes.escalation.transitions"
 STATES = "processes.escalation.states"
 STEPS = "processes.escalation.steps"
-SCENARIO_1 = "processes.scenario_1.ladder"
+SCENARIO_1 = "processes.scenario_1"
 S1_STEP_ONE = "Schedule 8, scenario 1, step one"
-S1_RESPONSES = (
-    "      - {kind: responses, clause: 'Schedule 8, scenario 1, step six; 15', title: 'No appeal: each party accepts\n"
-    "          the proposed solution or is at liberty to withdraw'}\n"
-)
+PANEL_DECIDES = "bespoke.shapes.panel_decides"
 
 
 def line_of(text: str, needle: str, after: str = "") -> int:
@@ -343,43 +340,45 @@ MISTAKES = [
                 "unit: fortnights"),
         id="unknown-deadline-unit",
     ),
-    # The ladder form, on Devon's file.
+    # Devon's file: its scenarios and the shapes of a process set out (16.2).
     pytest.param(
-        Mistake(DEVON, swap("after: [notification]", "after: [hearing]", after="scenario_1:"),
-                f"{SCENARIO_1}.steps[0].deadline.after[0]", "the deadline runs from 'hearing', which no earlier step "
-                "records", "after: [hearing]", S1_STEP_ONE, "scenario_1:"),
-        id="ladder-deadline-from-later-step",
-    ),
-    pytest.param(
-        Mistake(DEVON, swap(S1_RESPONSES, ""),
-                f"{SCENARIO_1}.steps", "the process must end with the parties' responses", "- kind: written_material",
-                "Schedule 8, scenario 1", "scenario_1:"),
-        id="ladder-not-ending-with-responses",
+        Mistake(DEVON, swap("after: [notified], text: Within 1 week", "after: [hearing_hold], text: Within 1 week"),
+                f"{SCENARIO_1}.steps[1].deadline", "runs from 'hearing_hold', which no step records",
+                "deadline: {amount: 1, unit: weeks, after: [hearing_hold]", S1_STEP_ONE, "scenario_1:"),
+        id="devon-deadline-from-an-event-nothing-records",
     ),
     pytest.param(
         Mistake(DEVON, swap("rules: [panel_neutral]", "rules: [panel_balanced]", after="scenario_1:"),
-                f"{SCENARIO_1}.steps[1].rules[0]", "unknown rule 'panel_balanced'", "rules: [panel_balanced]",
+                f"{SCENARIO_1}.transitions[3].rules[0]", "unknown rule 'panel_balanced'", "rules: [panel_balanced]",
                 "Schedule 8, scenario 1, step two", "scenario_1:"),
-        id="ladder-unknown-rule",
+        id="devon-unknown-rule",
     ),
     pytest.param(
-        Mistake(DEVON, swap("extend_by: [stp_leader]", "extend_by: [board_chair]", after="scenario_1:"),
-                f"{SCENARIO_1}.extend_by", "unknown role 'board_chair'", "extend_by: [board_chair]", "16.2",
+        Mistake(DEVON, swap("by: [stp_leader]\n      label: Extend a deadline",
+                            "by: [board_chair]\n      label: Extend a deadline"),
+                f"{SCENARIO_1}.transitions[18].by", "unknown role 'board_chair'", "by: [board_chair]", "16.2",
                 "scenario_1:"),
-        id="ladder-unknown-role-to-extend",
+        id="devon-unknown-role-to-extend",
     ),
     pytest.param(
-        Mistake(DEVON, swap("    text: Within 1 week of notification of dispute\n",
-                            "    text: Within 1 week of notification of dispute\n          may_be_early: true\n"),
-                f"{SCENARIO_1}.steps[0].deadline.may_be_early", "only the panel nomination may be done early",
-                "may_be_early: true", S1_STEP_ONE, "scenario_1:"),
-        id="ladder-early-step-that-may-not-be",
+        Mistake(DEVON, swap("by: [panel_member]\n      done: decision_presented",
+                            "by: [stp_leader]\n      done: decision_presented"),
+                f"{SCENARIO_1}.steps[6].by", "none of the roles given may take the transition that completes this step",
+                "by: [stp_leader]\n      done: decision_presented", "Schedule 8, scenario 1, step five", "scenario_1:"),
+        id="devon-step-nobody-given-may-take",
     ),
     pytest.param(
-        Mistake(DEVON, swap("      - kind: hearing\n", "      - kind: written_material\n", after="scenario_1:"),
-                f"{SCENARIO_1}.steps[2].kind", "each kind of step may appear once ('written_material' is repeated)",
-                "- kind: written_material", "Schedule 8, scenario 1, step three", "kind: panel_nomination"),
-        id="ladder-repeated-step",
+        Mistake(DEVON, swap("      - {name: decision_presented, title: Decision presented to the parties, "
+                            "clause: '16.2'}\n", "", after="panel_decides:"),
+                f"{PANEL_DECIDES}.transitions[10].to", "unknown state 'decision_presented'", "to: decision_presented",
+                "16.2", "panel_decides:"),
+        id="bespoke-shape-unknown-state",
+    ),
+    pytest.param(
+        Mistake(DEVON, swap("kind: dispute", "kind: ratification", after="panel_decides:"),
+                f"{PANEL_DECIDES}.kind", "a shape is a dispute process", "kind: ratification",
+                "16.2 (process set out by the STP Leader)", "panel_decides:"),
+        id="bespoke-shape-not-a-dispute",
     ),
     pytest.param(
         Mistake(DEVON, swap("  - {code: SDT-CCG,", "  - {code: NEWD-CCG,"), "partnership.parties[1]",

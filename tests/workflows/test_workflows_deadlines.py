@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests.workflows.support import dispute
 from workflows import Extension, registry
 from workflows.calendar import end_of_day
 from workflows.deadlines import StepStatus, next_steps, schedule
 from workflows.roles import CaseRole
-from workflows.testing import dispute
 
 
 def at(y: int, m: int, d: int, h: int = 10, minute: int = 0) -> datetime:

@@ -10,13 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from workflows import RulesNotMet, SpecError, TransitionNotAllowed, engine, registry
-from workflows.agreement import bespoke_document
-from workflows.deadlines import StepStatus, schedule
-from workflows.definitions import EffectKind
-from workflows.facts import DeclarationStatus, DisputeFacts, RecommendationFacts
-from workflows.roles import CaseRole
-from workflows.testing import (
+from tests.workflows.support import (
     PANEL,
     PARTIES,
     SPARE,
@@ -33,6 +27,11 @@ from workflows.testing import (
     recommendation,
     with_material,
 )
+from workflows import RulesNotMet, SpecError, TransitionNotAllowed, engine, registry
+from workflows.deadlines import StepStatus, schedule
+from workflows.definitions import EffectKind
+from workflows.facts import DeclarationStatus, DisputeFacts, RecommendationFacts
+from workflows.roles import CaseRole
 
 SECRETARIAT = actor(CaseRole.PDEG_SECRETARIAT)
 SYSTEM = actor(CaseRole.SYSTEM)
@@ -298,38 +297,14 @@ def test_a_variation_goes_to_every_partys_board() -> None:
     assert d.history[-1].effects[0].data["organisation_ids"] == sorted(PARTIES)
 
 
-# --- Bespoke processes (16.2) ------------------------------------------------------------------------
+# --- Processes set out for one dispute (16.2): the agreement's shapes -----------------------------------
 
-def _document(steps: list[dict], **ladder: object) -> dict:
-    """A bespoke process document on Devon's template, with these ladder steps (and ladder settings)."""
-    document = bespoke_document(registry.default(), {"stp_leader_proposal": (1, "weeks")})
-    document["ladder"]["steps"] = steps
-    document["ladder"].update(ladder)
-    return document
+SPEC = {"shape": "panel_decides", "deadlines": {"written_material": {"amount": 2, "unit": "weeks"},
+                                                "panel_nomination": {"amount": 5, "unit": "working_days"},
+                                                "hearing": {"amount": 2, "unit": "weeks"}}}
 
 
-C = "16.2"
-SPEC = _document(
-    [
-        {"kind": "written_material", "clause": C, "title": "Written material",
-         "deadline": {"after": ["notification"], "amount": 2, "unit": "weeks"}},
-        {"kind": "panel_nomination", "clause": C, "title": "Panel", "rules": ["panel_neutral"],
-         "deadline": {"after": ["written_material"], "amount": 5, "unit": "working_days", "may_be_early": True}},
-        {"kind": "hearing", "clause": C, "title": "Hearing",
-         "deadline": {"after": ["panel_nomination", "written_material"], "amount": 2, "unit": "weeks"}},
-        {"kind": "panel_recommendation", "clause": C, "title": "Recommendation",
-         "deadline": {"after": ["hearing"], "amount": 3, "unit": "working_days"}},
-        {"kind": "stp_leader_proposal", "clause": C, "title": "Proposal",
-         "deadline": {"after": ["recommendation"], "amount": 1, "unit": "weeks"}},
-        {"kind": "responses", "clause": C, "title": "Responses"},
-    ],
-    headings=[{"key": "background", "title": "Background"}, {"key": "issue", "title": "What the dispute is"}],
-    principles={"required": True, "clause": C},
-    panel={"min": 2, "clause": C},
-)
-
-
-def test_bespoke_process_runs_end_to_end_through_the_same_engine() -> None:
+def test_a_shape_set_out_runs_end_to_end_through_the_same_engine() -> None:
     definition = registry.bespoke(json.loads(json.dumps(SPEC)))
     d = drive_dispute("bespoke", definition=definition)
     assert [o.trigger for o in d.history] == [
@@ -337,81 +312,63 @@ def test_bespoke_process_runs_end_to_end_through_the_same_engine() -> None:
         "submit_written_material",
         "nominate_panel",
         "declare_interest",
-        "declare_interest",
         "release_papers",
         "hold_hearing",
-        "make_recommendation",
-        "propose_solution",
+        "present_decision",
         "accept_outcome",
     ]
     assert d.facts.state == "closed"
     rows = {r.step: r for r in schedule(definition, d.facts.events, {}, d.now)}
     assert rows["written_material"].due_date == date(2023, 3, 15)
     assert rows["panel_nomination"].due_date == date(2023, 3, 8)
-    assert rows["hearing"].deadline_text == (
-        "Within 2 weeks of notifying the panel or receipt of the written material, whichever is the later"
-    )
+    assert rows["hearing"].deadline_text == "Within 2 weeks of the panel receiving the papers"
+    assert rows["decision"].deadline_text == "On the day of the hearing or as soon as possible thereafter"
     assert all(s.clause.startswith("16.2") for s in definition.steps if s.key != "notification")
 
 
-def test_bespoke_rules_apply_the_mou_as_the_scenarios_do() -> None:
+@pytest.mark.parametrize("shape", ["panel_recommends", "panel_decides", "leader_proposes"])
+def test_every_shape_of_devons_file_runs_end_to_end(shape: str) -> None:
+    d = drive_dispute("bespoke", definition=registry.bespoke({"shape": shape}))
+    assert d.facts.state == "closed"
+
+
+def test_the_rules_of_a_shape_apply_the_mou_as_the_scenarios_do() -> None:
     definition = registry.bespoke(SPEC)
     d = Driver(definition, dispute("bespoke"))
     d.fire("notify", filer(), {"negotiation_attempted": True})
     with pytest.raises(RulesNotMet) as refused:
         d.fire("submit_written_material", filer())
-    assert {p.field for p in refused.value.problems} == {"background", "issue", "principles"}
+    assert {p.field for p in refused.value.problems} == {"background", "issue", "suggested_remedy", "principles"}
     d.facts = with_material(definition, d.facts)  # type: ignore[arg-type]
     d.fire("submit_written_material", filer())
-    with pytest.raises(RulesNotMet, match="at least 2"):
-        d.fire("nominate_panel", leader(), {"organisation_ids": [3]})
     with pytest.raises(RulesNotMet, match="party to the dispute"):
         d.fire("nominate_panel", leader(), {"organisation_ids": [1, 3]})
 
 
-def _step(kind: str, **extra: object) -> dict:
-    return {"kind": kind, "clause": C, "title": kind, **extra}
+def test_a_step_without_a_deadline_and_one_on_the_day() -> None:
+    definition = registry.bespoke({"shape": "panel_recommends", "deadlines": {
+        "recommendation": {"unit": "none"}, "proposal": {"amount": 9, "unit": "same_day"}}})
+    steps = {s.key: s for s in definition.steps}
+    assert steps["recommendation"].deadline is None
+    assert (steps["proposal"].deadline.amount, steps["proposal"].deadline.text) == (  # type: ignore[union-attr]
+        0, "On the day of receiving the recommendation or as soon as possible thereafter")
 
 
 @pytest.mark.parametrize(
-    ("steps", "message"),
+    ("choice", "message"),
     [
-        ([], "at least 1 item"),
-        ([_step("mediation")], "Input should be 'written_material'"),
-        ([_step("hearing"), _step("responses")], "needs a panel nomination before it"),
-        ([_step("stp_leader_proposal")], "must end with the parties' responses"),
-        ([_step("responses"), _step("stp_leader_proposal"), _step("responses")], "must be the last step"),
-        ([_step("written_material"), _step("responses")], "panel decision or a proposal"),
-        (
-            [_step("panel_nomination"), _step("panel_recommendation"), _step("responses")],
-            "a proposal must follow it",
-        ),
-        (
-            [_step("stp_leader_proposal", deadline={"after": ["hearing"], "amount": 1, "unit": "weeks"}),
-             _step("responses")],
-            "which no earlier step records",
-        ),
-        (
-            [_step("stp_leader_proposal", deadline={"after": ["notification"], "amount": 1, "unit": "fortnights"}),
-             _step("responses")],
-            "unit",
-        ),
-        ([_step("stp_leader_proposal", rules=["appeal_allowed"]), _step("responses")], "unknown rule 'appeal_allowed'"),
-        ([_step("stp_leader_proposal", colour="red"), _step("responses")], "unknown field 'colour'"),
-        ([_step("stp_leader_proposal"), _step("stp_leader_proposal"), _step("responses")], "once"),
-        ([_step("stp_leader_proposal", clause=""), _step("responses")], "at least 1 character"),
+        ({}, "missing 'shape'"),
+        ({"shape": "mediation"}, "choose one of the shapes: panel_recommends, panel_decides, leader_proposes"),
+        ({"shape": "leader_proposes", "deadlines": {"hearing": {"amount": 1, "unit": "weeks"}}},
+         "has no step 'hearing' with a deadline"),
+        ({"shape": "leader_proposes", "deadlines": {"proposal": {"amount": 1, "unit": "fortnights"}}}, "unit"),
+        ({"shape": "leader_proposes", "deadlines": {"proposal": {"amount": 0, "unit": "weeks"}}}, "between 1 and 52"),
+        ({"shape": "leader_proposes", "colour": "red"}, "unknown field 'colour'"),
     ],
 )
-def test_bespoke_process_errors_are_clear(steps: list, message: str) -> None:
+def test_a_choice_that_cannot_run_is_refused_clearly(choice: dict, message: str) -> None:
     with pytest.raises(SpecError, match=message):
-        registry.bespoke(_document(steps))
-
-
-def test_bespoke_process_errors_name_the_path() -> None:
-    with pytest.raises(SpecError) as refused:
-        registry.bespoke(_document([_step("stp_leader_proposal", deadline={"after": ["hearing"], "amount": 1,
-                                                                             "unit": "weeks"}), _step("responses")]))
-    assert any(e.startswith("ladder.steps[0].deadline.after[0]") for e in refused.value.errors)
+        registry.bespoke(choice)
 
 
 def test_unknown_process_key_is_refused() -> None:
@@ -437,8 +394,30 @@ def test_fire_never_changes_the_facts_it_was_given() -> None:
 def test_workflows_import_neither_flask_nor_sqlalchemy() -> None:
     code = (
         "import sys, workflows, workflows.engine, workflows.registry, workflows.deadlines, workflows.memory, "
-        "workflows.testing; bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', "
+        "tests.workflows.support; bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', "
         "'flask_sqlalchemy', 'govern')]; print(bad); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)  # noqa: S603
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _dispute_definitions() -> list:
+    agreement = registry.default()
+    shapes = [registry.bespoke({"shape": key}) for key in agreement.declaration.bespoke.shapes]  # type: ignore[union-attr]
+    return [*agreement.dispute_processes, *shapes]
+
+
+@pytest.mark.parametrize("definition", _dispute_definitions(), ids=lambda d: d.title.split(":")[-1][:30])
+def test_every_open_state_may_extend_exactly_the_steps_with_deadlines(definition) -> None:
+    """Written out by hand in the file, these must not drift: a deadline may be extended (16.2) from every
+    state between notification and the end, and the steps offered are those with a deadline."""
+    open_states = {s.name for s in definition.states if not s.terminal} - {definition.initial}
+    assert definition.sources_of("extend_deadline") == open_states
+    for t in definition.transitions_for("extend_deadline"):
+        assert t.fields[0].choices == tuple(s.key for s in definition.steps if s.deadline is not None)
+
+
+@pytest.mark.parametrize("definition", _dispute_definitions(), ids=lambda d: d.title.split(":")[-1][:30])
+def test_every_panel_nominated_in_a_dispute_is_neutral(definition) -> None:
+    nominations = definition.transitions_for("nominate_panel")
+    assert all("nominated_panel_valid" in [r.check.__qualname__.split(".")[0] for r in t.rules] for t in nominations)

@@ -8,19 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from workflows import RulesNotMet, engine, registry
-from workflows.facts import (
-    Actor,
-    DeclarationStatus,
-    DisputeFacts,
-    DisputeParty,
-    Facts,
-    PanelMember,
-    RaiserKind,
-)
-from workflows.roles import CaseRole
-from workflows.rules import pack_digest
-from workflows.testing import (
+from tests.workflows.support import (
     OUTSIDER,
     PANEL,
     PARTIES,
@@ -33,6 +21,18 @@ from workflows.testing import (
     panel_member,
     party,
 )
+from workflows import RulesNotMet, engine, registry
+from workflows.facts import (
+    Actor,
+    DeclarationStatus,
+    DisputeFacts,
+    DisputeParty,
+    Facts,
+    PanelMember,
+    RaiserKind,
+)
+from workflows.roles import CaseRole
+from workflows.rules import pack_digest
 
 S8 = "Schedule 8"
 NEXT_DAY = START + timedelta(days=1)
@@ -87,7 +87,7 @@ def _declared(status: DeclarationStatus) -> Callable[[Facts], Facts]:
 
 
 def _with_material(process: str) -> Callable[[Facts], Facts]:
-    from workflows.testing import with_material
+    from tests.workflows.support import with_material
 
     def change(f: Facts) -> Facts:
         assert isinstance(f, DisputeFacts)

@@ -9,27 +9,17 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests.workflows.support import START, Driver, dispute, drive_dispute, with_material
 from workflows import RulesNotMet, TransitionNotAllowed, engine, registry
-from workflows.agreement import bespoke_document
 from workflows.calendar import is_working_day, local_day, working_days_between
 from workflows.deadlines import schedule
 from workflows.definitions import ProcessDefinition, Unit
 from workflows.facts import Actor, DisputeFacts
 from workflows.roles import CaseRole
-from workflows.testing import START, Driver, dispute, drive_dispute, with_material
 
 ORGS = [1, 2, 3, 4, 5, 20, None]
-BESPOKE = registry.bespoke(
-    bespoke_document(
-        registry.default(),
-        {
-            "written_material": (1, "weeks"),
-            "panel_nomination": (2, "working_days"),
-            "hearing": (0, "none"),
-            "panel_decision": (0, "same_day"),
-        },
-    )
-)
+BESPOKE = registry.bespoke({"shape": "panel_decides", "deadlines": {
+    "panel_nomination": {"amount": 2, "unit": "working_days"}, "hearing": {"unit": "none"}}})
 PROCESSES: list[ProcessDefinition] = [*(registry.get(f"scenario_{n}") for n in (1, 2, 3, 4)), BESPOKE]
 
 org_lists = st.one_of(

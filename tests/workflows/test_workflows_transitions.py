@@ -12,10 +12,10 @@ from functools import cache
 
 import pytest
 
+from tests.workflows.support import ROLE_ORG, START, actor, facts_in
 from workflows import CaseRole, TransitionNotAllowed, engine, registry
 from workflows.errors import RulesNotMet
 from workflows.facts import DisputeFacts, Facts
-from workflows.testing import ROLE_ORG, START, actor, facts_in
 
 R = CaseRole
 S8 = "Schedule 8"

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from . import engine, memory, registry
-from .definitions import REFERENCE_FIELD, ProcessDefinition
-from .engine import Outcome
-from .facts import (
+from workflows import engine, memory, registry
+from workflows.definitions import REFERENCE_FIELD, ProcessDefinition
+from workflows.engine import Outcome
+from workflows.facts import (
     Actor,
     DisputeFacts,
     DisputeParty,
@@ -23,8 +23,8 @@ from .facts import (
     RecommendationFacts,
     SubordinateGroup,
 )
-from .roles import CaseRole
-from .rules import pack_digest
+from workflows.roles import CaseRole
+from workflows.rules import pack_digest
 
 PARTIES = frozenset(range(1, 14))
 FILER, OTHER = 1, 2
