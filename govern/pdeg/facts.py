@@ -7,7 +7,8 @@ from typing import Any
 from govern.cases.models import CaseKind
 from govern.cases.runner import case_events, case_extensions
 from govern.disputes.facts import partnership_standing
-from govern.pdeg.models import Ratification, RatificationState, Recommendation
+from govern.pdeg import states
+from govern.pdeg.models import Ratification, Recommendation
 from workflows import Actor, CaseRole, RaiserKind, RatificationFacts, RecommendationFacts
 from workflows import SubordinateGroup as WfGroup
 
@@ -25,14 +26,15 @@ SYSTEM_ACTOR = Actor(user_id=0, organisation_id=None, roles=frozenset({CaseRole.
 def recommendation_facts(recommendation: Recommendation) -> RecommendationFacts:
     """A snapshot of the recommendation for the engine."""
     current, withdrawn = partnership_standing()
+    ratified = states.board_ratified()
     ratified_by = frozenset(
         r.organisation_id
         for r in recommendation.ratifications
-        if r.version == recommendation.amendment_version and r.state is RatificationState.RATIFIED
+        if r.version == recommendation.amendment_version and r.state in ratified
     )
     return RecommendationFacts(
         process_key="recommendation",
-        state=recommendation.state.value,
+        state=str(recommendation.state),
         reference=recommendation.reference,
         raised_by=RaiserKind(recommendation.raised_by_kind.value),
         information=recommendation.summary,
@@ -55,7 +57,7 @@ def ratification_facts(ratification: Ratification) -> RatificationFacts:
     _, withdrawn = partnership_standing()
     return RatificationFacts(
         process_key="ratification",
-        state=ratification.state.value,
+        state=str(ratification.state),
         organisation_id=ratification.organisation_id,
         recommendation_reference=ratification.recommendation.reference,
         version=ratification.version,

@@ -17,37 +17,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from govern.core.types import StateText, UTCDateTime, enum_column_type
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
+from govern.pdeg import states
 from workflows import RaiserKind
 
 if TYPE_CHECKING:
     from govern.auth.models import User
 
 
-class RecommendationState(StrEnum):
-    """States of the recommendation process (workflows ``recommendation``)."""
-
-    DRAFT = "draft"
-    RAISED = "raised"
-    RECORDED_UNDER_DELEGATION = "recorded_under_delegation"
-    ON_AGENDA = "on_agenda"
-    NOT_AGREED = "not_agreed"
-    AWAITING_RATIFICATION = "awaiting_ratification"
-    RATIFIED = "ratified"
-
-
 #: Who raised a recommendation (Schedule 4): the workflows' own vocabulary, stored as it is.
 RaisedBy = RaiserKind
-
-
-class RatificationState(StrEnum):
-    """States of one Board's ratification (workflows ``ratification``)."""
-
-    AWAITING_BOARD = "awaiting_board"
-    DEFERRED = "deferred"
-    NOT_RATIFIED = "not_ratified"
-    RATIFIED = "ratified"
-    LAPSED = "lapsed"
-    SUPERSEDED = "superseded"
 
 
 class Recommendation(db.Model):
@@ -59,10 +37,12 @@ class Recommendation(db.Model):
     @property
     def is_draft(self) -> bool:
         """Still being prepared by whoever raises it."""
-        return self.state == "draft"
+        return self.state == states.being_prepared()
 
-    #: States of a decision PDEG has agreed (a dispute about a decision may name one of these).
-    DECIDED_STATES = ("awaiting_ratification", "ratified")
+    @staticmethod
+    def decided_states() -> frozenset[str]:
+        """States of a decision PDEG has agreed (a dispute about a decision may name one of these)."""
+        return states.decided()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -74,7 +54,7 @@ class Recommendation(db.Model):
     raising_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None, index=True)
     raised_by_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     is_variation: Mapped[bool] = mapped_column(default=False)
-    state: Mapped[RecommendationState] = mapped_column(StateText(RecommendationState))
+    state: Mapped[str] = mapped_column(StateText())
     amendment_version: Mapped[int] = mapped_column(default=1)
     amendment: Mapped[str] = mapped_column(Text, default="")
     agenda_meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
@@ -100,7 +80,7 @@ class Recommendation(db.Model):
     @property
     def is_draft_from_dispute(self) -> bool:
         """A draft a dispute's outcome opened (Scenarios 2-4): the STP Leader's alone until he raises it."""
-        return self.state is RecommendationState.DRAFT and self.linked_dispute_id is not None
+        return self.is_draft and self.linked_dispute_id is not None
 
     def can_view(self, user: Any) -> bool:
         """PDEG decisions are shared across the partnership: every signed-in person may see them.
@@ -108,7 +88,7 @@ class Recommendation(db.Model):
         born from a dispute only by the STP Leader (Schedule 3: disputes are private)."""
         if user is None or not user.is_authenticated:
             return False
-        if self.state is not RecommendationState.DRAFT:
+        if not self.is_draft:
             return True
         if self.linked_dispute_id is not None:
             return bool(user.is_stp_leader)
@@ -132,7 +112,7 @@ class Recommendation(db.Model):
     def can_write(self, user: Any) -> bool:
         """Who writes a draft's text before it is raised: whoever raised it, or for a draft born from a
         dispute (raised by the STP Leader), whoever holds the STP Leader assignment now."""
-        if self.state is not RecommendationState.DRAFT or not self.can_view(user):
+        if not self.is_draft or not self.can_view(user):
             return False
         if self.raised_by_kind is RaisedBy.STP_LEADER:
             return bool(user.is_stp_leader)
@@ -141,9 +121,7 @@ class Recommendation(db.Model):
     def can_attach(self, user: Any) -> bool:
         """Supporting papers inform PDEG's decision (Schedule 4): those who act on the
         recommendation add them until PDEG has decided."""
-        return self.can_take_actions(user) and self.state in (
-            RecommendationState.DRAFT, RecommendationState.RAISED, RecommendationState.ON_AGENDA
-        )
+        return self.can_take_actions(user) and self.state in states.before_pdeg()
 
     @staticmethod
     def can_be_raised_by(user: Any) -> bool:
@@ -180,7 +158,7 @@ class Ratification(db.Model):
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     version: Mapped[int] = mapped_column(default=1)
-    state: Mapped[RatificationState] = mapped_column(StateText(RatificationState))
+    state: Mapped[str] = mapped_column(StateText())
     meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
     minute_reference: Mapped[str] = mapped_column(String(120), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)
@@ -200,9 +178,7 @@ class Ratification(db.Model):
     @property
     def is_open(self) -> bool:
         """The Board still has this version to consider (one that did not ratify may reconsider)."""
-        return self.state in (
-            RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED
-        ) and self.version == self.recommendation.amendment_version
+        return self.state in states.board_open() and self.version == self.recommendation.amendment_version
 
     def can_record(self, user: Any) -> bool:
         """Only this party's Board secretary records its Board's decision (10.6)."""

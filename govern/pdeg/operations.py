@@ -15,6 +15,7 @@ from govern.core.errors import OperationError
 from govern.core.text import single_line
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
+from govern.pdeg import states
 from govern.pdeg.facts import (
     SYSTEM_ACTOR,
     ratification_actor,
@@ -29,17 +30,13 @@ from govern.pdeg.models import (
     PdegMeeting,
     RaisedBy,
     Ratification,
-    RatificationState,
     Recommendation,
-    RecommendationState,
     is_pdeg_secretariat,
 )
 from workflows import engine as wf_engine
 from workflows import registry
 from workflows.definitions import EffectKind
 from workflows.engine import Outcome
-
-OPEN_RATIFICATIONS = (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED)
 
 
 def _reference(recommendation: Recommendation) -> str:
@@ -75,7 +72,7 @@ def draft_recommendation(
         raising_organisation_id=raising_organisation.id if raising_organisation else None,
         raised_by_user_id=user.id,
         is_variation=is_variation,
-        state=RecommendationState.DRAFT,
+        state=states.being_prepared(),
         linked_dispute_id=linked_dispute_id,
         created_at=now,
         updated_at=now,
@@ -122,7 +119,6 @@ def act_on_recommendation(recommendation: Recommendation, user: Any, trigger: st
         user=user,
         trigger=trigger,
         payload=dict(payload or {}),
-        state_enum=RecommendationState,
     )
     for event in outcome.events:
         if event.name == "placed_on_agenda":
@@ -142,7 +138,7 @@ def _start_ratifications(recommendation: Recommendation, user: Any, data: Mappin
         recommendation.amendment = str(data.get("amendment") or "")
         runner.flush_or_stale()
         for old in list(recommendation.ratifications):
-            if old.version < version and old.state in OPEN_RATIFICATIONS:
+            if old.version < version and old.state in states.board_open():
                 act_on_ratification(old, user, "supersede", system=True)
     now = clock.now()
     for organisation_id in data["organisation_ids"]:  # type: ignore[attr-defined]
@@ -150,7 +146,7 @@ def _start_ratifications(recommendation: Recommendation, user: Any, data: Mappin
             recommendation_id=recommendation.id,
             organisation_id=int(str(organisation_id)),
             version=version,
-            state=RatificationState.AWAITING_BOARD,
+            state=states.board_first(),
             created_at=now,
             updated_at=now,
         )
@@ -201,7 +197,6 @@ def act_on_ratification(ratification: Ratification, user: Any, trigger: str,
         user=user,
         trigger=trigger,
         payload=dict(payload or {}),
-        state_enum=RatificationState,
     )
     if "meeting_date" in outcome.values:
         ratification.meeting_date = outcome.values["meeting_date"]  # type: ignore[assignment]
@@ -229,7 +224,7 @@ def lapse_ratifications_of(organisation: Organisation, user: Any) -> int:
     """A party that withdraws (clause 15) no longer ratifies: its open ratifications lapse."""
     open_ones = db.session.scalars(
         select(Ratification).where(
-            Ratification.organisation_id == organisation.id, Ratification.state.in_(OPEN_RATIFICATIONS)
+            Ratification.organisation_id == organisation.id, Ratification.state.in_(states.board_open())
         )
     ).all()
     for ratification in open_ones:
@@ -275,7 +270,7 @@ def write_draft_recommendation(recommendation: Recommendation, user: Any, *, tit
     the parties whose Boards must ratify it (10.6). A draft born from a dispute is the STP Leader's."""
     from govern.audit import chain
 
-    if recommendation.state is not RecommendationState.DRAFT or not recommendation.can_write(user):
+    if not recommendation.is_draft or not recommendation.can_write(user):
         raise OperationError("Only a draft can be written, by whoever holds it.")
     runner.check_version(recommendation, expected_version, "lock_version")
     title = single_line(title)

@@ -18,16 +18,15 @@ from govern.core import clock
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation
+from govern.pdeg import states
 from govern.pdeg.facts import recommendation_actor, recommendation_facts
 from govern.pdeg.models import (
     AgendaItem,
     PdegMeeting,
     RaisedBy,
     Ratification,
-    RatificationState,
     Recommendation,
     RecommendationParty,
-    RecommendationState,
 )
 from govern.web import paging
 from govern.web.paging import Page
@@ -40,34 +39,50 @@ SCH4 = "Schedule 4 (Delegation to subordinate groups)"
 #: Actions a PDEG meeting's pages take (agenda, outcomes); the recommendation page points there.
 MEETING_TRIGGERS = frozenset({"place_on_agenda", "agree", "amend_and_agree", "not_agree", "defer"})
 
-#: The decision's states, as users read them, with the clause that governs each.
-STATE_TITLES: dict[RecommendationState, tuple[str, str]] = {
-    RecommendationState.DRAFT: ("Being prepared", SCH4),
-    RecommendationState.RAISED: ("Raised; awaiting a PDEG agenda", SCH4),
-    RecommendationState.RECORDED_UNDER_DELEGATION: ("Decided within delegated powers", SCH4),
-    RecommendationState.ON_AGENDA: ("On a PDEG agenda", "10.5"),
-    RecommendationState.NOT_AGREED: ("Not agreed at PDEG", "10.6"),
-    RecommendationState.AWAITING_RATIFICATION: ("Agreed at PDEG; awaiting ratification", "10.6"),
-    RecommendationState.RATIFIED: ("Ratified by every Board", "10.6"),
+#: What each kind of state of a decision reads as (the states themselves are the agreement's; see
+#: :mod:`govern.pdeg.states` for how each is recognised).
+STATE_TITLES: dict[str, str] = {
+    "being_prepared": "Being prepared",
+    "waiting_for_agenda": "Raised; awaiting a PDEG agenda",
+    "within_delegation": "Decided within delegated powers",
+    "at_pdeg": "On a PDEG agenda",
+    "turned_down": "Not agreed at PDEG",
+    "with_the_boards": "Agreed at PDEG; awaiting ratification",
+    "ratified_by_all": "Ratified by every remaining party's Board",
 }
 
-BOARD_STATUS_TITLES: dict[RatificationState, str] = {
-    RatificationState.AWAITING_BOARD: "Awaiting the Board",
-    RatificationState.DEFERRED: "Deferred",
-    RatificationState.NOT_RATIFIED: "Not ratified",
-    RatificationState.RATIFIED: "Ratified",
-    RatificationState.LAPSED: "Lapsed (withdrawn, clause 15)",
-    RatificationState.SUPERSEDED: "Superseded by an amendment",
-}
 
-BOARD_STATUS_COLOURS: dict[RatificationState, str] = {
-    RatificationState.AWAITING_BOARD: "nhsuk-tag--blue",
-    RatificationState.DEFERRED: "nhsuk-tag--yellow",
-    RatificationState.NOT_RATIFIED: "nhsuk-tag--red",
-    RatificationState.RATIFIED: "nhsuk-tag--green",
-    RatificationState.LAPSED: "nhsuk-tag--grey",
-    RatificationState.SUPERSEDED: "nhsuk-tag--grey",
-}
+class _BoardWords:
+    """Words for a Board's state, looked up by the state's meaning: ``titles[ratification.state]``."""
+
+    def __init__(self, words: dict[str, str]) -> None:
+        self.words = words
+
+    def __getitem__(self, state: object) -> str:
+        return self.words[states.board_meaning(str(state))]
+
+    def get(self, state: object, default: str = "") -> str:
+        """The words for ``state`` (``default`` for none)."""
+        return self[state] if state else default
+
+
+BOARD_STATUS_TITLES = _BoardWords({
+    "awaiting": "Awaiting the Board",
+    "deferred": "Deferred",
+    "refused": "Not ratified",
+    "ratified": "Ratified",
+    "lapsed": "Lapsed (withdrawn, clause 15)",
+    "superseded": "Superseded by an amendment",
+})
+
+BOARD_STATUS_COLOURS = _BoardWords({
+    "awaiting": "nhsuk-tag--blue",
+    "deferred": "nhsuk-tag--yellow",
+    "refused": "nhsuk-tag--red",
+    "ratified": "nhsuk-tag--green",
+    "lapsed": "nhsuk-tag--grey",
+    "superseded": "nhsuk-tag--grey",
+})
 
 #: Each recorded event of a recommendation or a ratification: what happened, and its clause.
 EVENT_TITLES: dict[str, tuple[str, str]] = {
@@ -89,11 +104,24 @@ EVENT_TITLES: dict[str, tuple[str, str]] = {
 
 def state_title(recommendation: Recommendation) -> tuple[str, str]:
     """The decision's state and its clause (17.2 for a variation once it reaches the Boards)."""
-    title, clause = STATE_TITLES[recommendation.state]
-    if recommendation.is_variation and recommendation.state in (
-        RecommendationState.AWAITING_RATIFICATION, RecommendationState.RATIFIED
-    ):
-        clause = "17.2"
+    return state_title_of(recommendation.state, recommendation.is_variation)
+
+
+def state_colour(recommendation: Recommendation) -> str:
+    """The tag colour of a decision's state: green once ratified, red if PDEG did not agree it."""
+    if recommendation.state in states.ratified_by_all():
+        return "nhsuk-tag--green"
+    if recommendation.state in states.not_agreed():
+        return "nhsuk-tag--red"
+    return "nhsuk-tag--blue"
+
+
+def state_title_of(state: str, is_variation: bool = False) -> tuple[str, str]:
+    """A decision's state as users read it, and the agreement's clause for it."""
+    definition = states.recommendation_process()
+    known = definition.state(state)
+    title = STATE_TITLES.get(states.recommendation_meaning(state), known.title)
+    clause = "17.2" if is_variation and state in states.decided() else known.clause
     return title, clause
 
 
@@ -136,9 +164,9 @@ def available_actions(recommendation: Recommendation, user: Any) -> list[Trigger
     )
 
 
-def open_ratification_states() -> tuple[RatificationState, ...]:
+def open_ratification_states() -> frozenset[str]:
     """A Board still has these to consider (a Board that did not ratify may reconsider)."""
-    return (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED)
+    return states.board_open()
 
 
 def awaiting_board(organisation_id: int) -> list[Ratification]:
@@ -171,7 +199,7 @@ def recorded_by_board(organisation_id: int, limit: int = 20) -> list[Ratificatio
         db.session.scalars(
             select(Ratification)
             .where(Ratification.organisation_id == organisation_id,
-                   Ratification.state == RatificationState.RATIFIED)
+                   Ratification.state.in_(states.board_ratified()))
             .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
             .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
         )
@@ -183,7 +211,7 @@ def raised_awaiting_agenda() -> list[Recommendation]:
     return list(
         db.session.scalars(
             select(Recommendation)
-            .where(Recommendation.state == RecommendationState.RAISED)
+            .where(Recommendation.state.in_(states.waiting_for_agenda()))
             .order_by(Recommendation.created_at, Recommendation.id)
         )
     )
@@ -191,7 +219,7 @@ def raised_awaiting_agenda() -> list[Recommendation]:
 
 def waiting_page(cursor: str | None = None) -> Page[Recommendation]:
     """A page of the recommendations waiting for a PDEG agenda, oldest first."""
-    query = select(Recommendation).where(Recommendation.state == RecommendationState.RAISED)
+    query = select(Recommendation).where(Recommendation.state.in_(states.waiting_for_agenda()))
     return paging.keyset(query.options(raiseload("*")), (Recommendation.created_at, Recommendation.id),
                          lambda r: (r.created_at, r.id), cursor=cursor)
 
@@ -311,7 +339,7 @@ def followed_from_disputes(recommendation: Recommendation, user: Any) -> list[Re
     found = db.session.scalars(
         select(Recommendation)
         .where(Recommendation.linked_dispute_id.in_(list(disputes)),
-               Recommendation.state != RecommendationState.DRAFT)
+               Recommendation.state != states.being_prepared())
         .order_by(Recommendation.id)
     )
     return [r for r in found if disputes[r.linked_dispute_id or 0].can_view(user)]
@@ -330,7 +358,7 @@ def dispute_offer(ratification: Ratification, user: Any) -> dict[str, Any] | Non
     2 in Devon): what to cite, for the party's officers and its Board secretary."""
     from govern.agreements import service
 
-    if ratification.state is not RatificationState.NOT_RATIFIED:
+    if ratification.state not in states.board_refused():
         return None
     process_key = service.offered_dispute()
     definition = service.current().processes.get(process_key or "")
@@ -380,18 +408,18 @@ class RegisterFilters:
 def register_status_choices() -> list[tuple[str, str]]:
     """The register's status filter: the decision's state, or a Board's."""
     choices = [("", "Any status")]
-    choices += [(state.value, f"Decision: {title}") for state, (title, _) in STATE_TITLES.items()
-                if state is not RecommendationState.DRAFT]
-    choices += [(f"board:{state.value}", f"A Board: {BOARD_STATUS_TITLES[state]}")
-                for state in (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED,
-                              RatificationState.NOT_RATIFIED, RatificationState.RATIFIED)]
+    choices += [(s.name, f"Decision: {state_title_of(s.name)[0]}") for s in states.recommendation_process().states
+                if s.name != states.being_prepared()]
+    shown = states.board_open() | states.board_ratified()
+    choices += [(f"board:{s.name}", f"A Board: {BOARD_STATUS_TITLES[s.name]}")
+                for s in states.ratification_process().states if s.name in shown]
     return choices
 
 
 def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[Organisation], Page[RegisterRow]]:
     """The ratification register, a page at a time: (the party columns, one row per decision), newest
     first. Filters run in the database; each page is a fixed number of queries whatever its length."""
-    query = select(Recommendation).where(Recommendation.state != RecommendationState.DRAFT)
+    query = select(Recommendation).where(Recommendation.state != states.being_prepared())
     if filters.group_id:
         query = query.where(Recommendation.group_id == filters.group_id)
     if filters.date_from:
@@ -399,7 +427,7 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
     if filters.date_to:
         query = query.where(Recommendation.agenda_meeting_date <= filters.date_to)
     if filters.status and not filters.status.startswith("board:"):
-        query = query.where(Recommendation.state == RecommendationState(filters.status))
+        query = query.where(Recommendation.state == filters.status)
     current = and_(Ratification.recommendation_id == Recommendation.id,
                    Ratification.version == Recommendation.amendment_version)
     if filters.party_id:
@@ -409,7 +437,7 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
             exists().where(current, Ratification.organisation_id == filters.party_id),
         ))
     if filters.status.startswith("board:"):
-        wanted = exists().where(current, Ratification.state == RatificationState(filters.status.removeprefix("board:")))
+        wanted = exists().where(current, Ratification.state == filters.status.removeprefix("board:"))
         if filters.party_id:
             wanted = wanted.where(Ratification.organisation_id == filters.party_id)
         query = query.where(wanted)

@@ -21,7 +21,7 @@ from govern.cases.runner import RulesRefused
 from govern.core.errors import OperationError, StaleCase
 from govern.extensions import db
 from govern.partnership.models import SubordinateGroup
-from govern.pdeg import operations, queries
+from govern.pdeg import operations, queries, states
 from govern.pdeg.forms import (
     AgendaForm,
     DraftForm,
@@ -141,7 +141,7 @@ def new_recommendation() -> str | Response | tuple[str, int]:
             _attach_error(form, error, FIELD_ALIASES)
         else:
             db.session.commit()
-            if recommendation.state.value == "recorded_under_delegation":
+            if recommendation.state in states.within_delegation():
                 flash(f"{recommendation.reference} is recorded as decided within the members' delegated powers "
                       "(Schedule 4). It does not go to PDEG.", "success")
             else:
@@ -189,6 +189,7 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
         "pdeg/recommendation.html",
         rec=rec,
         state=queries.state_title(rec),
+        state_colour=queries.state_colour(rec),
         raised_by=queries.raised_by_text(rec),
         journey=queries.journey(rec),
         ratifications=queries.current_ratifications(rec),
@@ -404,7 +405,7 @@ def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, i
         else:
             db.session.commit()
             rec = item.recommendation
-            if rec.state.value == "awaiting_ratification":
+            if rec.state in states.with_the_boards():
                 boards = ", ".join(r.organisation.short_name for r in queries.current_ratifications(rec))
                 flash(f"{rec.reference}: {item.outcome.title.lower()}. It has gone to the Boards of {boards} "
                       "for ratification, and their secretaries have been told (clause 10.6).", "success")
