@@ -331,8 +331,8 @@ def test_only_the_partys_own_board_secretary_records_its_decision(
     [
         ("secretary", "ratify", {"meeting_date": "2023-03-09", "minute_reference": "B/1"},
          "The meeting date cannot be in the future", "10.6"),
-        ("secretary", "ratify", {"minute_reference": "B/1"}, "Board meeting date is required", "10.6"),
-        ("secretariat", "agree", {"minute_reference": "PDEG 2023/14"}, "Reasons is required", "10.6"),
+        ("secretary", "ratify", {"minute_reference": "B/1"}, "Enter the Board meeting date", "10.6"),
+        ("secretariat", "agree", {"minute_reference": "PDEG 2023/14"}, "Enter the reasons", "10.6"),
     ],
 )
 def test_a_board_or_pdeg_record_missing_what_the_mou_needs_is_refused(

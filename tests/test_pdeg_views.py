@@ -121,7 +121,7 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
     response = as_chair.post("/recommendations/new", data={
         "kind": "recommendation", "title": "Shared back office", "summary": "One finance back office.",
         "decision_sought": "Agree to consult.", "affected": [str(org("RDE").id), str(org("DCC").id)],
-        "within_delegation": "no",
+        "within_delegation": "no", "confirm": "yes",
     })
     assert response.status_code == 302
     rec = db.session.scalar(select(Recommendation).where(Recommendation.title == "Shared back office"))
@@ -162,9 +162,9 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
     assert _state(rec.id) == "ratified"
     page = Page.of(as_chair.get("/register"))
     assert page.text(f"cell-{rec.reference}-RDE") == "Ratified"
-    assert "Not affected" in (page.text(f"cell-{rec.reference}-PHNT") or "")
+    assert page.text(f"cell-{rec.reference}-PHNT") is None  # not affected: not listed
     journey = Page.of(as_chair.get(f"/recommendations/{rec.id}")).text("maincontent") or ""
-    for step in ("Raised for PDEG", "Agreed at PDEG", "Ratified by the Board", "Ratified by every party's Board",
+    for step in ("Raised for PDEG", "Agreed at PDEG", "Ratified by the Board", "Ratified by every remaining party's Board",
                  "Schedule 4", "10.6", "PDEG/12", "DCC/7"):
         assert step in journey
 
@@ -175,6 +175,7 @@ def test_a_decision_within_delegated_powers_is_recorded_not_sent_to_pdeg(
     response = client_for(chair).post("/recommendations/new", data={
         "kind": "recommendation", "title": "Budget template", "summary": "A common template.",
         "affected": [str(org("RDE").id)], "within_delegation": "yes", "delegation_basis": "Members' own budgets",
+        "confirm": "yes",
     })
     assert response.status_code == 302
     rec = db.session.scalar(select(Recommendation))
@@ -187,7 +188,7 @@ def test_a_variation_affects_every_party(
     ceo = make_user(Role.PARTNER_CEO, "RDE")
     response = client_for(ceo).post("/recommendations/new", data={
         "kind": "variation", "title": "Add a party", "summary": "Admit the ambulance trust.",
-        "affected": [str(org("RDE").id)],
+        "affected": [str(org("RDE").id)], "confirm": "yes",
     })
     assert response.status_code == 302
     rec = db.session.scalar(select(Recommendation))
@@ -228,7 +229,7 @@ GOOD_RAISE = {"kind": "recommendation", "title": "T", "summary": "S", "decision_
         ({"summary": ""}, "summary", "Schedule 4"),
         ({"affected": []}, "affected", "Name the parties"),
         ({"kind": "neither"}, "kind", "Not a valid choice"),
-        ({"within_delegation": "yes", "delegation_basis": ""}, "delegation_basis", "is required"),
+        ({"within_delegation": "yes", "delegation_basis": ""}, "delegation_basis", "Enter why this is within"),
         ({"within_delegation": "yes", "delegation_basis": "x", "kind": "variation"}, None, "17.2"),
         ({"title": "x" * 201}, "title", "200 characters"),
     ],
@@ -312,10 +313,10 @@ def test_adding_a_recommendation_someone_else_placed_first_says_where_it_stands(
     ("data", "field_id", "message"),
     [
         ({"minute_reference": "M1", "reasons": "R"}, "outcome", "Choose what PDEG decided"),
-        ({"outcome": "agreed", "reasons": "R"}, "minute_reference", "PDEG minute reference is required"),
-        ({"outcome": "not_agreed", "minute_reference": "M1"}, "reasons", "Reasons is required"),
+        ({"outcome": "agreed", "reasons": "R"}, "minute_reference", "Enter the PDEG minute reference"),
+        ({"outcome": "not_agreed", "minute_reference": "M1"}, "reasons", "Enter the reasons"),
         ({"outcome": "amended_and_agreed", "minute_reference": "M1", "reasons": "R"}, "amendment",
-         "The amendment is required"),
+         "Enter the amendment"),
     ],
 )
 def test_recording_an_outcome_with_bad_input(
@@ -377,15 +378,15 @@ def test_only_the_secretariat_records_outcomes(
     [
         ({**_date("meeting_date", TODAY), "minute_reference": "B1"}, "decision", "Choose what the Board decided"),
         ({"decision": "ratify", **_date("meeting_date", None), "minute_reference": "B1"}, "meeting_date",
-         "Board meeting date is required"),
+         "Enter the Board meeting date"),
         ({"decision": "ratify", **_date("meeting_date", TODAY + timedelta(days=1)), "minute_reference": "B1"},
          "meeting_date", "cannot be in the future"),
         ({"decision": "ratify", "meeting_date[day]": "40", "meeting_date[month]": "1", "meeting_date[year]": "2026",
           "minute_reference": "B1"}, "meeting_date", "real date"),
         ({"decision": "ratify", **_date("meeting_date", TODAY), "minute_reference": ""}, "minute_reference",
-         "Minute reference is required"),
+         "Enter the minute reference"),
         ({"decision": "not_ratify", **_date("meeting_date", TODAY), "minute_reference": "B1", "reasons": ""},
-         "reasons", "Reasons is required"),
+         "reasons", "Enter the reasons"),
     ],
 )
 def test_recording_a_boards_decision_with_bad_input(
@@ -475,7 +476,7 @@ def test_recording_within_delegation_from_the_page_needs_a_basis(
                            data={"record_within_delegation-basis": "",
                                  "record_within_delegation-expected_version": str(rec.lock_version)})
     assert response.status_code == 400
-    assert "is required" in (Page.of(response).text("record_within_delegation-basis-error") or "")
+    assert "Enter why this is within" in (Page.of(response).text("record_within_delegation-basis-error") or "")
     assert _state(rec.id) == "raised"
 
 

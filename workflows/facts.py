@@ -172,6 +172,8 @@ class RatificationFacts:
     withdrawn_organisations: frozenset[int] = frozenset()
     events: Mapping[str, datetime] = field(default_factory=dict)
     extensions: Mapping[str, Extension] = field(default_factory=dict)
+    #: The day PDEG agreed the version this Board considers (its meeting's date), if known.
+    agreed_on: date | None = None
 
 
 Facts = DisputeFacts | RecommendationFacts | RatificationFacts

@@ -105,6 +105,10 @@ RULES: dict[str, LibraryEntry] = {
     "actor_is_boards_secretary": _rule(rules.actor_is_boards_secretary, "The actor is this Board's secretary."),
     "current_version": _rule(rules.current_version, "The Board considers the current version."),
     "meeting_not_in_future": _rule(rules.meeting_not_in_future, "The Board meeting has taken place."),
+    "meeting_not_before_agreement": LibraryEntry(
+        "A Board's meeting is on or after the day PDEG agreed the decision.",
+        lambda p, c: rules.meeting_not_before_agreement(p.get("clause", c)),
+    ),
     "party_withdrawn": _rule(rules.party_withdrawn, "The party has withdrawn from the agreement."),
     "recommendation_amended": _rule(rules.recommendation_amended, "The recommendation was amended."),
 }

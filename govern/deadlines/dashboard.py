@@ -160,7 +160,7 @@ def _figures(board: Dashboard, now: datetime) -> None:
         .select_from(Ratification)
         .join(Recommendation, Recommendation.id == Ratification.recommendation_id)
         .join(Organisation, Organisation.id == Ratification.organisation_id)
-        .where(Ratification.state.in_(pdeg_states.board_open()),
+        .where(Ratification.state.in_(pdeg_states.board_undecided()),
                Ratification.version == Recommendation.amendment_version)
         .group_by(Organisation.name).order_by(func.count().desc(), Organisation.name)
     ):

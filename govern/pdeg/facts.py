@@ -65,6 +65,7 @@ def ratification_facts(ratification: Ratification) -> RatificationFacts:
         withdrawn_organisations=withdrawn,
         events=case_events(CaseKind.RATIFICATION, ratification.id),
         extensions=case_extensions(CaseKind.RATIFICATION, ratification.id),
+        agreed_on=ratification.recommendation.agenda_meeting_date,
     )
 
 

@@ -133,6 +133,28 @@ class RatificationForm(FlaskForm):
     expected_version = IntegerField(validators=[Optional()])
 
 
+class CorrectionForm(FlaskForm):
+    """The Board secretary corrects a recorded decision's meeting date or minute, with the reason (10.6)."""
+
+    meeting_date = NhsDateField("Board meeting date")
+    minute_reference = StringField("Minute reference", validators=[Length(max=120)])
+    reason = TextAreaField("Why the record is corrected", validators=[Length(max=5000)])
+    expected_version = IntegerField(validators=[Optional()])
+
+
+def in_the_boards_words(form: FlaskForm, board: str) -> FlaskForm:
+    """A party whose Board has its own name (a council's Cabinet, a CCG's Governing Body): the form says it."""
+    if board != "Board":
+        for field in form:
+            field.label.text = field.label.text.replace("Board", board)
+            if getattr(field, "choices", None) and field.type == "RadioField":
+                field.choices = [(value, label.replace("Board", board)) for value, label in field.choices]
+            for validator in getattr(field, "validators", []):
+                if getattr(validator, "message", None):
+                    validator.message = validator.message.replace("Board", board)
+    return form
+
+
 class RegisterFilterForm(FlaskForm):
     """Filters for the ratification register (a GET form: no CSRF token)."""
 

@@ -110,9 +110,10 @@ class Recommendation(db.Model):
         return False
 
     def can_write(self, user: Any) -> bool:
-        """Who writes a draft's text before it is raised: whoever raised it, or for a draft born from a
-        dispute (raised by the STP Leader), whoever holds the STP Leader assignment now."""
-        if not self.is_draft or not self.can_view(user):
+        """Who writes and changes its text until PDEG considers it (a draft, raised, on an agenda):
+        whoever raised it, or for one the STP Leader raised (a draft born from a dispute), whoever holds the
+        STP Leader assignment now."""
+        if self.state not in states.before_pdeg() or not self.can_view(user):
             return False
         if self.raised_by_kind is RaisedBy.STP_LEADER:
             return bool(user.is_stp_leader)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 from uuid import uuid4
 
@@ -35,8 +36,9 @@ from govern.pdeg.models import (
 )
 from workflows import engine as wf_engine
 from workflows import registry
-from workflows.definitions import EffectKind
+from workflows.definitions import Context, EffectKind
 from workflows.engine import Outcome
+from workflows.rules import day_text
 
 
 def _reference(recommendation: Recommendation) -> str:
@@ -206,7 +208,41 @@ def act_on_ratification(ratification: Ratification, user: Any, trigger: str,
     for effect in outcome.effects:
         if effect.kind is EffectKind.CHECK_RATIFICATION:
             conclude_if_ratified(ratification.recommendation, user)
+        if effect.kind is EffectKind.OFFER_DISPUTE:
+            tell_chief_executive(ratification)
     return outcome
+
+
+def tell_chief_executive(ratification: Ratification) -> int:
+    """A Board did not ratify a decision: its organisation's chief executive and deputy (10.3) are told,
+    with the dispute the agreement offers (Scenario 2 in Devon), which only they may bring."""
+    from govern.agreements import service
+    from govern.auth.models import Role, User
+    from govern.notify.queue import Message, queue
+
+    officers = db.session.scalars(
+        select(User).where(User.role.in_((Role.PARTNER_CEO, Role.DEPUTY)), User.active.is_(True),
+                           User.organisation_id == ratification.organisation_id)
+    ).all()
+    recommendation = ratification.recommendation
+    board = ratification.organisation.board_name
+    process_key = service.offered_dispute()
+    offered = service.current().processes.get(process_key or "")
+    offer = ""
+    if offered is not None:
+        title = offered.filing.title if offered.filing else offered.title
+        offer = f" You may bring a dispute about it: {title} ({offered.clause})."
+    when = f" on {day_text(ratification.meeting_date)}" if ratification.meeting_date else ""
+    messages = [Message(
+        user_id=officer.id,
+        subject=f"{recommendation.reference}: not ratified by your {board}",
+        body=(f"Your {board} did not ratify {recommendation.reference}, \"{recommendation.title}\"{when}"
+              f" (clause 10.6).{offer} See the decision for what to cite."),
+        link=f"/recommendations/{recommendation.id}",
+        case_kind=CaseKind.RECOMMENDATION,
+        case_id=recommendation.id,
+    ) for officer in officers]
+    return queue(messages, {o.id: o.email for o in officers})
 
 
 def conclude_if_ratified(recommendation: Recommendation, user: Any) -> bool:
@@ -268,29 +304,92 @@ def write_draft_recommendation(recommendation: Recommendation, user: Any, *, tit
                                expected_version: int | None = None) -> Recommendation:
     """Whoever holds a draft writes what PDEG will read: its title, summary, the decision sought and
     the parties whose Boards must ratify it (10.6). A draft born from a dispute is the STP Leader's."""
+    return edit_recommendation(recommendation, user, title=title, summary=summary, decision_sought=decision_sought,
+                               affected=affected, expected_version=expected_version)
+
+
+def edit_recommendation(recommendation: Recommendation, user: Any, *, title: str, summary: str,
+                        decision_sought: str, affected: Iterable[Organisation],
+                        expected_version: int | None = None) -> Recommendation:
+    """Whoever raised a recommendation may change it until PDEG considers it (Schedule 4): its title,
+    summary, the decision sought and the parties whose Boards must ratify it (10.6). A variation goes to
+    every party (17.2), whatever is chosen."""
     from govern.audit import chain
 
-    if not recommendation.is_draft or not recommendation.can_write(user):
-        raise OperationError("Only a draft can be written, by whoever holds it.")
+    if not recommendation.can_write(user):
+        raise OperationError("Only whoever raised the recommendation may change it, until PDEG considers it.",
+                             clause="Schedule 4")
     runner.check_version(recommendation, expected_version, "lock_version")
     title = single_line(title)
     if not title:
-        raise OperationError("Give the recommendation a title.", field="title")
+        raise OperationError("Enter a title for the recommendation", field="title")
     if title in DRAFT_TITLES.values():
         raise OperationError("Write the title PDEG will read.", field="title")
+    chosen = list(affected)
+    if recommendation.is_variation:
+        chosen = list(current_party_list())
+    if not recommendation.is_draft and not chosen:
+        raise OperationError("Choose the parties whose Boards must ratify it", clause="10.6", field="affected")
     before = chain.snapshot(recommendation, ("title", "summary", "decision_sought"))
     before["affected"] = sorted(o.id for o in recommendation.affected)
     recommendation.title = title
     recommendation.summary = summary.strip()
     recommendation.decision_sought = decision_sought.strip()
-    recommendation.affected = list(affected)
+    recommendation.affected = chosen
     recommendation.updated_at = clock.now()
     runner.flush_or_stale()
     after = chain.snapshot(recommendation, ("title", "summary", "decision_sought"))
     after["affected"] = sorted(o.id for o in recommendation.affected)
-    chain.record("write_draft_recommendation", "recommendation", recommendation.id, chain.diff(before, after),
-                 actor=user)
+    action = "write_draft_recommendation" if recommendation.is_draft else "edit_recommendation"
+    chain.record(action, "recommendation", recommendation.id, chain.diff(before, after), actor=user)
     return recommendation
+
+
+def current_party_list() -> list[Organisation]:
+    """The parties to the MoU now, by name."""
+    return [o for o in db.session.scalars(select(Organisation).order_by(Organisation.name)) if o.is_party]
+
+
+def correct_board_decision(ratification: Ratification, user: Any, *, meeting_date: date | None,
+                           minute_reference: str, reason: str, expected_version: int | None = None) -> Ratification:
+    """The Board's secretary corrects the meeting date or minute of a decision already recorded (10.6),
+    giving the reason; the agreement's rules for the date (not in the future, not before PDEG agreed the
+    decision) apply as when it was recorded. The correction is kept in the audit trail and shown on the
+    record."""
+    from govern.audit import chain
+
+    if not ratification.can_record(user):
+        raise OperationError("Only this party's Board secretary corrects its Board's decision", clause="10.6")
+    if ratification.meeting_date is None:
+        raise OperationError("There is no recorded decision to correct yet", clause="10.6")
+    runner.check_version(ratification, expected_version, "lock_version")
+    reason = reason.strip()
+    problems: list[OperationError] = []
+    if not reason:
+        problems.append(OperationError("Enter the reason for the correction", clause="10.6", field="reason"))
+    if meeting_date is None:
+        problems.append(OperationError("Enter the meeting date", clause="10.6", field="meeting_date"))
+    else:
+        definition = states.ratification_process()
+        transition = definition.transitions_for("ratify")[0]
+        context = Context(definition, transition, ratification_facts(ratification),
+                          ratification_actor(ratification, user), {"meeting_date": meeting_date}, clock.now())
+        for rule in transition.rules:
+            for problem in rule.check(context):
+                problems.append(OperationError(problem.message, clause=problem.clause, field=problem.field))
+    if problems:
+        raise problems[0]
+    minute_reference = single_line(minute_reference)
+    before = {"meeting_date": ratification.meeting_date.isoformat(), "minute_reference": ratification.minute_reference}
+    ratification.meeting_date = meeting_date
+    ratification.minute_reference = minute_reference
+    ratification.updated_at = clock.now()
+    runner.flush_or_stale()
+    after = {"meeting_date": meeting_date.isoformat() if meeting_date else None, "minute_reference": minute_reference}
+    changes: dict[str, Any] = dict(chain.diff(before, after))
+    changes["reason"] = [None, reason]
+    chain.record("correct_board_decision", "ratification", ratification.id, changes, actor=user)
+    return ratification
 
 
 # --- Raising, with the delegation question asked at once (Schedule 4) --------------------------------

@@ -6,6 +6,7 @@ workflow's, asked through :func:`workflows.engine.available`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -33,6 +34,7 @@ from govern.web.paging import Page
 from workflows import engine as wf_engine
 from workflows import registry
 from workflows.engine import TriggerInfo
+from workflows.rules import day_text
 
 SCH4 = "Schedule 4 (Delegation to subordinate groups)"
 
@@ -93,7 +95,7 @@ EVENT_TITLES: dict[str, tuple[str, str]] = {
     "pdeg_not_agreed": ("Not agreed at PDEG", "10.6"),
     "pdeg_deferred": ("Deferred by PDEG to a later meeting", "10.5"),
     "pdeg_amended": ("Amended by PDEG; ratification starts again", "10.6"),
-    "ratified": ("Ratified by every party's Board", "10.6"),
+    "ratified": ("Ratified by every remaining party's Board", "10.6"),
     "board_ratified": ("Ratified by the Board", "10.6"),
     "board_not_ratified": ("Not ratified by the Board", "10.6"),
     "board_deferred": ("Deferred by the Board", "10.6"),
@@ -102,16 +104,36 @@ EVENT_TITLES: dict[str, tuple[str, str]] = {
 }
 
 
-def state_title(recommendation: Recommendation) -> tuple[str, str]:
-    """The decision's state and its clause (17.2 for a variation once it reaches the Boards)."""
-    return state_title_of(recommendation.state, recommendation.is_variation)
+def state_title(recommendation: Recommendation, ratifications: Iterable[Ratification] | None = None) -> tuple[str, str]:
+    """The decision's state and its clause (17.2 for a variation once it reaches the Boards). A decision
+    with the Boards that a Board did not ratify says so first: "Not ratified by Devon County Council
+    (Cabinet)". ``ratifications``: its current ones, when already loaded (the register)."""
+    title, clause = state_title_of(recommendation.state, recommendation.is_variation)
+    refusers = refused_by(recommendation, ratifications)
+    if refusers:
+        names = ", ".join(f"{o.name} ({o.board_name})" for o in refusers)
+        title = f"Not ratified by {names}; agreed at PDEG"
+    return title, clause
 
 
-def state_colour(recommendation: Recommendation) -> str:
-    """The tag colour of a decision's state: green once ratified, red if PDEG did not agree it."""
+def refused_by(recommendation: Recommendation,
+               ratifications: Iterable[Ratification] | None = None) -> list[Organisation]:
+    """The parties whose Board did not ratify the current version of a decision still with the Boards."""
+    if recommendation.state not in states.with_the_boards():
+        return []
+    rows = recommendation.ratifications if ratifications is None else ratifications
+    refused = states.board_refused()
+    return sorted((r.organisation for r in rows
+                   if r.version == recommendation.amendment_version and r.state in refused),
+                  key=lambda o: o.name)
+
+
+def state_colour(recommendation: Recommendation, ratifications: Iterable[Ratification] | None = None) -> str:
+    """The tag colour of a decision's state: green once ratified, red if PDEG did not agree it or a Board
+    did not ratify it."""
     if recommendation.state in states.ratified_by_all():
         return "nhsuk-tag--green"
-    if recommendation.state in states.not_agreed():
+    if recommendation.state in states.not_agreed() or refused_by(recommendation, ratifications):
         return "nhsuk-tag--red"
     return "nhsuk-tag--blue"
 
@@ -169,13 +191,73 @@ def open_ratification_states() -> frozenset[str]:
     return states.board_open()
 
 
+def undecided_ratification_states() -> frozenset[str]:
+    """Awaiting a Board's decision (first time, or deferred): not one it has refused."""
+    return states.board_undecided()
+
+
+def refused_by_board(organisation_id: int, limit: int = 20) -> list[Ratification]:
+    """Current decisions this Board did not ratify (it may reconsider them)."""
+    return list(
+        db.session.scalars(
+            select(Ratification).join(Recommendation, Recommendation.id == Ratification.recommendation_id)
+            .where(Ratification.organisation_id == organisation_id,
+                   Ratification.state.in_(states.board_refused()),
+                   Ratification.version == Recommendation.amendment_version)
+            .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
+            .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
+        )
+    )
+
+
+def boards_to_ratify(recommendation: Recommendation) -> list[Organisation] | None:
+    """The parties whose Boards ratify the decision: None for one that never goes to the Boards (decided
+    within delegated powers, or not agreed at PDEG); a withdrawn party is not among them (15)."""
+    if recommendation.state in states.within_delegation() | states.not_agreed():
+        return None
+    sent = {r.organisation_id for r in recommendation.ratifications
+            if r.version == recommendation.amendment_version and r.state not in states.board_lapsed()}
+    return [o for o in recommendation.affected if o.is_party or o.id in sent]
+
+
+def corrections(ratification: Ratification) -> list[dict[str, Any]]:
+    """Each correction of the Board's recorded decision, oldest first, from the audit trail."""
+    from govern.audit.models import AuditEvent
+
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "ratification",
+                                 AuditEvent.object_id == str(ratification.id),
+                                 AuditEvent.action == "correct_board_decision")
+        .order_by(AuditEvent.seq)
+    )
+    found = []
+    for event in rows:
+        changes = event.changes or {}
+        found.append({
+            "at": event.occurred_at, "by": event.actor_label,
+            "reason": (changes.get("reason") or [None, ""])[1],
+            "changes": [(DETAIL_LABELS.get(key, key), _day_or_text(old), _day_or_text(new))
+                        for key, (old, new) in changes.items() if key != "reason"],
+        })
+    return found
+
+
+def _day_or_text(value: Any) -> str:
+    if value is None:
+        return "none"
+    try:
+        return day_text(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
 def awaiting_board(organisation_id: int) -> list[Ratification]:
     """Every agreed decision this party's Board must consider, oldest first."""
     return list(
         db.session.scalars(
             select(Ratification)
             .where(Ratification.organisation_id == organisation_id,
-                   Ratification.state.in_(open_ratification_states()))
+                   Ratification.state.in_(undecided_ratification_states()))
             .order_by(Ratification.created_at, Ratification.id)
         )
     )
@@ -185,7 +267,7 @@ def awaiting_board_page(organisation_id: int, cursor: str | None) -> Page[Ratifi
     """A page of what this party's Board must consider, oldest first, each with its decision loaded
     (any other relationship read in the list raises rather than query once per row)."""
     query = select(Ratification).where(
-        Ratification.organisation_id == organisation_id, Ratification.state.in_(open_ratification_states())
+        Ratification.organisation_id == organisation_id, Ratification.state.in_(undecided_ratification_states())
     )
     return paging.keyset(
         query.options(joinedload(Ratification.recommendation), raiseload("*")),
@@ -374,6 +456,7 @@ def dispute_offer(ratification: Ratification, user: Any) -> dict[str, Any] | Non
     return {
         "reference": recommendation.reference,
         "title": recommendation.title,
+        "board": ratification.organisation.board_name,
         "pdeg_meeting": agreed.meeting.meeting_date if agreed else recommendation.agenda_meeting_date,
         "pdeg_minute": agreed.minute_reference if agreed else "",
         "board_meeting": ratification.meeting_date,

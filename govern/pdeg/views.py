@@ -24,6 +24,7 @@ from govern.partnership.models import SubordinateGroup
 from govern.pdeg import operations, queries, states
 from govern.pdeg.forms import (
     AgendaForm,
+    CorrectionForm,
     DraftForm,
     MeetingForm,
     OutcomeForm,
@@ -31,6 +32,7 @@ from govern.pdeg.forms import (
     RecommendationForm,
     RegisterFilterForm,
     action_form,
+    in_the_boards_words,
 )
 from govern.pdeg.models import (
     AgendaItem,
@@ -42,6 +44,7 @@ from govern.pdeg.models import (
     is_pdeg_secretariat,
 )
 from govern.web.access import requires
+from workflows.rules import day_text
 
 bp = Blueprint("pdeg", __name__)
 
@@ -114,45 +117,54 @@ def _stale(message_target: str) -> Response:
 @bp.route("/recommendations/new", methods=["GET", "POST"])
 @requires(Recommendation.can_be_raised_by)
 def new_recommendation() -> str | Response | tuple[str, int]:
-    """Raise a recommendation for PDEG, a variation of the MoU, or record a delegated decision."""
+    """Raise a recommendation for PDEG, a variation of the MoU, or record a delegated decision: the form
+    (no party chosen for you), then the answers to check, then the confirmation."""
     form = RecommendationForm()
     parties = queries.current_parties()
     form.affected.choices = [(o.id, o.name) for o in parties]
-    if not form.is_submitted():
-        form.affected.data = [o.id for o in parties if o.pdeg_eligible]
     raiser = queries.raiser_for(current_user)
     may_delegate = queries.may_decide_under_delegation(raiser)
-    if form.validate_on_submit():
+    confirming = request.form.get("confirm") == "yes"
+    if form.is_submitted() and request.form.get("change") != "yes" and form.validate():
         chosen = {o.id: o for o in parties}
+        fields: dict[str, Any] = {
+            "title": form.title.data or "", "summary": form.summary.data or "",
+            "decision_sought": form.decision_sought.data or "",
+            "affected": [chosen[i] for i in form.affected.data or [] if i in chosen],
+            "is_variation": form.kind.data == "variation",
+            "within_delegation": may_delegate and form.within_delegation.data == "yes",
+            "delegation_basis": form.delegation_basis.data or "",
+        }
         try:
-            recommendation = operations.bring_recommendation(
-                current_user,
-                title=form.title.data or "",
-                summary=form.summary.data or "",
-                decision_sought=form.decision_sought.data or "",
-                affected=[chosen[i] for i in form.affected.data or [] if i in chosen],
-                is_variation=form.kind.data == "variation",
-                within_delegation=may_delegate and form.within_delegation.data == "yes",
-                delegation_basis=form.delegation_basis.data or "",
-                **raiser,
-            )
+            # The operation decides whether it may be raised; before it is confirmed, nothing is kept.
+            recommendation = operations.bring_recommendation(current_user, **fields, **raiser)
         except OperationError as error:
             db.session.rollback()
             _attach_error(form, error, FIELD_ALIASES)
         else:
+            if not confirming:
+                affected = list(recommendation.affected)
+                db.session.rollback()
+                return render_template(
+                    "pdeg/check_recommendation.html", form=form, fields=fields, affected=affected,
+                    may_delegate=may_delegate, raised_by_text=_raiser_text(raiser),
+                )
             db.session.commit()
-            if recommendation.state in states.within_delegation():
-                flash(f"{recommendation.reference} is recorded as decided within the members' delegated powers "
-                      "(Schedule 4). It does not go to PDEG.", "success")
-            else:
-                flash(f"{recommendation.reference} is raised for PDEG. Add its supporting papers below; the PDEG "
-                      "secretariat will put it on an agenda (clause 10.5).", "success")
-            return redirect(url_for("pdeg.recommendation", recommendation_id=recommendation.id))
-    status = 400 if form.is_submitted() else 200
+            return redirect(url_for("pdeg.raised", recommendation_id=recommendation.id))
+    status = 400 if form.is_submitted() and request.form.get("change") != "yes" else 200
     return render_template(
         "pdeg/new_recommendation.html", form=form, raiser=raiser, may_delegate=may_delegate,
         raised_by_text=_raiser_text(raiser),
     ), status
+
+
+@bp.get("/recommendations/<int:recommendation_id>/raised")
+@login_required
+def raised(recommendation_id: int) -> str:
+    """The confirmation after raising: its reference, and what happens next."""
+    rec = _recommendation_or_404(recommendation_id)
+    return render_template("pdeg/raised.html", rec=rec, delegated=rec.state in states.within_delegation(),
+                           boards=queries.boards_to_ratify(rec) or [])
 
 
 def _raiser_text(raiser: dict[str, Any]) -> str:
@@ -206,13 +218,18 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
         attachments=attachments_for(CaseKind.RECOMMENDATION, rec.id),
         can_attach=rec.can_attach(current_user),
         can_write=rec.can_write(current_user),
+        boards_to_ratify=queries.boards_to_ratify(rec),
+        offers=[offer for r in queries.current_ratifications(rec)
+                if (offer := queries.dispute_offer(r, current_user)) is not None],
     ), status
 
 
 @bp.route("/recommendations/<int:recommendation_id>/draft", methods=["GET", "POST"])
+@bp.route("/recommendations/<int:recommendation_id>/edit", methods=["GET", "POST"], endpoint="edit")
 @login_required
 def write_draft(recommendation_id: int) -> str | Response | tuple[str, int]:
-    """The holder of a draft writes what PDEG will read (a draft born from a dispute: the STP Leader)."""
+    """Whoever raised it writes or changes what PDEG will read until PDEG considers it (a draft born from a
+    dispute: the STP Leader)."""
     rec = _recommendation_or_404(recommendation_id)
     if not rec.can_write(current_user):
         abort(403)
@@ -228,7 +245,7 @@ def write_draft(recommendation_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         chosen = {o.id: o for o in parties}
         try:
-            operations.write_draft_recommendation(
+            operations.edit_recommendation(
                 rec, current_user, title=form.title.data or "", summary=form.summary.data or "",
                 decision_sought=form.decision_sought.data or "",
                 affected=[chosen[i] for i in form.affected.data or [] if i in chosen],
@@ -242,7 +259,8 @@ def write_draft(recommendation_id: int) -> str | Response | tuple[str, int]:
             rec = _recommendation_or_404(recommendation_id)
         else:
             db.session.commit()
-            flash(f"{rec.reference} is written. Raise it for PDEG when it is ready.", "success")
+            flash(f"{rec.reference} is written. Raise it for PDEG when it is ready." if rec.is_draft
+                  else f"{rec.reference} is changed.", "success")
             return redirect(here)
     status = 400 if form.is_submitted() else 200
     return render_template("pdeg/write_draft.html", form=form, rec=rec), status
@@ -308,7 +326,7 @@ def new_meeting() -> str | Response | tuple[str, int]:
             _attach_error(form, error)
         else:
             db.session.commit()
-            flash(f"PDEG meeting on {meeting.meeting_date.day} {meeting.meeting_date:%B %Y} scheduled. "
+            flash(f"PDEG meeting on {day_text(meeting.meeting_date)} scheduled. "
                   "Now build its agenda.", "success")
             return redirect(url_for("pdeg.meeting", meeting_id=meeting.id))
     status = 400 if form.is_submitted() else 200
@@ -430,6 +448,7 @@ def awaiting() -> str:
     return render_template(
         "pdeg/awaiting.html", page=queries.awaiting_board_page(current_user.organisation_id, request.args.get("after")),
         recent=queries.recorded_by_board(current_user.organisation_id),
+        refused=queries.refused_by_board(current_user.organisation_id),
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
     )
 
@@ -441,8 +460,31 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
     found = _ratification_or_404(ratification_id)
     here = url_for("pdeg.ratification", ratification_id=found.id)
     may_record = found.can_record(current_user)
-    form = RatificationForm()
-    if request.method == "POST":
+    board = found.organisation.board_name
+    form = in_the_boards_words(RatificationForm(), board)
+    correction = in_the_boards_words(CorrectionForm(prefix="correct"), board)
+    if request.method == "POST" and request.form.get("correct-reason") is not None:
+        if not may_record:
+            abort(403)
+        if correction.validate_on_submit():
+            try:
+                operations.correct_board_decision(
+                    found, current_user, meeting_date=correction.meeting_date.data,
+                    minute_reference=correction.minute_reference.data or "", reason=correction.reason.data or "",
+                    expected_version=correction.expected_version.data,
+                )
+            except StaleCase:
+                return _stale(here)
+            except OperationError as error:
+                db.session.rollback()
+                _attach_error(correction, error)
+                found = _ratification_or_404(ratification_id)
+            else:
+                db.session.commit()
+                flash(f"The record of the {board}'s decision on {found.recommendation.reference} is corrected.",
+                      "success")
+                return redirect(here)
+    elif request.method == "POST":
         if not may_record:
             abort(403)
         if form.validate_on_submit():
@@ -466,9 +508,14 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
                 flash(f"{found.organisation.board_name} decision on {found.recommendation.reference} recorded: "
                       f"{queries.BOARD_STATUS_TITLES[found.state].lower()}.", "success")
                 return redirect(here)
+    elif found.meeting_date is not None:
+        correction.meeting_date.data = found.meeting_date
+        correction.minute_reference.data = found.minute_reference
     status = 400 if request.method == "POST" else 200
     return render_template(
         "pdeg/ratification.html", ratification=found, rec=found.recommendation, form=form,
+        correction=correction, corrections=queries.corrections(found), board=board,
+        may_correct=may_record and found.meeting_date is not None,
         may_record=may_record and found.is_open, offer=queries.dispute_offer(found, current_user),
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state=queries.state_title(found.recommendation),
@@ -500,6 +547,7 @@ def register() -> str | tuple[str, int]:
         "pdeg/register.html", form=form, parties=parties, page=page, rows=page.items,
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state_title=queries.state_title, raised_by_text=queries.raised_by_text,
+        not_yet_sent=lambda rec: rec.state in states.before_pdeg(),
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
         page_has_errors=not valid,
     ), (200 if valid else 400)

@@ -333,7 +333,7 @@ def awaiting_for_meeting(organisation_id: int, meeting_date: date | None) -> Sel
     query = (
         select(Ratification.recommendation_id)
         .where(Ratification.organisation_id == organisation_id,
-               Ratification.state.in_(pdeg_queries.open_ratification_states()))
+               Ratification.state.in_(pdeg_queries.undecided_ratification_states()))
         .order_by(Ratification.created_at, Ratification.id)
     )
     if meeting_date is not None:
