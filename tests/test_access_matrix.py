@@ -52,6 +52,7 @@ from govern.pdeg.models import (
 )
 from govern.records.models import BoardPack, PackStatus
 from tests import papers
+from tests.meetings import quorate
 from workflows.definitions import REFERENCE_FIELD
 
 ANONYMOUS = "anonymous"
@@ -123,6 +124,7 @@ class Targets:
             self._meeting = pdeg_ops.schedule_meeting(
                 self.secretariat, meeting_date=date.today() - timedelta(days=1), title="Target PDEG"
             )
+            quorate(self._meeting, self.secretariat)
             db.session.commit()
         return self._meeting
 

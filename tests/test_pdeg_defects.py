@@ -23,6 +23,7 @@ from govern.pdeg import operations, queries
 from govern.pdeg.models import AgendaItem, AgendaOutcome, AgendaPart, RaisedBy, Ratification, Recommendation
 from govern.records import queries as record_queries
 from tests.conftest import Page
+from tests.meetings import quorate
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -58,6 +59,7 @@ def _raise(user: User, org: Callable[[str], Organisation], codes: tuple[str, ...
 
 def _agreed(rec: Recommendation, secretariat: User, on: date = TODAY) -> AgendaItem:
     meeting = operations.schedule_meeting(secretariat, meeting_date=on, title="PDEG")
+    quorate(meeting, secretariat)
     item = operations.add_to_agenda(meeting, rec, secretariat, part=AgendaPart.ONE)
     operations.record_outcome(item, secretariat, outcome=AgendaOutcome.AGREED, minute_reference="PDEG/1",
                               reasons="Sound plan")

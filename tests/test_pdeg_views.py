@@ -30,6 +30,7 @@ from govern.pdeg.models import (
 )
 from tests import papers
 from tests.conftest import Page
+from tests.meetings import quorate
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -75,6 +76,7 @@ def _raise(user: User, org: Callable[[str], Organisation], codes: tuple[str, ...
 
 def _meeting(user: User, on: date = TODAY) -> PdegMeeting:
     meeting = operations.schedule_meeting(user, meeting_date=on, title="PDEG")
+    quorate(meeting, user)
     db.session.commit()
     return meeting
 
@@ -164,8 +166,8 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
     assert page.text(f"cell-{rec.reference}-RDE") == "Ratified"
     assert page.text(f"cell-{rec.reference}-PHNT") is None  # not affected: not listed
     journey = Page.of(as_chair.get(f"/recommendations/{rec.id}")).text("maincontent") or ""
-    for step in ("Raised for PDEG", "Agreed at PDEG", "Ratified by the Board", "Ratified by every remaining party's Board",
-                 "Schedule 4", "10.6", "PDEG/12", "DCC/7"):
+    for step in ("Raised for PDEG", "Agreed at PDEG", "Ratified by the Board",
+                 "Ratified by every remaining party's Board", "Schedule 4", "10.6", "PDEG/12", "DCC/7"):
         assert step in journey
 
 
@@ -199,12 +201,12 @@ def test_a_variation_affects_every_party(
     assert rec.raising_organisation_id == org("RDE").id
 
 
-def test_the_raise_form_offers_the_pdeg_member_parties_by_default(
+def test_the_raise_form_offers_every_party_and_ticks_none(
     chair: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
 ) -> None:
     html = client_for(chair).get("/recommendations/new").get_data(as_text=True)
-    assert f'value="{org("RDE").id}" checked' in html
-    assert f'value="{org("NHSE").id}" checked' not in html  # a regulator, not a PDEG member
+    assert f'value="{org("RDE").id}"' in html and f'value="{org("NHSE").id}"' in html
+    assert f'value="{org("RDE").id}" checked' not in html  # issue 12: nobody is chosen for you
     assert "within the delegated powers" in html
 
 

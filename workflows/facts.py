@@ -151,6 +151,10 @@ class RecommendationFacts:
     ratified_by: frozenset[int] = frozenset()
     agenda_meeting_date: date | None = None
     linked_dispute_id: int | None = None
+    #: At the PDEG meeting whose agenda it is on (None when no meeting is on record): whether its
+    #: attendance is recorded, and how many member parties were present (representative or deputy, 10.3).
+    meeting_attendance_taken: bool | None = None
+    meeting_parties_present: int = 0
     events: Mapping[str, datetime] = field(default_factory=dict)
     extensions: Mapping[str, Extension] = field(default_factory=dict)
 

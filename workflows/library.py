@@ -101,6 +101,12 @@ RULES: dict[str, LibraryEntry] = {
     "recommendation_well_formed": _rule(rules.recommendation_well_formed, "The recommendation is complete."),
     "within_delegation_allowed": _rule(rules.within_delegation_allowed, "Delegation is for subordinate groups."),
     "meeting_has_met": _rule(rules.pdeg_has_met, "The meeting has taken place."),
+    "pdeg_quorate": LibraryEntry(
+        "PDEG's meeting is quorate: its attendance recorded, and enough member parties present.",
+        lambda p, c: rules.pdeg_quorate(int(p["min_parties"]), p.get("clause", c)),
+        {"min_parties": "how many member parties must be present (representative or deputy)"},
+        ("min_parties",),
+    ),
     "all_boards_ratified": _rule(rules.all_boards_ratified, "Every remaining party's Board has ratified."),
     "actor_is_boards_secretary": _rule(rules.actor_is_boards_secretary, "The actor is this Board's secretary."),
     "current_version": _rule(rules.current_version, "The Board considers the current version."),

@@ -616,6 +616,25 @@ def pdeg_has_met() -> Rule:
     return Rule("10.5", "PDEG's outcome follows its meeting.", check)
 
 
+def pdeg_quorate(min_parties: int, clause: str) -> Rule:
+    """PDEG's outcome is recorded only at a quorate meeting: its attendance recorded, and at least
+    ``min_parties`` member parties present by their representative or deputy (10.3)."""
+
+    def check(ctx: Context) -> list[Problem]:
+        facts = _recommendation(ctx)
+        if facts.meeting_attendance_taken is None:
+            return []
+        if not facts.meeting_attendance_taken:
+            return [Problem(f"Record who attended the meeting first: an outcome needs a quorum of {min_parties} "
+                            "member parties present", clause, None)]
+        if facts.meeting_parties_present < min_parties:
+            return [Problem(f"The meeting is not quorate: {facts.meeting_parties_present} member parties present, "
+                            f"{min_parties} needed", clause, None)]
+        return []
+
+    return Rule(clause, f"At least {min_parties} member parties are present.", check)
+
+
 def required_boards(facts: RecommendationFacts) -> frozenset[int]:
     """Whose Boards must ratify: the affected parties, all the Parties for a variation (17.2), less
     any that have withdrawn (15)."""

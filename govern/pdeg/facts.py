@@ -47,9 +47,31 @@ def recommendation_facts(recommendation: Recommendation) -> RecommendationFacts:
         ratified_by=ratified_by,
         agenda_meeting_date=recommendation.agenda_meeting_date,
         linked_dispute_id=recommendation.linked_dispute_id,
+        **_meeting_attendance(recommendation),
         events=case_events(CaseKind.RECOMMENDATION, recommendation.id),
         extensions=case_extensions(CaseKind.RECOMMENDATION, recommendation.id),
     )
+
+
+def _meeting_attendance(recommendation: Recommendation) -> dict[str, Any]:
+    """The attendance at the meeting whose agenda holds the recommendation now (its item without an
+    outcome), for the quorum; nothing when it is on no meeting's agenda on record."""
+    from sqlalchemy import select
+
+    from govern.extensions import db
+    from govern.pdeg.models import AgendaItem
+
+    if recommendation.id is None:
+        return {}
+    item = db.session.scalar(select(AgendaItem).where(AgendaItem.recommendation_id == recommendation.id,
+                                                      AgendaItem.outcome.is_(None)))
+    if item is None:
+        return {}
+    meeting = item.meeting
+    return {
+        "meeting_attendance_taken": meeting.attendance_recorded_at is not None,
+        "meeting_parties_present": sum(1 for a in meeting.attendance if a.kind.present),
+    }
 
 
 def ratification_facts(ratification: Ratification) -> RatificationFacts:

@@ -115,7 +115,24 @@ class OutcomeForm(FlaskForm):
     amendment = TextAreaField("The amendment", validators=[Length(max=10000)])
     minute_reference = StringField("PDEG minute reference", validators=[Length(max=120)])
     reasons = TextAreaField("Reasons", validators=[Length(max=10000)])
+    minutes = TextAreaField("Minutes of the item", validators=[Length(max=20000)])
     expected_version = IntegerField(validators=[Optional()])
+
+
+class CancelForm(FlaskForm):
+    """Cancel a PDEG meeting, with the reason."""
+
+    reason = TextAreaField("Why is the meeting cancelled?", validators=[Length(max=5000)])
+    expected_version = IntegerField(validators=[Optional()])
+
+
+class DeclarationForm(FlaskForm):
+    """An interest declared at a PDEG meeting: at its start, or on one item."""
+
+    person = StringField("Who declared it", validators=[Length(max=200)])
+    organisation_id = SelectField("For which party (optional)", coerce=_int_or_none, validators=[Optional()])
+    item_id = SelectField("When", coerce=_int_or_none, validators=[Optional()])
+    interest = TextAreaField("The interest declared", validators=[Length(max=5000)])
 
 
 class RatificationForm(FlaskForm):

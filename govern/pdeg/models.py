@@ -246,6 +246,9 @@ class PdegMeeting(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    attendance_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lock_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}
@@ -253,6 +256,30 @@ class PdegMeeting(db.Model):
     items: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting", order_by="[AgendaItem.part, AgendaItem.position, AgendaItem.id]"
     )
+    attendance: Mapped[list[MeetingAttendance]] = relationship(
+        back_populates="meeting", order_by="MeetingAttendance.id"
+    )
+    declarations: Mapped[list[InterestDeclaration]] = relationship(
+        back_populates="meeting", order_by="InterestDeclaration.id"
+    )
+
+    @property
+    def is_cancelled(self) -> bool:
+        """The meeting was cancelled (its reason is kept)."""
+        return self.cancelled_at is not None
+
+    @property
+    def has_outcomes(self) -> bool:
+        """PDEG's outcome is recorded for at least one item: the meeting's arrangements are then fixed."""
+        return any(item.outcome is not None for item in self.items)
+
+    def can_change(self, user: Any) -> bool:
+        """The secretariat edits, cancels and reorders a meeting until its outcomes are recorded."""
+        return self.can_manage(user) and not self.is_cancelled and not self.has_outcomes
+
+    def declarations_at_start(self) -> list[InterestDeclaration]:
+        """Interests declared at the start of the meeting (not on one item)."""
+        return [d for d in self.declarations if d.agenda_item_id is None]
 
     def can_view(self, user: Any) -> bool:
         """A PDEG agenda and its outcomes are shared across the partnership."""
@@ -287,6 +314,7 @@ class AgendaItem(db.Model):
     minute_reference: Mapped[str] = mapped_column(String(120), default="")
     reasons: Mapped[str] = mapped_column(Text, default="")
     amendment: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lock_version: Mapped[int] = mapped_column(default=1)
@@ -299,6 +327,69 @@ class AgendaItem(db.Model):
     def can_record_outcome(self, user: Any) -> bool:
         """The PDEG secretariat records the outcome of an item."""
         return is_pdeg_secretariat(user)
+
+    def declarations(self) -> list[InterestDeclaration]:
+        """Interests declared on this item."""
+        return [d for d in self.meeting.declarations if d.agenda_item_id == self.id]
+
+
+class AttendanceStatus(StrEnum):
+    """How a member party was at a PDEG meeting: its representative, its deputy (10.3), apologies, absent."""
+
+    REPRESENTATIVE = "representative"
+    DEPUTY = "deputy"
+    APOLOGIES = "apologies"
+    ABSENT = "absent"
+
+    @property
+    def title(self) -> str:
+        """As the minutes print it."""
+        return {"representative": "Present (representative)", "deputy": "Present (deputy, clause 10.3)",
+                "apologies": "Apologies", "absent": "Absent"}[self.value]
+
+    @property
+    def present(self) -> bool:
+        """The party was represented: by its representative or its deputy (10.3)."""
+        return self in (AttendanceStatus.REPRESENTATIVE, AttendanceStatus.DEPUTY)
+
+
+class MeetingAttendance(db.Model):
+    """One member party's attendance at a PDEG meeting, and who attended for it."""
+
+    __tablename__ = "pdeg_attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "organisation_id", name="uq_pdeg_attendance_party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("pdeg_meeting.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    attendee: Mapped[str] = mapped_column(String(200), default="")
+
+    meeting: Mapped[PdegMeeting] = relationship(back_populates="attendance")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def kind(self) -> AttendanceStatus:
+        """The attendance as the app's own names."""
+        return AttendanceStatus(self.status)
+
+
+class InterestDeclaration(db.Model):
+    """An interest declared at a PDEG meeting: at its start, or on one item."""
+
+    __tablename__ = "pdeg_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("pdeg_meeting.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"), default=None, index=True)
+    person: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None, index=True)
+    interest: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    meeting: Mapped[PdegMeeting] = relationship(back_populates="declarations")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
 
 def is_pdeg_secretariat(user: Any) -> bool:

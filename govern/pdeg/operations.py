@@ -28,6 +28,9 @@ from govern.pdeg.models import (
     AgendaItem,
     AgendaOutcome,
     AgendaPart,
+    AttendanceStatus,
+    InterestDeclaration,
+    MeetingAttendance,
     PdegMeeting,
     RaisedBy,
     Ratification,
@@ -442,6 +445,7 @@ def add_to_agenda(meeting: PdegMeeting, recommendation: Recommendation, user: An
     """Put a raised recommendation on the agenda of a meeting, in Part One or Part Two (10.5)."""
     from govern.audit import chain
 
+    _may_change(meeting, user)
     if any(item.recommendation_id == recommendation.id for item in meeting.items):
         raise OperationError(
             f"{recommendation.reference} is already on the agenda of this meeting", clause="10.5",
@@ -465,12 +469,15 @@ def add_to_agenda(meeting: PdegMeeting, recommendation: Recommendation, user: An
 
 
 def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minute_reference: str,
-                   reasons: str, amendment: str = "", expected_version: int | None = None) -> Outcome:
+                   reasons: str, amendment: str = "", minutes: str = "",
+                   expected_version: int | None = None) -> Outcome:
     """Record what PDEG decided about an agenda item (10.6): an agreed decision goes at once to the
     Board of every affected party (every party for a variation, 17.2)."""
     from govern.audit import chain
 
     runner.check_version(item, expected_version, "lock_version")
+    if item.meeting.is_cancelled:
+        raise OperationError("This meeting was cancelled: no outcome can be recorded at it", clause="10.5")
     if item.outcome is not None:
         raise OperationError(
             f"PDEG's outcome for this item is already recorded: {item.outcome.title.lower()}", clause="10.6"
@@ -484,6 +491,7 @@ def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minut
     item.minute_reference = single_line(str(result.values.get("minute_reference") or ""))
     item.reasons = str(result.values.get("reasons") or "")
     item.amendment = str(result.values.get("amendment") or "")
+    item.minutes = minutes.strip()
     item.recorded_by_id = user.id
     item.recorded_at = now
     runner.flush_or_stale()
@@ -492,3 +500,174 @@ def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minut
         {"outcome": [None, outcome.value], "minute_reference": [None, item.minute_reference]}, actor=user,
     )
     return result
+
+
+# --- The meeting record: arrangements, attendance and quorum, interests (10.3, 10.5; Schedule 4) -----
+
+
+def _may_change(meeting: PdegMeeting, user: Any) -> None:
+    """A meeting's arrangements can change until its outcomes are recorded, and not once cancelled."""
+    if not meeting.can_manage(user):
+        raise OperationError("Only the PDEG secretariat runs PDEG meetings", clause="10.5")
+    if meeting.is_cancelled:
+        raise OperationError("This meeting was cancelled", clause="10.5")
+    if meeting.has_outcomes:
+        raise OperationError("PDEG's outcomes are recorded for this meeting: its arrangements can no longer change",
+                             clause="10.5")
+
+
+def edit_meeting(meeting: PdegMeeting, user: Any, *, meeting_date: date | None, title: str,
+                 expected_version: int | None = None) -> PdegMeeting:
+    """Change a meeting's date or title, until its outcomes are recorded (10.5)."""
+    from govern.audit import chain
+
+    _may_change(meeting, user)
+    runner.check_version(meeting, expected_version, "lock_version")
+    if meeting_date is None:
+        raise OperationError("Enter the date of the meeting", clause="10.5", field="meeting_date")
+    title = single_line(title)
+    if not title:
+        raise OperationError("Enter a title for the meeting", clause="10.5", field="title")
+    before = {"meeting_date": meeting.meeting_date.isoformat(), "title": meeting.title}
+    meeting.meeting_date = meeting_date
+    meeting.title = title
+    for item in meeting.items:  # its recommendations are on the agenda of the meeting as it now is
+        item.recommendation.agenda_meeting_date = meeting_date
+    runner.flush_or_stale()
+    after = {"meeting_date": meeting_date.isoformat(), "title": title}
+    chain.record("edit_meeting", "pdeg_meeting", meeting.id, chain.diff(before, after), actor=user)
+    return meeting
+
+
+def cancel_meeting(meeting: PdegMeeting, user: Any, *, reason: str, expected_version: int | None = None) -> PdegMeeting:
+    """Cancel a meeting, giving the reason, before any outcome is recorded; its agenda must be empty
+    (take each item off, or it stays raised for another meeting)."""
+    from govern.audit import chain
+
+    _may_change(meeting, user)
+    runner.check_version(meeting, expected_version, "lock_version")
+    reason = reason.strip()
+    if not reason:
+        raise OperationError("Enter why the meeting is cancelled", clause="10.5", field="reason")
+    if meeting.items:
+        raise OperationError(f"Take the {len(meeting.items)} item(s) off its agenda first, so that each can go to "
+                             "another meeting", clause="10.5", field="reason")
+    meeting.cancelled_at = clock.now()
+    meeting.cancel_reason = reason
+    runner.flush_or_stale()
+    chain.record("cancel_meeting", "pdeg_meeting", meeting.id, {"cancelled": [False, True], "reason": [None, reason]},
+                 actor=user)
+    return meeting
+
+
+def take_off_agenda(item: AgendaItem, user: Any, expected_version: int | None = None) -> None:
+    """Take an item off a meeting's agenda before PDEG decides it: the recommendation waits for another
+    meeting (10.5)."""
+    meeting = item.meeting
+    _may_change(meeting, user)
+    runner.check_version(item, expected_version, "lock_version")
+    act_on_recommendation(item.recommendation, user, "take_off_agenda", {"meeting_date": meeting.meeting_date})
+    item.recommendation.agenda_meeting_date = None
+    meeting.items.remove(item)
+    db.session.delete(item)
+    _renumber(meeting, item.part)
+    runner.flush_or_stale()
+
+
+def _renumber(meeting: PdegMeeting, part: AgendaPart) -> None:
+    for position, other in enumerate(sorted(meeting.items_in(part), key=lambda i: (i.position, i.id)), start=1):
+        other.position = position
+
+
+def move_item(item: AgendaItem, user: Any, *, up: bool, expected_version: int | None = None) -> AgendaItem:
+    """Move an item up or down its part of the agenda (the order of business), until outcomes are recorded."""
+    from govern.audit import chain
+
+    meeting = item.meeting
+    _may_change(meeting, user)
+    runner.check_version(item, expected_version, "lock_version")
+    ordered = sorted(meeting.items_in(item.part), key=lambda i: (i.position, i.id))
+    index = ordered.index(item)
+    other = index - 1 if up else index + 1
+    if other < 0 or other >= len(ordered):
+        raise OperationError("It is already " + ("first" if up else "last") + f" in {item.part.title}", clause="10.5")
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    before = [i.recommendation.reference for i in sorted(meeting.items_in(item.part), key=lambda i: (i.position, i.id))]
+    for position, each in enumerate(ordered, start=1):
+        each.position = position
+    runner.flush_or_stale()
+    chain.record("reorder_agenda", "pdeg_meeting", meeting.id,
+                 {"part": [None, item.part.value], "order": [before, [i.recommendation.reference for i in ordered]]},
+                 actor=user)
+    return item
+
+
+def pdeg_members() -> list[Organisation]:
+    """The parties that are members of PDEG's meetings (Schedule 4, Membership; 10.3)."""
+    return [o for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+            if o.pdeg_eligible and (o.is_party or not o.withdrawn_at)]
+
+
+def record_attendance(meeting: PdegMeeting, user: Any, attendance: Mapping[int, tuple[AttendanceStatus, str]],
+                      expected_version: int | None = None) -> PdegMeeting:
+    """Record who attended for each member party (its representative or deputy, 10.3), and apologies,
+    before the meeting's outcomes are recorded: the quorum is counted from it."""
+    from govern.audit import chain
+
+    _may_change(meeting, user)
+    runner.check_version(meeting, expected_version, "lock_version")
+    members = {o.id: o for o in pdeg_members()}
+    missing = [o.name for i, o in members.items() if i not in attendance]
+    if missing:
+        raise OperationError(f"Say how {missing[0]} attended", clause="10.3", field=f"party-{sorted(members)[0]}")
+    existing = {a.organisation_id: a for a in meeting.attendance}
+    changes: dict[str, Any] = {}
+    for organisation_id, (status, attendee) in attendance.items():
+        if organisation_id not in members:
+            continue
+        attendee = single_line(attendee)
+        if status.present and not attendee:
+            raise OperationError(f"Enter who attended for {members[organisation_id].name}", clause="10.3",
+                                 field=f"attendee-{organisation_id}")
+        row = existing.get(organisation_id)
+        if row is None:
+            row = MeetingAttendance(meeting_id=meeting.id, organisation_id=organisation_id, status=status.value,
+                                    attendee=attendee)
+            db.session.add(row)
+            meeting.attendance.append(row)
+            changes[str(organisation_id)] = [None, f"{status.value}: {attendee}"]
+        elif (row.status, row.attendee) != (status.value, attendee):
+            changes[str(organisation_id)] = [f"{row.status}: {row.attendee}", f"{status.value}: {attendee}"]
+            row.status, row.attendee = status.value, attendee
+    meeting.attendance_recorded_at = clock.now()
+    runner.flush_or_stale()
+    chain.record("record_attendance", "pdeg_meeting", meeting.id, changes, actor=user)
+    return meeting
+
+
+def declare_interest(meeting: PdegMeeting, user: Any, *, person: str, interest: str,
+                     organisation: Organisation | None = None, item: AgendaItem | None = None) -> InterestDeclaration:
+    """Record an interest declared at the start of the meeting, or on one item (before its outcome)."""
+    from govern.audit import chain
+
+    if not meeting.can_manage(user) or meeting.is_cancelled:
+        raise OperationError("Only the PDEG secretariat records a meeting's declarations", clause="10.5")
+    if item is not None and (item.meeting_id != meeting.id or item.outcome is not None):
+        raise OperationError("Declare an interest on an item before its outcome is recorded", field="item")
+    person = single_line(person)
+    if not person:
+        raise OperationError("Enter who declared the interest", field="person")
+    if not interest.strip():
+        raise OperationError("Enter the interest declared", field="interest")
+    declaration = InterestDeclaration(
+        meeting_id=meeting.id, agenda_item_id=item.id if item else None, person=person,
+        organisation_id=organisation.id if organisation else None, interest=interest.strip(),
+        recorded_by_id=user.id, recorded_at=clock.now(),
+    )
+    db.session.add(declaration)
+    meeting.declarations.append(declaration)
+    db.session.flush()
+    chain.record("declare_interest", "pdeg_meeting", meeting.id,
+                 {"person": [None, person], "interest": [None, declaration.interest],
+                  "item": [None, item.recommendation.reference if item else "start of the meeting"]}, actor=user)
+    return declaration

@@ -310,7 +310,8 @@ def upcoming_meetings() -> list[tuple[PdegMeeting, int]]:
     """The next meetings (at most a page) with the number of items on each agenda, in one query."""
     items = select(func.count(AgendaItem.id)).where(AgendaItem.meeting_id == PdegMeeting.id).scalar_subquery()
     rows = db.session.execute(
-        select(PdegMeeting, items).where(PdegMeeting.meeting_date >= clock.now().date())
+        select(PdegMeeting, items).where(PdegMeeting.meeting_date >= clock.now().date(),
+                                         PdegMeeting.cancelled_at.is_(None))
         .order_by(PdegMeeting.meeting_date, PdegMeeting.id).limit(paging.PAGE_SIZE)
     )
     return [(meeting, int(count)) for meeting, count in rows]
@@ -549,3 +550,87 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
     if filters.party_id:
         parties = [p for p in parties if p.id == filters.party_id]
     return parties, Page(rows, page.total, page.next_cursor, page.is_first)
+
+
+# --- the PDEG meeting record (10.3, 10.5; Schedule 4) -------------------------------------------------
+
+
+@dataclass
+class Quorum:
+    """The agreement's quorum for PDEG's outcomes, and where a meeting stands against it."""
+
+    needed: int | None
+    clause: str
+    present: int = 0
+    taken: bool = False
+
+    @property
+    def met(self) -> bool:
+        """Attendance is recorded and enough member parties were present (or the agreement sets none)."""
+        return self.needed is None or (self.taken and self.present >= self.needed)
+
+
+def quorum_rule() -> tuple[int | None, str]:
+    """The quorum the agreement sets for recording PDEG's outcomes (its ``pdeg_quorate`` rule), and its clause."""
+    decl = registry.default().declaration.processes.get(states.RECOMMENDATION)
+    for transition in decl.transitions if decl is not None else []:
+        for ref in transition.rules:
+            if isinstance(ref, dict) and "pdeg_quorate" in ref:
+                params = ref["pdeg_quorate"] or {}
+                return int(params["min_parties"]), str(params.get("clause") or transition.clause)
+    return None, ""
+
+
+def quorum_of(meeting: PdegMeeting) -> Quorum:
+    """Where the meeting stands against the quorum."""
+    needed, clause = quorum_rule()
+    present = sum(1 for a in meeting.attendance if a.kind.present)
+    return Quorum(needed, clause, present, meeting.attendance_recorded_at is not None)
+
+
+@dataclass
+class Member:
+    """A member party of PDEG, its representative and deputy (10.3), and its attendance at a meeting."""
+
+    organisation: Organisation
+    representatives: list[str]
+    deputies: list[str]
+    attendance: Any = None
+
+
+def members_of(meeting: PdegMeeting) -> list[Member]:
+    """PDEG's member parties with their representative (chief executive) and deputy (10.3), in two queries."""
+    from govern.auth.models import Role, User
+    from govern.pdeg.operations import pdeg_members
+
+    organisations = pdeg_members()
+    people: dict[int, dict[str, list[str]]] = {o.id: {"rep": [], "dep": []} for o in organisations}
+    for user in db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_((Role.PARTNER_CEO, Role.DEPUTY)),
+                           User.organisation_id.in_(list(people) or [0])).order_by(User.name)
+    ):
+        people[user.organisation_id]["rep" if user.role is Role.PARTNER_CEO else "dep"].append(user.name)
+    attended = {a.organisation_id: a for a in meeting.attendance}
+    return [Member(o, people[o.id]["rep"], people[o.id]["dep"], attended.get(o.id)) for o in organisations]
+
+
+@dataclass
+class MinuteExtract:
+    """The extract of PDEG's minutes for one decision: what a Board reads in its pack."""
+
+    meeting: PdegMeeting
+    item: AgendaItem
+    present: list[str]
+    apologies: list[str]
+    quorum: Quorum
+    declarations: list[Any]
+
+
+def minute_extract(item: AgendaItem) -> MinuteExtract:
+    """The minute extract of one agenda item whose outcome is recorded."""
+    meeting = item.meeting
+    present = [f"{a.organisation.name}: {a.attendee}" + (" (deputy)" if a.status == "deputy" else "")
+               for a in meeting.attendance if a.kind.present]
+    apologies = [a.organisation.name for a in meeting.attendance if a.status == "apologies"]
+    declarations = [d for d in meeting.declarations if d.agenda_item_id in (None, item.id)]
+    return MinuteExtract(meeting, item, present, apologies, quorum_of(meeting), declarations)

@@ -24,7 +24,9 @@ from govern.partnership.models import SubordinateGroup
 from govern.pdeg import operations, queries, states
 from govern.pdeg.forms import (
     AgendaForm,
+    CancelForm,
     CorrectionForm,
+    DeclarationForm,
     DraftForm,
     MeetingForm,
     OutcomeForm,
@@ -38,6 +40,7 @@ from govern.pdeg.models import (
     AgendaItem,
     AgendaOutcome,
     AgendaPart,
+    AttendanceStatus,
     PdegMeeting,
     Ratification,
     Recommendation,
@@ -349,11 +352,178 @@ def meeting(meeting_id: int) -> str:
     return _meeting_page(found, _agenda_form())
 
 
-def _meeting_page(found: PdegMeeting, form: AgendaForm, status: int = 200) -> Any:
+def _declaration_form(found: PdegMeeting) -> DeclarationForm:
+    form = DeclarationForm(prefix="declare")
+    form.organisation_id.choices = [("", "Not for a party")] + [(o.id, o.name) for o in operations.pdeg_members()]
+    form.item_id.choices = [("", "At the start of the meeting")] + [
+        (i.id, f"On {i.recommendation.reference}: {i.recommendation.title}") for i in found.items if i.outcome is None
+    ]
+    return form
+
+
+def _meeting_page(found: PdegMeeting, form: AgendaForm, status: int = 200,
+                  declaration: DeclarationForm | None = None, attendance_errors: dict[str, str] | None = None) -> Any:
     return render_template(
         "pdeg/meeting.html", meeting=found, form=form, parts=list(AgendaPart),
-        may_manage=found.can_manage(current_user), has_waiting=bool(queries.raised_awaiting_agenda()),
+        may_manage=found.can_manage(current_user), may_change=found.can_change(current_user),
+        has_waiting=bool(queries.raised_awaiting_agenda()), members=queries.members_of(found),
+        quorum=queries.quorum_of(found), statuses=list(AttendanceStatus),
+        declaration=declaration or _declaration_form(found), attendance_errors=attendance_errors or {},
     ), status
+
+
+@bp.route("/pdeg/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_meeting(meeting_id: int) -> str | Response | tuple[str, int]:
+    """Change a meeting's date or title, until its outcomes are recorded."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_change(current_user):
+        abort(403)
+    here = url_for("pdeg.meeting", meeting_id=found.id)
+    form = MeetingForm(obj=None if request.method == "POST" else found)
+    if form.validate_on_submit():
+        try:
+            operations.edit_meeting(found, current_user, meeting_date=form.meeting_date.data,
+                                    title=form.title.data or "", expected_version=request.form.get(
+                                        "expected_version", type=int))
+        except StaleCase:
+            return _stale(here)
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"The meeting is now on {day_text(found.meeting_date)}.", "success")
+            return redirect(here)
+    status = 400 if form.is_submitted() else 200
+    return render_template("pdeg/new_meeting.html", form=form, meeting=found), status
+
+
+@bp.route("/pdeg/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_meeting(meeting_id: int) -> str | Response | tuple[str, int]:
+    """Cancel a meeting (its agenda empty), giving the reason."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_change(current_user):
+        abort(403)
+    here = url_for("pdeg.meeting", meeting_id=found.id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            operations.cancel_meeting(found, current_user, reason=form.reason.data or "",
+                                      expected_version=form.expected_version.data)
+        except StaleCase:
+            return _stale(here)
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error)
+            found = _meeting_or_404(meeting_id)
+        else:
+            db.session.commit()
+            flash(f"The meeting on {day_text(found.meeting_date)} is cancelled.", "success")
+            return redirect(here)
+    status = 400 if form.is_submitted() else 200
+    return render_template("pdeg/cancel_meeting.html", form=form, meeting=found), status
+
+
+@bp.post("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/move")
+@login_required
+def move_item(meeting_id: int, item_id: int) -> Response:
+    """Move an item up or down its part of the agenda."""
+    item = _item_or_404(meeting_id, item_id)
+    if not item.meeting.can_manage(current_user):
+        abort(403)
+    here = url_for("pdeg.meeting", meeting_id=meeting_id) + f"#part-{item.part.value}"
+    try:
+        operations.move_item(item, current_user, up=request.form.get("direction") == "up",
+                             expected_version=request.form.get("expected_version", type=int))
+    except StaleCase:
+        return _stale(here)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(here)
+    db.session.commit()
+    flash(f"{item.recommendation.reference} moved {'up' if request.form.get('direction') == 'up' else 'down'}.",
+          "success")
+    return redirect(here)
+
+
+@bp.post("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/remove")
+@login_required
+def remove_item(meeting_id: int, item_id: int) -> Response:
+    """Take an item off the agenda before PDEG decides it."""
+    item = _item_or_404(meeting_id, item_id)
+    if not item.meeting.can_manage(current_user):
+        abort(403)
+    here = url_for("pdeg.meeting", meeting_id=meeting_id)
+    reference = item.recommendation.reference
+    try:
+        operations.take_off_agenda(item, current_user, request.form.get("expected_version", type=int))
+    except StaleCase:
+        return _stale(here)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(here)
+    db.session.commit()
+    flash(f"{reference} is off the agenda and waits for another meeting.", "success")
+    return redirect(here)
+
+
+@bp.post("/pdeg/meetings/<int:meeting_id>/attendance")
+@login_required
+def record_attendance(meeting_id: int) -> Response | tuple[str, int]:
+    """Record who attended for each member party, and apologies (10.3)."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_manage(current_user):
+        abort(403)
+    attendance: dict[int, tuple[AttendanceStatus, str]] = {}
+    for organisation in operations.pdeg_members():
+        chosen = request.form.get(f"party-{organisation.id}", "")
+        if chosen in {s.value for s in AttendanceStatus}:
+            attendee = request.form.get(f"attendee-{organisation.id}", "")
+            attendance[organisation.id] = (AttendanceStatus(chosen), attendee)
+    try:
+        operations.record_attendance(found, current_user, attendance,
+                                     expected_version=request.form.get("expected_version", type=int))
+    except StaleCase:
+        return _stale(url_for("pdeg.meeting", meeting_id=found.id))
+    except OperationError as error:
+        db.session.rollback()
+        found = _meeting_or_404(meeting_id)
+        return _meeting_page(found, _agenda_form(), 400, attendance_errors={error.field or "": error.message})
+    db.session.commit()
+    quorum = queries.quorum_of(found)
+    flash(f"Attendance recorded: {quorum.present} member parties present"
+          + ("." if quorum.needed is None else f", {quorum.needed} needed for a quorum "
+             + ("(quorate)." if quorum.met else "(not quorate).")), "success")
+    return redirect(url_for("pdeg.meeting", meeting_id=found.id) + "#attendance")
+
+
+@bp.post("/pdeg/meetings/<int:meeting_id>/declarations")
+@login_required
+def declare_interest(meeting_id: int) -> Response | tuple[str, int]:
+    """Record an interest declared at the start of the meeting or on an item."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_manage(current_user):
+        abort(403)
+    form = _declaration_form(found)
+    if form.validate_on_submit():
+        item = next((i for i in found.items if i.id == form.item_id.data), None)
+        organisation = next((o for o in operations.pdeg_members() if o.id == form.organisation_id.data), None)
+        try:
+            operations.declare_interest(found, current_user, person=form.person.data or "",
+                                        interest=form.interest.data or "", organisation=organisation, item=item)
+        except OperationError as error:
+            db.session.rollback()
+            _attach_error(form, error, {"item": "item_id"})
+        else:
+            db.session.commit()
+            flash("The declaration is recorded.", "success")
+            return redirect(url_for("pdeg.meeting", meeting_id=found.id) + "#declarations")
+    found = _meeting_or_404(meeting_id)
+    return _meeting_page(found, _agenda_form(), 400, declaration=form)
 
 
 @bp.post("/pdeg/meetings/<int:meeting_id>/agenda")
@@ -412,7 +582,8 @@ def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, i
             operations.record_outcome(
                 item, current_user, outcome=AgendaOutcome(form.outcome.data),
                 minute_reference=form.minute_reference.data or "", reasons=form.reasons.data or "",
-                amendment=form.amendment.data or "", expected_version=form.expected_version.data,
+                amendment=form.amendment.data or "", minutes=form.minutes.data or "",
+                expected_version=form.expected_version.data,
             )
         except StaleCase:
             return _stale(here)
@@ -431,7 +602,8 @@ def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, i
                 flash(f"{rec.reference}: {item.outcome.title.lower()}.", "success")
             return redirect(here)
     status = 400 if form.is_submitted() else 200
-    return render_template("pdeg/item_outcome.html", item=item, form=form), status
+    return render_template("pdeg/item_outcome.html", item=item, form=form,
+                           quorum=queries.quorum_of(item.meeting)), status
 
 
 # --- Board ratification (10.6; 17.2) ------------------------------------------------------------------
