@@ -141,6 +141,13 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
     item = db.session.scalar(select(AgendaItem))
     assert item is not None and item.part is AgendaPart.TWO
     assert _state(rec.id) == "on_agenda"
+    attendance = {f"party-{o.id}": "representative" for o in operations.pdeg_members()}
+    attendance.update({f"attendee-{o.id}": f"CEO of {o.code}" for o in operations.pdeg_members()})
+    db.session.expire_all()
+    meeting = db.session.get(PdegMeeting, meeting.id)
+    response = as_secretariat.post(f"/pdeg/meetings/{meeting.id}/attendance",
+                                   data={**attendance, "expected_version": str(meeting.lock_version)})
+    assert response.status_code == 302
 
     response = as_secretariat.post(f"/pdeg/meetings/{meeting.id}/items/{item.id}", data={
         "outcome": "agreed", "minute_reference": "PDEG/12", "reasons": "Agreed unanimously",

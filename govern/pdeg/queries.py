@@ -39,7 +39,7 @@ from workflows.rules import day_text
 SCH4 = "Schedule 4 (Delegation to subordinate groups)"
 
 #: Actions a PDEG meeting's pages take (agenda, outcomes); the recommendation page points there.
-MEETING_TRIGGERS = frozenset({"place_on_agenda", "agree", "amend_and_agree", "not_agree", "defer"})
+MEETING_TRIGGERS = frozenset({"place_on_agenda", "take_off_agenda", "agree", "amend_and_agree", "not_agree", "defer"})
 
 #: What each kind of state of a decision reads as (the states themselves are the agreement's; see
 #: :mod:`govern.pdeg.states` for how each is recognised).
@@ -91,6 +91,7 @@ EVENT_TITLES: dict[str, tuple[str, str]] = {
     "raised": ("Raised for PDEG", SCH4),
     "recorded_under_delegation": ("Recorded as decided within the members' delegated powers", SCH4),
     "placed_on_agenda": ("Placed on the agenda of a PDEG meeting", "10.5"),
+    "taken_off_agenda": ("Taken off the agenda of a PDEG meeting, for another meeting", "10.5"),
     "pdeg_agreed": ("Agreed at PDEG and sent to each party's Board", "10.6"),
     "pdeg_not_agreed": ("Not agreed at PDEG", "10.6"),
     "pdeg_deferred": ("Deferred by PDEG to a later meeting", "10.5"),
@@ -392,7 +393,8 @@ def journey(recommendation: Recommendation) -> list[JourneyStep]:
                 clause = "17.2"
         elif event.name in ("pdeg_agreed", "ratified") and variation:
             clause = "17.2"
-        elif event.name in ("placed_on_agenda", "pdeg_agreed", "pdeg_not_agreed", "pdeg_deferred", "pdeg_amended"):
+        elif event.name in ("placed_on_agenda", "taken_off_agenda", "pdeg_agreed", "pdeg_not_agreed",
+                            "pdeg_deferred", "pdeg_amended"):
             who = "PDEG"
         steps.append(JourneyStep(title, clause, event.occurred_at, who, _details(event.data or {})))
     return steps

@@ -606,6 +606,16 @@ def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, i
                            quorum=queries.quorum_of(item.meeting)), status
 
 
+@bp.get("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/extract")
+@login_required
+def minute_extract(meeting_id: int, item_id: int) -> str:
+    """The extract of PDEG's minutes for one decided item: what each affected Board reads in its pack."""
+    item = _item_or_404(meeting_id, item_id)
+    if item.outcome is None:
+        abort(404)
+    return render_template("pdeg/minute_extract.html", x=queries.minute_extract(item))
+
+
 # --- Board ratification (10.6; 17.2) ------------------------------------------------------------------
 
 

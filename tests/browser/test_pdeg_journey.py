@@ -91,6 +91,8 @@ def _pdeg_agrees(page: Page, visit, login, tab_to, reference: str) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Add to the agenda").click()
     expect(page.locator("#part-one + table")).to_contain_text(reference)
+    _record_attendance(page, present=9)
+    expect(page.locator("#quorum")).to_contain_text("Quorate")
 
     with page.expect_navigation():
         page.get_by_role("link", name=f"Record the outcome of {reference}").click()
@@ -105,6 +107,23 @@ def _pdeg_agrees(page: Page, visit, login, tab_to, reference: str) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("gone to the Boards")
+
+
+def _record_attendance(page: Page, present: int) -> None:
+    """On the meeting page, the secretariat records the first ``present`` member parties as present (the
+    first by its deputy, 10.3) and the others' apologies."""
+    rows = page.locator("#members tbody tr")
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        if index < present:
+            row.locator("input[type=radio][value=deputy]" if index == 0 else
+                        "input[type=radio][value=representative]").check()
+            row.locator("input[type=text]").fill(f"Member {index + 1}")
+        else:
+            row.locator("input[type=radio][value=apologies]").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the attendance").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Attendance recorded")
 
 
 def _board_records(page: Page, login, tab_to, code: str, reference: str, decision: str, keyboard: bool) -> None:
