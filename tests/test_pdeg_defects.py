@@ -317,3 +317,16 @@ def test_errors_say_what_to_do(
         data={**data, **_date("meeting_date", TODAY), "expected_version": str(ratification.lock_version)})
     assert message in (Page.of(response).text(f"{field}-error") or "")
     assert "is required" not in response.get_data(as_text=True)
+
+
+def test_a_cabinets_words_do_not_leak_to_another_boards_page(
+    chair: User, secretariat: User, org: Callable[[str], Organisation], make_user: Callable[..., User],
+    client_for: Callable[[User], FlaskClient],
+) -> None:
+    rec = _raise(chair, org)
+    _agreed(rec, secretariat)
+    for code, word in (("DCC", "Cabinet"), ("RDE", "Board")):
+        ratification = _ratification(rec, code)
+        response = client_for(make_user(Role.BOARD_SECRETARY, code)).post(
+            f"/ratifications/{ratification.id}", data={"expected_version": str(ratification.lock_version)})
+        assert f"Choose what the {word} decided" in (Page.of(response).text("decision-error") or "")

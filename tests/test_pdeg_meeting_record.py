@@ -227,3 +227,34 @@ def test_the_meeting_page_shows_members_their_deputies_and_the_quorum(
     assert response.status_code == 302
     page = Page.of(client.get(f"/pdeg/meetings/{meeting.id}"))
     assert "Quorate" in (page.text("quorum") or "")
+
+
+def test_the_meeting_page_makes_the_same_number_of_queries_however_long_its_agenda(
+    app: Flask, chair: User, secretariat: User, org: Callable[[str], Organisation],
+    client_for: Callable[[User], FlaskClient],
+) -> None:
+    from sqlalchemy import event
+
+    meeting = _meeting(secretariat)
+    _attend(meeting, secretariat, present=8)
+    client = client_for(secretariat)
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    def queries_with(items: int) -> int:
+        while len(meeting.items) < items:
+            rec = _raise(chair, org, f"Item {len(meeting.items)}")
+            item = operations.add_to_agenda(meeting, rec, secretariat, part=AgendaPart.ONE)
+            operations.declare_interest(meeting, secretariat, person="P", interest="I", item=item)
+            db.session.commit()
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/pdeg/meetings/{meeting.id}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    assert queries_with(1) == queries_with(5)

@@ -166,9 +166,15 @@ def in_the_boards_words(form: FlaskForm, board: str) -> FlaskForm:
             field.label.text = field.label.text.replace("Board", board)
             if getattr(field, "choices", None) and field.type == "RadioField":
                 field.choices = [(value, label.replace("Board", board)) for value, label in field.choices]
-            for validator in getattr(field, "validators", []):
-                if getattr(validator, "message", None):
-                    validator.message = validator.message.replace("Board", board)
+    return form
+
+
+def errors_in_the_boards_words(form: FlaskForm, board: str) -> FlaskForm:
+    """The form's messages in the Board's own name (validators are shared by every form: never change them)."""
+    if board != "Board":
+        for field in form:
+            if isinstance(field.errors, list):
+                field.errors = [str(e).replace("Board", board) for e in field.errors]
     return form
 
 

@@ -34,6 +34,7 @@ from govern.pdeg.forms import (
     RecommendationForm,
     RegisterFilterForm,
     action_form,
+    errors_in_the_boards_words,
     in_the_boards_words,
 )
 from govern.pdeg.models import (
@@ -693,6 +694,8 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
     elif found.meeting_date is not None:
         correction.meeting_date.data = found.meeting_date
         correction.minute_reference.data = found.minute_reference
+    errors_in_the_boards_words(form, board)
+    errors_in_the_boards_words(correction, board)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "pdeg/ratification.html", ratification=found, rec=found.recommendation, form=form,
