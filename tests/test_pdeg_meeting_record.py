@@ -19,7 +19,15 @@ from govern.core.errors import OperationError
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import operations, queries
-from govern.pdeg.models import AgendaOutcome, AgendaPart, AttendanceStatus, PdegMeeting, RaisedBy, Recommendation
+from govern.pdeg.models import (
+    AgendaItem,
+    AgendaOutcome,
+    AgendaPart,
+    AttendanceStatus,
+    PdegMeeting,
+    RaisedBy,
+    Recommendation,
+)
 from govern.records import queries as record_queries
 from govern.records.packs import BOARD_STATUS_TITLES
 from tests.conftest import Page
@@ -258,3 +266,44 @@ def test_the_meeting_page_makes_the_same_number_of_queries_however_long_its_agen
         return len(statements)
 
     assert queries_with(1) == queries_with(5)
+
+
+def test_the_secretariat_changes_reorders_and_cancels_a_meeting_through_its_pages(
+    chair: User, secretariat: User, org: Callable[[str], Organisation], client_for: Callable[[User], FlaskClient],
+) -> None:
+    first, second = _raise(chair, org, "First"), _raise(chair, org, "Second")
+    meeting = _meeting(secretariat)
+    operations.add_to_agenda(meeting, first, secretariat, part=AgendaPart.ONE)
+    b = operations.add_to_agenda(meeting, second, secretariat, part=AgendaPart.ONE)
+    db.session.commit()
+    client = client_for(secretariat)
+    edit = Page.of(client.get(f"/pdeg/meetings/{meeting.id}/edit"))
+    assert edit.values["meeting_date[day]"] == str(TODAY.day) and edit.values["title"] == "PDEG"
+    moved = TODAY + timedelta(days=1)
+    response = client.post(f"/pdeg/meetings/{meeting.id}/edit", data={
+        "meeting_date[day]": str(moved.day), "meeting_date[month]": str(moved.month),
+        "meeting_date[year]": str(moved.year), "title": "PDEG (moved)", "expected_version": str(meeting.lock_version)})
+    assert response.status_code == 302
+    assert "Tue 1 Dec 2026" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+    response = client.post(f"/pdeg/meetings/{meeting.id}/items/{b.id}/move",
+                           data={"direction": "up", "expected_version": str(b.lock_version)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    found = db.session.get(PdegMeeting, meeting.id)
+    assert [i.recommendation.title for i in found.items_in(AgendaPart.ONE)] == ["Second", "First"]  # type: ignore[union-attr]
+
+    refused = client.post(f"/pdeg/meetings/{meeting.id}/cancel", data={"reason": "Chair unwell"})
+    assert refused.status_code == 400
+    assert "off its agenda first" in (Page.of(refused).text("maincontent") or "")
+    for item_id in [i.id for i in found.items]:  # type: ignore[union-attr]
+        db.session.expire_all()
+        item = db.session.get(AgendaItem, item_id)
+        assert item is not None
+        assert client.post(f"/pdeg/meetings/{meeting.id}/items/{item.id}/remove",
+                           data={"expected_version": str(item.lock_version)}).status_code == 302
+    response = client.post(f"/pdeg/meetings/{meeting.id}/cancel", data={"reason": "Chair unwell"})
+    assert response.status_code == 302, Page.of(response).text("maincontent")
+    page = Page.of(client.get(f"/pdeg/meetings/{meeting.id}"))
+    assert "Cancelled" in (page.text("cancelled") or "") and "Chair unwell" in (page.text("cancelled") or "")
+    assert page.text("meeting-actions") is None
