@@ -98,7 +98,7 @@ class AgendaForm(FlaskForm):
     )
     part = RadioField(
         "Part of the agenda",
-        choices=[(AgendaPart.ONE.value, "Part One"), (AgendaPart.TWO.value, "Part Two (taken in private)")],
+        choices=[(AgendaPart.ONE.value, "Part One"), (AgendaPart.TWO.value, "Part Two (assurance and delivery)")],
         default=AgendaPart.ONE.value,
         validators=[DataRequired("Choose Part One or Part Two")],
     )

@@ -190,7 +190,9 @@ class Ratification(db.Model):
 
 
 class AgendaPart(StrEnum):
-    """The two parts of a PDEG agenda: Part One business, and Part Two taken in private."""
+    """The two parts of a PDEG agenda, the two roles Schedule 4 gives PDEG: Part One, the "Programme Board"
+    function for the system; Part Two, assurance and driving delivery (receiving and approving
+    recommendations among it)."""
 
     ONE = "one"
     TWO = "two"
@@ -199,6 +201,12 @@ class AgendaPart(StrEnum):
     def title(self) -> str:
         """As the agenda prints it."""
         return "Part One" if self is AgendaPart.ONE else "Part Two"
+
+    @property
+    def role(self) -> str:
+        """What the part is for, in Schedule 4's words."""
+        return ("the Programme Board function for the system" if self is AgendaPart.ONE
+                else "assurance and driving delivery")
 
 
 class AgendaOutcome(StrEnum):
