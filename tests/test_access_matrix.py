@@ -135,6 +135,12 @@ class Targets:
         db.session.commit()
         return item
 
+    def decided_item(self) -> AgendaItem:
+        """An agenda item whose outcome PDEG recorded (it has a minute extract)."""
+        ratification = self.ratification_in()
+        return db.session.scalars(select(AgendaItem).where(
+            AgendaItem.recommendation_id == ratification.recommendation_id)).one()
+
     def dispute_in(self, organisation: Organisation | None = None) -> Dispute:
         """A Scenario 2 dispute notified by ``organisation`` (by default Plymouth Hospitals)."""
         ceo = self.make_user(Role.PARTNER_CEO, organisation.code if organisation else "PHNT", name="Target CEO")
@@ -326,6 +332,23 @@ MATRIX: dict[str, Route] = {
                                    expect=expect(everyone_else=403, pdeg_secretariat=400)),
     "pdeg.item_outcome":     Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/items/{t.agenda_item.id}",
                                    expect=SECRETARIAT_ONLY),
+    # The raiser alone changes it until PDEG considers it (none of the visitors raised the target).
+    "pdeg.edit":             Route(lambda t: f"/recommendations/{t.recommendation.id}/edit",
+                                   expect=expect(everyone_else=403)),
+    "pdeg.raised":           Route(lambda t: f"/recommendations/{t.recommendation.id}/raised", expect=SIGNED_IN),
+    # The secretariat runs a meeting's record: its arrangements, attendance and declarations.
+    "pdeg.edit_meeting":     Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/edit", expect=SECRETARIAT_ONLY),
+    "pdeg.cancel_meeting":   Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/cancel", expect=SECRETARIAT_ONLY),
+    "pdeg.move_item":        Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/items/{t.agenda_item.id}/move", "POST",
+                                   expect=expect(everyone_else=403, pdeg_secretariat=302)),
+    "pdeg.remove_item":      Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/items/{t.agenda_item.id}/remove",
+                                   "POST", expect=expect(everyone_else=403, pdeg_secretariat=302)),
+    "pdeg.record_attendance": Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/attendance", "POST",
+                                    expect=expect(everyone_else=403, pdeg_secretariat=400)),
+    "pdeg.declare_interest": Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/declarations", "POST",
+                                   expect=expect(everyone_else=403, pdeg_secretariat=400)),
+    "pdeg.minute_extract":   Route(lambda t: (lambda i: f"/pdeg/meetings/{i.meeting_id}/items/{i.id}/extract")(
+                                   t.decided_item()), expect=SIGNED_IN),
     "pdeg.awaiting":         Route("/boards/awaiting", expect=expect(everyone_else=403, board_secretary=200)),
     # Anyone signed in sees where a Board stands; only that party's Board secretary records its decision.
     "pdeg.ratification":     Route(lambda t, o=None: f"/ratifications/{t.ratification_in(o).id}", "POST",
