@@ -35,10 +35,8 @@ from govern.pdeg.models import (
     PdegMeeting,
     RaisedBy,
     Ratification,
-    RatificationState,
     Recommendation,
     RecommendationParty,
-    RecommendationState,
 )
 from workflows import registry
 from workflows.calendar import end_of_day, local_day, week_after, working_days_after
@@ -250,7 +248,7 @@ def _build_decisions(built: Partnership, organisations: list[Organisation], rng:
         agreed = datetime.combine(meeting["meeting_date"], datetime.min.time(), UTC) + timedelta(hours=12)
         recommendations.append({
             "id": n, "reference": f"R2025-{n:05d}", "title": f"Decision {n}", "raised_by_kind": RaisedBy.STP_LEADER,
-            "raised_by_user_id": built.leader.id, "state": RecommendationState.AWAITING_RATIFICATION,
+            "raised_by_user_id": built.leader.id, "state": "awaiting_ratification",
             "amendment_version": 1, "agenda_meeting_date": meeting["meeting_date"], "created_at": agreed,
             "updated_at": agreed, "lock_version": 1, "summary": "", "decision_sought": "", "amendment": "",
             "is_variation": False,
@@ -263,8 +261,8 @@ def _build_decisions(built: Partnership, organisations: list[Organisation], rng:
             affected.append({"recommendation_id": n, "organisation_id": organisation.id})
             ratifications.append({
                 "recommendation_id": n, "organisation_id": organisation.id, "version": 1,
-                "state": rng.choice([RatificationState.AWAITING_BOARD, RatificationState.RATIFIED,
-                                     RatificationState.DEFERRED]),
+                "state": rng.choice(["awaiting_board", "ratified",
+                                     "deferred"]),
                 "created_at": agreed, "updated_at": agreed, "minute_reference": "", "lock_version": 1,
             })
     _bulk(PdegMeeting, meetings)

@@ -53,6 +53,7 @@ from govern.pdeg.models import (
 )
 from govern.records.models import BoardPack, PackStatus
 from tests import papers
+from tests.meetings import quorate
 from workflows.definitions import REFERENCE_FIELD
 
 ANONYMOUS = "anonymous"
@@ -124,6 +125,7 @@ class Targets:
             self._meeting = pdeg_ops.schedule_meeting(
                 self.secretariat, meeting_date=date.today() - timedelta(days=1), title="Target PDEG"
             )
+            quorate(self._meeting, self.secretariat)
             db.session.commit()
         return self._meeting
 
@@ -133,6 +135,12 @@ class Targets:
         item = pdeg_ops.add_to_agenda(self.meeting, self.recommendation, self.secretariat, part=AgendaPart.ONE)
         db.session.commit()
         return item
+
+    def decided_item(self) -> AgendaItem:
+        """An agenda item whose outcome PDEG recorded (it has a minute extract)."""
+        ratification = self.ratification_in()
+        return db.session.scalars(select(AgendaItem).where(
+            AgendaItem.recommendation_id == ratification.recommendation_id)).one()
 
     def dispute_in(self, organisation: Organisation | None = None) -> Dispute:
         """A Scenario 2 dispute notified by ``organisation`` (by default Plymouth Hospitals)."""
@@ -325,6 +333,23 @@ MATRIX: dict[str, Route] = {
                                    expect=expect(everyone_else=403, pdeg_secretariat=400)),
     "pdeg.item_outcome":     Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/items/{t.agenda_item.id}",
                                    expect=SECRETARIAT_ONLY),
+    # The raiser alone changes it until PDEG considers it (none of the visitors raised the target).
+    "pdeg.edit":             Route(lambda t: f"/recommendations/{t.recommendation.id}/edit",
+                                   expect=expect(everyone_else=403)),
+    "pdeg.raised":           Route(lambda t: f"/recommendations/{t.recommendation.id}/raised", expect=SIGNED_IN),
+    # The secretariat runs a meeting's record: its arrangements, attendance and declarations.
+    "pdeg.edit_meeting":     Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/edit", expect=SECRETARIAT_ONLY),
+    "pdeg.cancel_meeting":   Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/cancel", expect=SECRETARIAT_ONLY),
+    "pdeg.move_item":        Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/items/{t.agenda_item.id}/move", "POST",
+                                   expect=expect(everyone_else=403, pdeg_secretariat=302)),
+    "pdeg.remove_item":      Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/items/{t.agenda_item.id}/remove",
+                                   "POST", expect=expect(everyone_else=403, pdeg_secretariat=302)),
+    "pdeg.record_attendance": Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/attendance", "POST",
+                                    expect=expect(everyone_else=403, pdeg_secretariat=400)),
+    "pdeg.declare_interest": Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/declarations", "POST",
+                                   expect=expect(everyone_else=403, pdeg_secretariat=400)),
+    "pdeg.minute_extract":   Route(lambda t: (lambda i: f"/pdeg/meetings/{i.meeting_id}/items/{i.id}/extract")(
+                                   t.decided_item()), expect=SIGNED_IN),
     "pdeg.awaiting":         Route("/boards/awaiting", expect=expect(everyone_else=403, board_secretary=200)),
     # Anyone signed in sees where a Board stands; only that party's Board secretary records its decision.
     "pdeg.ratification":     Route(lambda t, o=None: f"/ratifications/{t.ratification_in(o).id}", "POST",

@@ -3,8 +3,8 @@
 The app asks the definition who the parties are, which organisations may not sit on a panel, when the
 papers may change, what filing needs and who is told; so no process key, dispute state name or Devon
 literal appears in views, presenters, operations or templates (the demo, which files Devon's sample
-cases, is the exception). PDEG's own flows are named in ``govern/pdeg`` until they are rebuilt on the
-agreement file; that folder is left out here, and says so.
+cases, is the exception). PDEG's recommendations and ratifications ask their processes too
+(``govern.pdeg.states``), so no state of any process is named in the app either.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from workflows.agreement import load_agreement
 AGREEMENTS = [load_agreement(p) for p in sorted((ROOT / "agreements").glob("*.yaml"))]
 DISPUTE_PROCESSES = [d for a in AGREEMENTS for d in a.processes.values() if d.kind == "dispute"]
 PROCESS_KEYS = {d.key for d in DISPUTE_PROCESSES}
-DISPUTE_STATES = {s.name for d in DISPUTE_PROCESSES for s in d.states}
+#: Every process's states: disputes', and PDEG's recommendations and Board ratifications.
+STATE_NAMES = {s.name for a in AGREEMENTS for d in a.processes.values() for s in d.states}
 
-LEFT_OUT = ("demo.py", "/pdeg/")
+LEFT_OUT = ("demo.py",)
 STATE_TEST = re.compile(r"""state(?:\.value)?\s*(?:==|!=|\bin\b|\bis\b)\s*[(\[]?\s*["'](\w+)["']""")
 DEVON_WORDS = re.compile(r"STP Lead(?!er)|Schedule 8|[Ss]cenario [1-4]|Devon")
 
@@ -66,9 +67,16 @@ def _findings(path: Path) -> list[str]:
             found.append(f"{path.relative_to(ROOT)}:{line}: Devon's words {DEVON_WORDS.search(value).group(0)!r}")
     for number, line in enumerate(text.splitlines(), start=1):
         for match in STATE_TEST.finditer(line):
-            if match.group(1) in DISPUTE_STATES:
+            if match.group(1) in STATE_NAMES:
                 found.append(f"{path.relative_to(ROOT)}:{number}: state name {match.group(1)!r}")
     return found
+
+
+def test_the_scan_covers_pdeg_and_its_states() -> None:
+    scanned = {p.relative_to(ROOT).as_posix() for p in _sources()}
+    assert {"govern/pdeg/queries.py", "govern/pdeg/models.py", "govern/pdeg/operations.py",
+            "govern/pdeg/views.py"} <= scanned
+    assert {"draft", "awaiting_ratification", "awaiting_board", "not_ratified"} <= STATE_NAMES
 
 
 def test_no_process_key_state_name_or_devon_literal_in_the_app() -> None:

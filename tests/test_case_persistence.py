@@ -390,7 +390,7 @@ def test_the_stp_leader_extends_a_deadline_giving_the_reason(run: Run) -> None:
     [
         ("RDE", {"step": "report", "due_date": "2023-03-15", "reason": "R"}, "Only the STP Leader may"),
         ("leader", {"step": "report", "due_date": "2023-03-07", "reason": "R"}, "must be after the current due date"),
-        ("leader", {"step": "report", "due_date": "2023-03-15"}, "Reason is required"),
+        ("leader", {"step": "report", "due_date": "2023-03-15"}, "Enter the reason"),
     ],
 )
 def test_an_extension_that_does_not_move_a_deadline_later_is_refused(

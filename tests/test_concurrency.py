@@ -28,9 +28,7 @@ from govern.pdeg import operations as pdeg_ops
 from govern.pdeg.models import (
     RaisedBy,
     Ratification,
-    RatificationState,
     Recommendation,
-    RecommendationState,
 )
 from tests.casework import Cast, Run, audit_count, event_names, snapshot, start_run
 
@@ -114,7 +112,7 @@ def test_a_boards_decision_on_an_older_version_of_its_ratification_is_refused_as
                                      ratification.lock_version - 1)
     db.session.rollback()
     assert (ratification.state, recommendation.state, audit_count()) == (
-        RatificationState.AWAITING_BOARD, RecommendationState.AWAITING_RATIFICATION, before
+        "awaiting_board", "awaiting_ratification", before
     )
 
 

@@ -28,7 +28,7 @@ from govern.disputes.models import Declaration, Dispute, PanelRouteColumn, Respo
 from govern.extensions import db
 from govern.partnership.models import MouStatus, Organisation
 from govern.pdeg import operations as pdeg_ops
-from govern.pdeg.models import RaisedBy, RatificationState, Recommendation, RecommendationState
+from govern.pdeg.models import RaisedBy, Recommendation
 from tests.casework import Cast, Run, Step, audit_actions, audit_count, event_names, start_run, stored_event
 
 
@@ -297,8 +297,8 @@ def test_a_party_giving_notice_of_withdrawal_has_its_pending_ratifications_lapse
     run.do("RDE", "give_notice_of_withdrawal", {})
 
     assert sorted((r.organisation.code, r.state) for r in recommendation.ratifications) == [
-        ("PCC", RatificationState.AWAITING_BOARD),
-        ("RDE", RatificationState.LAPSED),
+        ("PCC", "awaiting_board"),
+        ("RDE", "lapsed"),
     ]
     assert chain.verify().ok
 
@@ -333,7 +333,7 @@ def test_a_proposal_for_pdeg_opens_a_draft_recommendation_linked_to_the_dispute(
     recommendation = db.session.scalars(select(Recommendation)).one()
     assert recommendation.linked_dispute_id == dispute.id
     assert recommendation.title == title  # nothing of the dispute's: the STP Leader writes it (Schedule 3)
-    assert (recommendation.state, recommendation.raised_by_kind) == (RecommendationState.DRAFT, RaisedBy.STP_LEADER)
+    assert (recommendation.state, recommendation.raised_by_kind) == ("draft", RaisedBy.STP_LEADER)
     assert recommendation.affected == []  # he names them; a cited PDEG decision lends its own
     assert audit_actions("recommendation", recommendation.id) == ["draft_recommendation"]
 

@@ -391,7 +391,7 @@ PANEL_PROBLEMS = [
     ("scenario_1", ("DCC", "NDHT"), "Northern Devon Healthcare NHS Trust is a party to the dispute and cannot sit "
                                     "on its panel (16.2)"),
     ("scenario_1", ("DCC",), "The panel needs at least 2 organisations (Schedule 8, scenario 1, step two)"),
-    ("scenario_2", (), "Organisations on the panel is required (Schedule 8, scenario 2, step three)"),
+    ("scenario_2", (), "Choose the organisations on the panel (Schedule 8, scenario 2, step three)"),
     ("scenario_4", ("DPT",), "Devon Partnership NHS Trust is on the other side of the dispute and cannot "
                              "sit on its panel (16.2)"),
 ]

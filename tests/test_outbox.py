@@ -258,7 +258,7 @@ def test_a_recommendation_title_posted_with_a_newline_is_stored_on_one_line(
     chair = make_user(Role.GROUP_CHAIR, "STP", group_code="FWG")
     response = client_for(chair).post("/recommendations/new", data={
         "kind": "recommendation", "title": "Stroke\r\nBcc: everyone@example.test", "summary": "S",
-        "affected": [str(org("RDE").id)], "within_delegation": "no",  # type: ignore[attr-defined]
+        "affected": [str(org("RDE").id)], "within_delegation": "no", "confirm": "yes",  # type: ignore[attr-defined]
     })
 
     assert response.status_code == 302

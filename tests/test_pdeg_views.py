@@ -27,12 +27,11 @@ from govern.pdeg.models import (
     PdegMeeting,
     RaisedBy,
     Ratification,
-    RatificationState,
     Recommendation,
-    RecommendationState,
 )
 from tests import papers
 from tests.conftest import Page
+from tests.meetings import quorate
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -78,6 +77,7 @@ def _raise(user: User, org: Callable[[str], Organisation], codes: tuple[str, ...
 
 def _meeting(user: User, on: date = TODAY) -> PdegMeeting:
     meeting = operations.schedule_meeting(user, meeting_date=on, title="PDEG")
+    quorate(meeting, user)
     db.session.commit()
     return meeting
 
@@ -107,7 +107,7 @@ def _ratification(rec: Recommendation, code: str) -> Ratification:
     return found
 
 
-def _state(rec_id: int) -> RecommendationState:
+def _state(rec_id: int) -> str:
     db.session.expire_all()
     return db.session.get(Recommendation, rec_id).state  # type: ignore[union-attr]
 
@@ -124,11 +124,11 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
     response = as_chair.post("/recommendations/new", data={
         "kind": "recommendation", "title": "Shared back office", "summary": "One finance back office.",
         "decision_sought": "Agree to consult.", "affected": [str(org("RDE").id), str(org("DCC").id)],
-        "within_delegation": "no",
+        "within_delegation": "no", "confirm": "yes",
     })
     assert response.status_code == 302
     rec = db.session.scalar(select(Recommendation).where(Recommendation.title == "Shared back office"))
-    assert rec is not None and rec.state is RecommendationState.RAISED
+    assert rec is not None and rec.state == "raised"
     assert rec.group.code == "FWG"
 
     as_secretariat = client_for(secretariat)
@@ -141,14 +141,21 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
     assert response.status_code == 302
     item = db.session.scalar(select(AgendaItem))
     assert item is not None and item.part is AgendaPart.TWO
-    assert _state(rec.id) is RecommendationState.ON_AGENDA
+    assert _state(rec.id) == "on_agenda"
+    attendance = {f"party-{o.id}": "representative" for o in operations.pdeg_members()}
+    attendance.update({f"attendee-{o.id}": f"CEO of {o.code}" for o in operations.pdeg_members()})
+    db.session.expire_all()
+    meeting = db.session.get(PdegMeeting, meeting.id)
+    response = as_secretariat.post(f"/pdeg/meetings/{meeting.id}/attendance",
+                                   data={**attendance, "expected_version": str(meeting.lock_version)})
+    assert response.status_code == 302
 
     response = as_secretariat.post(f"/pdeg/meetings/{meeting.id}/items/{item.id}", data={
         "outcome": "agreed", "minute_reference": "PDEG/12", "reasons": "Agreed unanimously",
         "expected_version": str(item.lock_version),
     })
     assert response.status_code == 302
-    assert _state(rec.id) is RecommendationState.AWAITING_RATIFICATION
+    assert _state(rec.id) == "awaiting_ratification"
 
     for code in ("DCC", "RDE"):
         secretary = make_user(Role.BOARD_SECRETARY, code)
@@ -162,13 +169,13 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
         })
         assert response.status_code == 302, Page.of(response).text("maincontent")
 
-    assert _state(rec.id) is RecommendationState.RATIFIED
+    assert _state(rec.id) == "ratified"
     page = Page.of(as_chair.get("/register"))
     assert page.text(f"cell-{rec.reference}-RDE") == "Ratified"
-    assert "Not affected" in (page.text(f"cell-{rec.reference}-PHNT") or "")
+    assert page.text(f"cell-{rec.reference}-PHNT") is None  # not affected: not listed
     journey = Page.of(as_chair.get(f"/recommendations/{rec.id}")).text("maincontent") or ""
-    for step in ("Raised for PDEG", "Agreed at PDEG", "Ratified by the Board", "Ratified by every party's Board",
-                 "Schedule 4", "10.6", "PDEG/12", "DCC/7"):
+    for step in ("Raised for PDEG", "Agreed at PDEG", "Ratified by the Board",
+                 "Ratified by every remaining party's Board", "Schedule 4", "10.6", "PDEG/12", "DCC/7"):
         assert step in journey
 
 
@@ -178,10 +185,11 @@ def test_a_decision_within_delegated_powers_is_recorded_not_sent_to_pdeg(
     response = client_for(chair).post("/recommendations/new", data={
         "kind": "recommendation", "title": "Budget template", "summary": "A common template.",
         "affected": [str(org("RDE").id)], "within_delegation": "yes", "delegation_basis": "Members' own budgets",
+        "confirm": "yes",
     })
     assert response.status_code == 302
     rec = db.session.scalar(select(Recommendation))
-    assert rec is not None and rec.state is RecommendationState.RECORDED_UNDER_DELEGATION
+    assert rec is not None and rec.state == "recorded_under_delegation"
 
 
 def test_a_variation_affects_every_party(
@@ -190,7 +198,7 @@ def test_a_variation_affects_every_party(
     ceo = make_user(Role.PARTNER_CEO, "RDE")
     response = client_for(ceo).post("/recommendations/new", data={
         "kind": "variation", "title": "Add a party", "summary": "Admit the ambulance trust.",
-        "affected": [str(org("RDE").id)],
+        "affected": [str(org("RDE").id)], "confirm": "yes",
     })
     assert response.status_code == 302
     rec = db.session.scalar(select(Recommendation))
@@ -201,12 +209,12 @@ def test_a_variation_affects_every_party(
     assert rec.raising_organisation_id == org("RDE").id
 
 
-def test_the_raise_form_offers_the_pdeg_member_parties_by_default(
+def test_the_raise_form_offers_every_party_and_ticks_none(
     chair: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
 ) -> None:
     html = client_for(chair).get("/recommendations/new").get_data(as_text=True)
-    assert f'value="{org("RDE").id}" checked' in html
-    assert f'value="{org("NHSE").id}" checked' not in html  # a regulator, not a PDEG member
+    assert f'value="{org("RDE").id}"' in html and f'value="{org("NHSE").id}"' in html
+    assert f'value="{org("RDE").id}" checked' not in html  # issue 12: nobody is chosen for you
     assert "within the delegated powers" in html
 
 
@@ -231,7 +239,7 @@ GOOD_RAISE = {"kind": "recommendation", "title": "T", "summary": "S", "decision_
         ({"summary": ""}, "summary", "Schedule 4"),
         ({"affected": []}, "affected", "Name the parties"),
         ({"kind": "neither"}, "kind", "Not a valid choice"),
-        ({"within_delegation": "yes", "delegation_basis": ""}, "delegation_basis", "is required"),
+        ({"within_delegation": "yes", "delegation_basis": ""}, "delegation_basis", "Enter why this is within"),
         ({"within_delegation": "yes", "delegation_basis": "x", "kind": "variation"}, None, "17.2"),
         ({"title": "x" * 201}, "title", "200 characters"),
     ],
@@ -315,10 +323,10 @@ def test_adding_a_recommendation_someone_else_placed_first_says_where_it_stands(
     ("data", "field_id", "message"),
     [
         ({"minute_reference": "M1", "reasons": "R"}, "outcome", "Choose what PDEG decided"),
-        ({"outcome": "agreed", "reasons": "R"}, "minute_reference", "PDEG minute reference is required"),
-        ({"outcome": "not_agreed", "minute_reference": "M1"}, "reasons", "Reasons is required"),
+        ({"outcome": "agreed", "reasons": "R"}, "minute_reference", "Enter the PDEG minute reference"),
+        ({"outcome": "not_agreed", "minute_reference": "M1"}, "reasons", "Enter the reasons"),
         ({"outcome": "amended_and_agreed", "minute_reference": "M1", "reasons": "R"}, "amendment",
-         "The amendment is required"),
+         "Enter the amendment"),
     ],
 )
 def test_recording_an_outcome_with_bad_input(
@@ -334,7 +342,7 @@ def test_recording_an_outcome_with_bad_input(
     assert message in (page.text(f"{field_id}-error") or ""), page.text("maincontent")
     if data.get("minute_reference"):
         assert page.values["minute_reference"] == data["minute_reference"]
-    assert _state(rec.id) is RecommendationState.ON_AGENDA
+    assert _state(rec.id) == "on_agenda"
 
 
 def test_an_outcome_cannot_be_recorded_before_the_meeting(
@@ -380,15 +388,15 @@ def test_only_the_secretariat_records_outcomes(
     [
         ({**_date("meeting_date", TODAY), "minute_reference": "B1"}, "decision", "Choose what the Board decided"),
         ({"decision": "ratify", **_date("meeting_date", None), "minute_reference": "B1"}, "meeting_date",
-         "Board meeting date is required"),
+         "Enter the Board meeting date"),
         ({"decision": "ratify", **_date("meeting_date", TODAY + timedelta(days=1)), "minute_reference": "B1"},
          "meeting_date", "cannot be in the future"),
         ({"decision": "ratify", "meeting_date[day]": "40", "meeting_date[month]": "1", "meeting_date[year]": "2026",
           "minute_reference": "B1"}, "meeting_date", "real date"),
         ({"decision": "ratify", **_date("meeting_date", TODAY), "minute_reference": ""}, "minute_reference",
-         "Minute reference is required"),
+         "Enter the minute reference"),
         ({"decision": "not_ratify", **_date("meeting_date", TODAY), "minute_reference": "B1", "reasons": ""},
-         "reasons", "Reasons is required"),
+         "reasons", "Enter the reasons"),
     ],
 )
 def test_recording_a_boards_decision_with_bad_input(
@@ -405,7 +413,7 @@ def test_recording_a_boards_decision_with_bad_input(
     assert message in (page.text(f"{field_id}-error") or ""), page.text("maincontent")
     if data.get("minute_reference"):
         assert page.values["minute_reference"] == data["minute_reference"]
-    assert _ratification(rec, "RDE").state is RatificationState.AWAITING_BOARD
+    assert _ratification(rec, "RDE").state == "awaiting_board"
 
 
 def test_a_double_submitted_board_decision_changes_state_once(
@@ -478,8 +486,8 @@ def test_recording_within_delegation_from_the_page_needs_a_basis(
                            data={"record_within_delegation-basis": "",
                                  "record_within_delegation-expected_version": str(rec.lock_version)})
     assert response.status_code == 400
-    assert "Enter why" in (Page.of(response).text("record_within_delegation-basis-error") or "")
-    assert _state(rec.id) is RecommendationState.RAISED
+    assert "Enter why this is within" in (Page.of(response).text("record_within_delegation-basis-error") or "")
+    assert _state(rec.id) == "raised"
 
 
 def test_an_action_no_longer_allowed_says_so_and_shows_the_current_state(
@@ -597,7 +605,7 @@ def test_pdeg_amends_a_decision_from_its_page_and_the_boards_start_again(
         "amend-expected_version": page.values["amend-expected_version"]})
     assert response.status_code == 302
     db.session.expire_all()
-    states = sorted((r.version, r.state.value) for r in db.session.get(Recommendation, rec.id).ratifications)
+    states = sorted((r.version, r.state) for r in db.session.get(Recommendation, rec.id).ratifications)
     assert states == [(1, "superseded"), (2, "awaiting_board")]
 
 

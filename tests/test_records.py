@@ -31,6 +31,7 @@ from govern.pdeg import operations as pdeg_ops
 from govern.pdeg.models import AgendaOutcome, AgendaPart, RaisedBy, Recommendation
 from govern.records import pdf
 from tests.casework import Cast, Run, complete_texts, start_run
+from tests.meetings import quorate
 
 INJECTED = (
     '<img src="file:///etc/passwd"> '
@@ -139,6 +140,7 @@ def agreed_decision(cast: Cast, org: Callable[[str], Organisation], title: str =
     )
     meeting = pdeg_ops.schedule_meeting(cast.secretariat, meeting_date=meeting_on or clock.now().date() - timedelta(1),
                                         title="PDEG March")
+    quorate(meeting, cast.secretariat)
     item = pdeg_ops.add_to_agenda(meeting, rec, cast.secretariat, part=AgendaPart.ONE)
     pdeg_ops.record_outcome(item, cast.secretariat, outcome=AgendaOutcome.AGREED, minute_reference="PDEG/7",
                             reasons="A sound plan")

@@ -81,12 +81,28 @@ def _as_int(value: object) -> int | None:
     return None
 
 
+_PROPER = frozenset({"Board", "Cabinet", "Party", "Parties", "Scottish", "Chief"})
+_BARE = ("the ", "a ", "an ", "why ", "how ", "what ", "who ", "when ", "which ", "where ", "your ")
+
+
+def missing_message(spec: FieldSpec) -> str:
+    """What a person reads beside an empty field: "Enter the reasons", "Choose the other Party"."""
+    label = spec.label
+    # "PDEG minute reference" and "Board meeting date" keep their capitals.
+    keep = label[:2].isupper() or label.split(" ", 1)[0] in _PROPER
+    text = label if keep else label[:1].lower() + label[1:]
+    if not text.lower().startswith(_BARE):
+        text = "the " + text
+    verb = "Choose" if spec.kind in (FieldKind.ORG_ID, FieldKind.ORG_IDS, FieldKind.CHOICE) else "Enter"
+    return f"{verb} {text}"
+
+
 def _normalise(spec: FieldSpec, raw: object, clause: str) -> tuple[object | None, Problem | None]:
     """Return (value, problem) for one field; value None means absent."""
     missing = raw is None or (isinstance(raw, str) and not raw.strip())
     if missing:
         if spec.required:
-            return None, Problem(f"{spec.label} is required", clause, spec.key)
+            return None, Problem(missing_message(spec), clause, spec.key)
         return None, None
     bad = Problem(f"{spec.label} is not valid", clause, spec.key)
     match spec.kind:
@@ -119,7 +135,7 @@ def _normalise(spec: FieldSpec, raw: object, clause: str) -> tuple[object | None
             if len(set(items)) != len(items):
                 return None, Problem(f"{spec.label} lists an organisation twice", clause, spec.key)
             if spec.required and not items:
-                return None, Problem(f"{spec.label} is required", clause, spec.key)
+                return None, Problem(missing_message(spec), clause, spec.key)
             return tuple(items), None
         case FieldKind.CHOICE:
             if isinstance(raw, str) and raw in spec.choices:

@@ -155,6 +155,10 @@ class RecommendationFacts:
     ratified_by: frozenset[int] = frozenset()
     agenda_meeting_date: date | None = None
     linked_dispute_id: int | None = None
+    #: At the PDEG meeting whose agenda it is on (None when no meeting is on record): whether its
+    #: attendance is recorded, and how many member parties were present (representative or deputy, 10.3).
+    meeting_attendance_taken: bool | None = None
+    meeting_parties_present: int = 0
     events: Mapping[str, datetime] = field(default_factory=dict)
     extensions: Mapping[str, Extension] = field(default_factory=dict)
 
@@ -176,6 +180,8 @@ class RatificationFacts:
     withdrawn_organisations: frozenset[int] = frozenset()
     events: Mapping[str, datetime] = field(default_factory=dict)
     extensions: Mapping[str, Extension] = field(default_factory=dict)
+    #: The day PDEG agreed the version this Board considers (its meeting's date), if known.
+    agreed_on: date | None = None
 
 
 Facts = DisputeFacts | RecommendationFacts | RatificationFacts
@@ -245,4 +251,6 @@ def fold(facts: Facts, events: Iterable[Event]) -> Facts:
         for event in events:
             if event.name == "placed_on_agenda":
                 facts = replace(facts, agenda_meeting_date=date.fromisoformat(str(event.data["meeting_date"])[:10]))
+            elif event.name == "taken_off_agenda":
+                facts = replace(facts, agenda_meeting_date=None)
     return facts

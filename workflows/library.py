@@ -97,10 +97,20 @@ RULES: dict[str, LibraryEntry] = {
     "recommendation_well_formed": _rule(rules.recommendation_well_formed, "The recommendation is complete."),
     "within_delegation_allowed": _rule(rules.within_delegation_allowed, "Delegation is for subordinate groups."),
     "meeting_has_met": _rule(rules.pdeg_has_met, "The meeting has taken place."),
+    "pdeg_quorate": LibraryEntry(
+        "PDEG's meeting is quorate: its attendance recorded, and enough member parties present.",
+        lambda p, c: rules.pdeg_quorate(int(p["min_parties"]), p.get("clause", c)),
+        {"min_parties": "how many member parties must be present (representative or deputy)"},
+        ("min_parties",),
+    ),
     "all_boards_ratified": _rule(rules.all_boards_ratified, "Every remaining party's Board has ratified."),
     "actor_is_boards_secretary": _rule(rules.actor_is_boards_secretary, "The actor is this Board's secretary."),
     "current_version": _rule(rules.current_version, "The Board considers the current version."),
     "meeting_not_in_future": _rule(rules.meeting_not_in_future, "The Board meeting has taken place."),
+    "meeting_not_before_agreement": LibraryEntry(
+        "A Board's meeting is on or after the day PDEG agreed the decision.",
+        lambda p, c: rules.meeting_not_before_agreement(p.get("clause", c)),
+    ),
     "party_withdrawn": _rule(rules.party_withdrawn, "The party has withdrawn from the agreement."),
     "recommendation_amended": _rule(rules.recommendation_amended, "The recommendation was amended."),
 }

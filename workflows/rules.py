@@ -610,10 +610,29 @@ def pdeg_has_met() -> Rule:
     def check(ctx: Context) -> list[Problem]:
         meeting = _recommendation(ctx).agenda_meeting_date
         if meeting is not None and ctx.now is not None and local_day(ctx.now) < meeting:
-            return [Problem(f"PDEG meets on {meeting.isoformat()}; record its outcome after the meeting", "10.5", None)]
+            return [Problem(f"PDEG meets on {day_text(meeting)}; record its outcome after the meeting", "10.5", None)]
         return []
 
     return Rule("10.5", "PDEG's outcome follows its meeting.", check)
+
+
+def pdeg_quorate(min_parties: int, clause: str) -> Rule:
+    """PDEG's outcome is recorded only at a quorate meeting: its attendance recorded, and at least
+    ``min_parties`` member parties present by their representative or deputy (10.3)."""
+
+    def check(ctx: Context) -> list[Problem]:
+        facts = _recommendation(ctx)
+        if facts.meeting_attendance_taken is None:
+            return []
+        if not facts.meeting_attendance_taken:
+            return [Problem(f"Record who attended the meeting first: an outcome needs a quorum of {min_parties} "
+                            "member parties present", clause, None)]
+        if facts.meeting_parties_present < min_parties:
+            return [Problem(f"The meeting is not quorate: {facts.meeting_parties_present} member parties present, "
+                            f"{min_parties} needed", clause, None)]
+        return []
+
+    return Rule(clause, f"At least {min_parties} member parties are present.", check)
 
 
 def required_boards(facts: RecommendationFacts) -> frozenset[int]:
@@ -684,6 +703,25 @@ def meeting_not_in_future() -> Rule:
         return []
 
     return Rule("10.6", "The Board meeting has happened.", check)
+
+
+def meeting_not_before_agreement(clause: str = "10.6") -> Rule:
+    """A Board ratifies what PDEG has agreed: its meeting cannot be before the day PDEG agreed it."""
+
+    def check(ctx: Context) -> list[Problem]:
+        meeting = ctx.values.get("meeting_date")
+        agreed = _ratification(ctx).agreed_on
+        if isinstance(meeting, date) and agreed is not None and meeting < agreed:
+            return [Problem(f"The Board meeting date must be on or after {day_text(agreed)}, when PDEG agreed "
+                            "the decision", clause, "meeting_date")]
+        return []
+
+    return Rule(clause, "The Board meets on or after the day PDEG agreed the decision.", check)
+
+
+def day_text(day: date) -> str:
+    """'Tue 1 Dec 2026': how a date reads in a message."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def party_withdrawn() -> Rule:

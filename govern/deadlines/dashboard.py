@@ -29,14 +29,14 @@ from govern.deadlines.models import CaseDeadline, DashboardFigures, open_step
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation
-from govern.pdeg.models import Ratification, RatificationState, Recommendation
+from govern.pdeg import states as pdeg_states
+from govern.pdeg.models import Ratification, Recommendation
 
 LIST_LIMIT = 50
 OUTCOME_STEPS = ("decision", "proposal")  # Scenario 1's panel decision; the STP Leader's proposal (2-4)
 #: The history figures (timeliness) cover this window, so they cost the same however long the
 #: partnership has run (the index on ``done_at`` reads just the window).
 HISTORY = timedelta(days=365)
-OPEN_RATIFICATION = (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED)
 
 
 def scenario_title(process_key: str) -> str:
@@ -160,7 +160,8 @@ def _figures(board: Dashboard, now: datetime) -> None:
         .select_from(Ratification)
         .join(Recommendation, Recommendation.id == Ratification.recommendation_id)
         .join(Organisation, Organisation.id == Ratification.organisation_id)
-        .where(Ratification.state.in_(OPEN_RATIFICATION), Ratification.version == Recommendation.amendment_version)
+        .where(Ratification.state.in_(pdeg_states.board_undecided()),
+               Ratification.version == Recommendation.amendment_version)
         .group_by(Organisation.name).order_by(func.count().desc(), Organisation.name)
     ):
         board.ratifications.append(Bar(name, count, str(count)))

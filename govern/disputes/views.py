@@ -99,7 +99,7 @@ def file(process_key: str) -> str | Response | tuple[str, int]:
     form.respondent_ids.choices = others
     decisions = db.session.scalars(
         select(Recommendation)
-        .where(Recommendation.state.in_(Recommendation.DECIDED_STATES))
+        .where(Recommendation.state.in_(Recommendation.decided_states()))
         .order_by(Recommendation.created_at.desc())
     ).all() if filing.decision is not None else []
     form.decision_id.choices = [("", "Choose a decision")] + [(r.id, f"{r.reference}: {r.title}") for r in decisions]

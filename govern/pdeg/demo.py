@@ -18,7 +18,7 @@ from govern.core import clock
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import operations as ops
-from govern.pdeg.models import AgendaOutcome, AgendaPart, RaisedBy, Recommendation
+from govern.pdeg.models import AgendaOutcome, AgendaPart, AttendanceStatus, RaisedBy, Recommendation
 
 DOMAIN = "demo.govern.test"
 TITLES = (
@@ -61,6 +61,8 @@ def load_demo_recommendations() -> int:
     ))
     meeting = _at(20, lambda: ops.schedule_meeting(
         secretariat, meeting_date=today - timedelta(days=14), title="Partnership Delivery Executive Group"))
+    _at(19, lambda: ops.record_attendance(meeting, secretariat, {
+        o.id: (AttendanceStatus.REPRESENTATIVE, f"Chief executive of {o.short_name}") for o in ops.pdeg_members()}))
     item = _at(18, lambda: ops.add_to_agenda(meeting, plan, secretariat, part=AgendaPart.ONE))
     _at(14, lambda: ops.record_outcome(item, secretariat, outcome=AgendaOutcome.AGREED,
                                        minute_reference="PDEG/2026/41", reasons="Agreed by all members present."))

@@ -7,7 +7,8 @@ from typing import Any
 from govern.cases.models import CaseKind
 from govern.cases.runner import recorded_events
 from govern.disputes.facts import partnership_standing
-from govern.pdeg.models import Ratification, RatificationState, Recommendation
+from govern.pdeg import states
+from govern.pdeg.models import Ratification, Recommendation
 from workflows import Actor, CaseRole, RaiserKind, RatificationFacts, RecommendationFacts
 from workflows import SubordinateGroup as WfGroup
 from workflows.facts import fold
@@ -25,14 +26,15 @@ GROUPS = {
 def recommendation_facts(recommendation: Recommendation) -> RecommendationFacts:
     """A snapshot of the recommendation for the engine."""
     current, withdrawn = partnership_standing()
+    ratified = states.board_ratified()
     ratified_by = frozenset(
         r.organisation_id
         for r in recommendation.ratifications
-        if r.version == recommendation.amendment_version and r.state is RatificationState.RATIFIED
+        if r.version == recommendation.amendment_version and r.state in ratified
     )
     return fold(RecommendationFacts(
         process_key="recommendation",
-        state=recommendation.state.value,
+        state=str(recommendation.state),
         reference=recommendation.reference,
         raised_by=RaiserKind(recommendation.raised_by_kind.value),
         information=recommendation.summary,
@@ -44,7 +46,29 @@ def recommendation_facts(recommendation: Recommendation) -> RecommendationFacts:
         version=recommendation.amendment_version,
         ratified_by=ratified_by,
         linked_dispute_id=recommendation.linked_dispute_id,
+        **_meeting_attendance(recommendation),
     ), recorded_events(CaseKind.RECOMMENDATION, recommendation.id))  # type: ignore[return-value]
+
+
+def _meeting_attendance(recommendation: Recommendation) -> dict[str, Any]:
+    """The attendance at the meeting whose agenda holds the recommendation now (its item without an
+    outcome), for the quorum; nothing when it is on no meeting's agenda on record."""
+    from sqlalchemy import select
+
+    from govern.extensions import db
+    from govern.pdeg.models import AgendaItem
+
+    if recommendation.id is None:
+        return {}
+    item = db.session.scalar(select(AgendaItem).where(AgendaItem.recommendation_id == recommendation.id,
+                                                      AgendaItem.outcome.is_(None)))
+    if item is None:
+        return {}
+    meeting = item.meeting
+    return {
+        "meeting_attendance_taken": meeting.attendance_recorded_at is not None,
+        "meeting_parties_present": sum(1 for a in meeting.attendance if a.kind.present),
+    }
 
 
 def ratification_facts(ratification: Ratification) -> RatificationFacts:
@@ -52,12 +76,13 @@ def ratification_facts(ratification: Ratification) -> RatificationFacts:
     _, withdrawn = partnership_standing()
     return fold(RatificationFacts(
         process_key="ratification",
-        state=ratification.state.value,
+        state=str(ratification.state),
         organisation_id=ratification.organisation_id,
         recommendation_reference=ratification.recommendation.reference,
         version=ratification.version,
         current_version=ratification.recommendation.amendment_version,
         withdrawn_organisations=withdrawn,
+        agreed_on=ratification.recommendation.agenda_meeting_date,
     ), recorded_events(CaseKind.RATIFICATION, ratification.id))  # type: ignore[return-value]
 
 

@@ -95,7 +95,7 @@ class AgendaForm(FlaskForm):
     )
     part = RadioField(
         "Part of the agenda",
-        choices=[(AgendaPart.ONE.value, "Part One"), (AgendaPart.TWO.value, "Part Two (taken in private)")],
+        choices=[(AgendaPart.ONE.value, "Part One"), (AgendaPart.TWO.value, "Part Two (assurance and delivery)")],
         default=AgendaPart.ONE.value,
         validators=[DataRequired("Choose Part One or Part Two")],
     )
@@ -112,7 +112,24 @@ class OutcomeForm(FlaskForm):
     amendment = TextAreaField("The amendment", validators=[Length(max=10000)])
     minute_reference = StringField("PDEG minute reference", validators=[Length(max=120)])
     reasons = TextAreaField("Reasons", validators=[Length(max=10000)])
+    minutes = TextAreaField("Minutes of the item", validators=[Length(max=20000)])
     expected_version = IntegerField(validators=[Optional()])
+
+
+class CancelForm(FlaskForm):
+    """Cancel a PDEG meeting, with the reason."""
+
+    reason = TextAreaField("Why is the meeting cancelled?", validators=[Length(max=5000)])
+    expected_version = IntegerField(validators=[Optional()])
+
+
+class DeclarationForm(FlaskForm):
+    """An interest declared at a PDEG meeting: at its start, or on one item."""
+
+    person = StringField("Who declared it", validators=[Length(max=200)])
+    organisation_id = SelectField("For which party (optional)", coerce=_int_or_none, validators=[Optional()])
+    item_id = SelectField("When", coerce=_int_or_none, validators=[Optional()])
+    interest = TextAreaField("The interest declared", validators=[Length(max=5000)])
 
 
 class RatificationForm(FlaskForm):
@@ -128,6 +145,34 @@ class RatificationForm(FlaskForm):
     reasons = TextAreaField("Reasons the Board gave", validators=[Length(max=10000)])
     next_meeting_date = NhsDateField("Next meeting date (optional)")
     expected_version = IntegerField(validators=[Optional()])
+
+
+class CorrectionForm(FlaskForm):
+    """The Board secretary corrects a recorded decision's meeting date or minute, with the reason (10.6)."""
+
+    meeting_date = NhsDateField("Board meeting date")
+    minute_reference = StringField("Minute reference", validators=[Length(max=120)])
+    reason = TextAreaField("Why the record is corrected", validators=[Length(max=5000)])
+    expected_version = IntegerField(validators=[Optional()])
+
+
+def in_the_boards_words(form: FlaskForm, board: str) -> FlaskForm:
+    """A party whose Board has its own name (a council's Cabinet, a CCG's Governing Body): the form says it."""
+    if board != "Board":
+        for field in form:
+            field.label.text = field.label.text.replace("Board", board)
+            if getattr(field, "choices", None) and field.type == "RadioField":
+                field.choices = [(value, label.replace("Board", board)) for value, label in field.choices]
+    return form
+
+
+def errors_in_the_boards_words(form: FlaskForm, board: str) -> FlaskForm:
+    """The form's messages in the Board's own name (validators are shared by every form: never change them)."""
+    if board != "Board":
+        for field in form:
+            if isinstance(field.errors, list):
+                field.errors = [str(e).replace("Board", board) for e in field.errors]
+    return form
 
 
 class RegisterFilterForm(FlaskForm):

@@ -17,37 +17,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from govern.core.types import StateText, UTCDateTime, enum_column_type
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
+from govern.pdeg import states
 from workflows import RaiserKind
 
 if TYPE_CHECKING:
     from govern.auth.models import User
 
 
-class RecommendationState(StrEnum):
-    """States of the recommendation process (workflows ``recommendation``)."""
-
-    DRAFT = "draft"
-    RAISED = "raised"
-    RECORDED_UNDER_DELEGATION = "recorded_under_delegation"
-    ON_AGENDA = "on_agenda"
-    NOT_AGREED = "not_agreed"
-    AWAITING_RATIFICATION = "awaiting_ratification"
-    RATIFIED = "ratified"
-
-
 #: Who raised a recommendation (Schedule 4): the workflows' own vocabulary, stored as it is.
 RaisedBy = RaiserKind
-
-
-class RatificationState(StrEnum):
-    """States of one Board's ratification (workflows ``ratification``)."""
-
-    AWAITING_BOARD = "awaiting_board"
-    DEFERRED = "deferred"
-    NOT_RATIFIED = "not_ratified"
-    RATIFIED = "ratified"
-    LAPSED = "lapsed"
-    SUPERSEDED = "superseded"
 
 
 class Recommendation(db.Model):
@@ -59,10 +37,12 @@ class Recommendation(db.Model):
     @property
     def is_draft(self) -> bool:
         """Still being prepared by whoever raises it."""
-        return self.state == "draft"
+        return self.state == states.being_prepared()
 
-    #: States of a decision PDEG has agreed (a dispute about a decision may name one of these).
-    DECIDED_STATES = ("awaiting_ratification", "ratified")
+    @staticmethod
+    def decided_states() -> frozenset[str]:
+        """States of a decision PDEG has agreed (a dispute about a decision may name one of these)."""
+        return states.decided()
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -74,7 +54,7 @@ class Recommendation(db.Model):
     raising_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None, index=True)
     raised_by_user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     is_variation: Mapped[bool] = mapped_column(default=False)
-    state: Mapped[RecommendationState] = mapped_column(StateText(RecommendationState))
+    state: Mapped[str] = mapped_column(StateText())
     amendment_version: Mapped[int] = mapped_column(default=1)
     amendment: Mapped[str] = mapped_column(Text, default="")
     agenda_meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
@@ -100,7 +80,7 @@ class Recommendation(db.Model):
     @property
     def is_draft_from_dispute(self) -> bool:
         """A draft a dispute's outcome opened (Scenarios 2-4): the STP Leader's alone until he raises it."""
-        return self.state is RecommendationState.DRAFT and self.linked_dispute_id is not None
+        return self.is_draft and self.linked_dispute_id is not None
 
     def can_view(self, user: Any) -> bool:
         """PDEG decisions are shared across the partnership: every signed-in person may see them.
@@ -108,7 +88,7 @@ class Recommendation(db.Model):
         born from a dispute only by the STP Leader (Schedule 3: disputes are private)."""
         if user is None or not user.is_authenticated:
             return False
-        if self.state is not RecommendationState.DRAFT:
+        if not self.is_draft:
             return True
         if self.linked_dispute_id is not None:
             return bool(user.is_stp_leader)
@@ -130,9 +110,10 @@ class Recommendation(db.Model):
         return False
 
     def can_write(self, user: Any) -> bool:
-        """Who writes a draft's text before it is raised: whoever raised it, or for a draft born from a
-        dispute (raised by the STP Leader), whoever holds the STP Leader assignment now."""
-        if self.state is not RecommendationState.DRAFT or not self.can_view(user):
+        """Who writes and changes its text until PDEG considers it (a draft, raised, on an agenda):
+        whoever raised it, or for one the STP Leader raised (a draft born from a dispute), whoever holds the
+        STP Leader assignment now."""
+        if self.state not in states.before_pdeg() or not self.can_view(user):
             return False
         if self.raised_by_kind is RaisedBy.STP_LEADER:
             return bool(user.is_stp_leader)
@@ -141,9 +122,7 @@ class Recommendation(db.Model):
     def can_attach(self, user: Any) -> bool:
         """Supporting papers inform PDEG's decision (Schedule 4): those who act on the
         recommendation add them until PDEG has decided."""
-        return self.can_take_actions(user) and self.state in (
-            RecommendationState.DRAFT, RecommendationState.RAISED, RecommendationState.ON_AGENDA
-        )
+        return self.can_take_actions(user) and self.state in states.before_pdeg()
 
     @staticmethod
     def can_be_raised_by(user: Any) -> bool:
@@ -180,7 +159,7 @@ class Ratification(db.Model):
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     version: Mapped[int] = mapped_column(default=1)
-    state: Mapped[RatificationState] = mapped_column(StateText(RatificationState))
+    state: Mapped[str] = mapped_column(StateText())
     meeting_date: Mapped[date | None] = mapped_column(Date, default=None)
     minute_reference: Mapped[str] = mapped_column(String(120), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)
@@ -200,9 +179,7 @@ class Ratification(db.Model):
     @property
     def is_open(self) -> bool:
         """The Board still has this version to consider (one that did not ratify may reconsider)."""
-        return self.state in (
-            RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED
-        ) and self.version == self.recommendation.amendment_version
+        return self.state in states.board_open() and self.version == self.recommendation.amendment_version
 
     def can_record(self, user: Any) -> bool:
         """Only this party's Board secretary records its Board's decision (10.6)."""
@@ -213,7 +190,9 @@ class Ratification(db.Model):
 
 
 class AgendaPart(StrEnum):
-    """The two parts of a PDEG agenda: Part One business, and Part Two taken in private."""
+    """The two parts of a PDEG agenda, the two roles Schedule 4 gives PDEG: Part One, the "Programme Board"
+    function for the system; Part Two, assurance and driving delivery (receiving and approving
+    recommendations among it)."""
 
     ONE = "one"
     TWO = "two"
@@ -222,6 +201,12 @@ class AgendaPart(StrEnum):
     def title(self) -> str:
         """As the agenda prints it."""
         return "Part One" if self is AgendaPart.ONE else "Part Two"
+
+    @property
+    def role(self) -> str:
+        """What the part is for, in Schedule 4's words."""
+        return ("the Programme Board function for the system" if self is AgendaPart.ONE
+                else "assurance and driving delivery")
 
 
 class AgendaOutcome(StrEnum):
@@ -269,6 +254,9 @@ class PdegMeeting(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    attendance_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lock_version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}
@@ -276,6 +264,30 @@ class PdegMeeting(db.Model):
     items: Mapped[list[AgendaItem]] = relationship(
         back_populates="meeting", order_by="[AgendaItem.part, AgendaItem.position, AgendaItem.id]"
     )
+    attendance: Mapped[list[MeetingAttendance]] = relationship(
+        back_populates="meeting", order_by="MeetingAttendance.id"
+    )
+    declarations: Mapped[list[InterestDeclaration]] = relationship(
+        back_populates="meeting", order_by="InterestDeclaration.id"
+    )
+
+    @property
+    def is_cancelled(self) -> bool:
+        """The meeting was cancelled (its reason is kept)."""
+        return self.cancelled_at is not None
+
+    @property
+    def has_outcomes(self) -> bool:
+        """PDEG's outcome is recorded for at least one item: the meeting's arrangements are then fixed."""
+        return any(item.outcome is not None for item in self.items)
+
+    def can_change(self, user: Any) -> bool:
+        """The secretariat edits, cancels and reorders a meeting until its outcomes are recorded."""
+        return self.can_manage(user) and not self.is_cancelled and not self.has_outcomes
+
+    def declarations_at_start(self) -> list[InterestDeclaration]:
+        """Interests declared at the start of the meeting (not on one item)."""
+        return [d for d in self.declarations if d.agenda_item_id is None]
 
     def can_view(self, user: Any) -> bool:
         """A PDEG agenda and its outcomes are shared across the partnership."""
@@ -310,6 +322,7 @@ class AgendaItem(db.Model):
     minute_reference: Mapped[str] = mapped_column(String(120), default="")
     reasons: Mapped[str] = mapped_column(Text, default="")
     amendment: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None, index=True)
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lock_version: Mapped[int] = mapped_column(default=1)
@@ -322,6 +335,69 @@ class AgendaItem(db.Model):
     def can_record_outcome(self, user: Any) -> bool:
         """The PDEG secretariat records the outcome of an item."""
         return is_pdeg_secretariat(user)
+
+    def declarations(self) -> list[InterestDeclaration]:
+        """Interests declared on this item."""
+        return [d for d in self.meeting.declarations if d.agenda_item_id == self.id]
+
+
+class AttendanceStatus(StrEnum):
+    """How a member party was at a PDEG meeting: its representative, its deputy (10.3), apologies, absent."""
+
+    REPRESENTATIVE = "representative"
+    DEPUTY = "deputy"
+    APOLOGIES = "apologies"
+    ABSENT = "absent"
+
+    @property
+    def title(self) -> str:
+        """As the minutes print it."""
+        return {"representative": "Present (representative)", "deputy": "Present (deputy, clause 10.3)",
+                "apologies": "Apologies", "absent": "Absent"}[self.value]
+
+    @property
+    def present(self) -> bool:
+        """The party was represented: by its representative or its deputy (10.3)."""
+        return self in (AttendanceStatus.REPRESENTATIVE, AttendanceStatus.DEPUTY)
+
+
+class MeetingAttendance(db.Model):
+    """One member party's attendance at a PDEG meeting, and who attended for it."""
+
+    __tablename__ = "pdeg_attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "organisation_id", name="uq_pdeg_attendance_party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("pdeg_meeting.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    attendee: Mapped[str] = mapped_column(String(200), default="")
+
+    meeting: Mapped[PdegMeeting] = relationship(back_populates="attendance")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def kind(self) -> AttendanceStatus:
+        """The attendance as the app's own names."""
+        return AttendanceStatus(self.status)
+
+
+class InterestDeclaration(db.Model):
+    """An interest declared at a PDEG meeting: at its start, or on one item."""
+
+    __tablename__ = "pdeg_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("pdeg_meeting.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"), default=None, index=True)
+    person: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), default=None, index=True)
+    interest: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    meeting: Mapped[PdegMeeting] = relationship(back_populates="declarations")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 
 
 def is_pdeg_secretariat(user: Any) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 from uuid import uuid4
 
@@ -16,6 +17,7 @@ from govern.core.errors import OperationError
 from govern.core.text import single_line
 from govern.extensions import db
 from govern.partnership.models import Organisation, SubordinateGroup
+from govern.pdeg import states
 from govern.pdeg.facts import (
     ratification_actor,
     ratification_facts,
@@ -26,20 +28,20 @@ from govern.pdeg.models import (
     AgendaItem,
     AgendaOutcome,
     AgendaPart,
+    AttendanceStatus,
+    InterestDeclaration,
+    MeetingAttendance,
     PdegMeeting,
     RaisedBy,
     Ratification,
-    RatificationState,
     Recommendation,
-    RecommendationState,
     is_pdeg_secretariat,
 )
 from workflows import engine as wf_engine
 from workflows import registry
-from workflows.definitions import EffectKind
+from workflows.definitions import Context, EffectKind
 from workflows.engine import Outcome
-
-OPEN_RATIFICATIONS = (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED)
+from workflows.rules import day_text
 
 
 def _reference(recommendation: Recommendation) -> str:
@@ -75,7 +77,7 @@ def draft_recommendation(
         raising_organisation_id=raising_organisation.id if raising_organisation else None,
         raised_by_user_id=user.id,
         is_variation=is_variation,
-        state=RecommendationState.DRAFT,
+        state=states.being_prepared(),
         linked_dispute_id=linked_dispute_id,
         created_at=now,
         updated_at=now,
@@ -131,7 +133,7 @@ def _start_ratifications(recommendation: Recommendation, user: Any, data: Mappin
         recommendation.amendment = str(data.get("amendment") or "")
         runner.flush_or_stale()
         for old in list(recommendation.ratifications):
-            if old.version < version and old.state in OPEN_RATIFICATIONS:
+            if old.version < version and old.state in states.board_open():
                 runner.act(old, user, "supersede", system=True)
     now = clock.now()
     for organisation_id in data["organisation_ids"]:  # type: ignore[attr-defined]
@@ -139,7 +141,7 @@ def _start_ratifications(recommendation: Recommendation, user: Any, data: Mappin
             recommendation_id=recommendation.id,
             organisation_id=int(str(organisation_id)),
             version=version,
-            state=RatificationState.AWAITING_BOARD,
+            state=states.board_first(),
             created_at=now,
             updated_at=now,
         )
@@ -187,6 +189,40 @@ def _carry_out_ratification(ratification: Ratification, user: Any, outcome: Outc
     for effect in outcome.effects:
         if effect.kind is EffectKind.CHECK_RATIFICATION:
             conclude_if_ratified(ratification.recommendation, user)
+        if effect.kind is EffectKind.OFFER_DISPUTE:
+            tell_chief_executive(ratification)
+
+
+def tell_chief_executive(ratification: Ratification) -> int:
+    """A Board did not ratify a decision: its organisation's chief executive and deputy (10.3) are told,
+    with the dispute the agreement offers (Scenario 2 in Devon), which only they may bring."""
+    from govern.agreements import service
+    from govern.auth.models import Role, User
+    from govern.notify.queue import Message, queue
+
+    officers = db.session.scalars(
+        select(User).where(User.role.in_((Role.PARTNER_CEO, Role.DEPUTY)), User.active.is_(True),
+                           User.organisation_id == ratification.organisation_id)
+    ).all()
+    recommendation = ratification.recommendation
+    board = ratification.organisation.board_name
+    process_key = service.offered_dispute()
+    offered = service.current().processes.get(process_key or "")
+    offer = ""
+    if offered is not None:
+        title = offered.filing.title if offered.filing else offered.title
+        offer = f" You may bring a dispute about it: {title} ({offered.clause})."
+    when = f" on {day_text(ratification.meeting_date)}" if ratification.meeting_date else ""
+    messages = [Message(
+        user_id=officer.id,
+        subject=f"{recommendation.reference}: not ratified by your {board}",
+        body=(f"Your {board} did not ratify {recommendation.reference}, \"{recommendation.title}\"{when}"
+              f" (clause 10.6).{offer} See the decision for what to cite."),
+        link=f"/recommendations/{recommendation.id}",
+        case_kind=CaseKind.RECOMMENDATION,
+        case_id=recommendation.id,
+    ) for officer in officers]
+    return queue(messages, {o.id: o.email for o in officers})
 
 
 def conclude_if_ratified(recommendation: Recommendation, user: Any) -> bool:
@@ -204,7 +240,7 @@ def lapse_ratifications_of(organisation: Organisation, user: Any) -> int:
     """A party that withdraws (clause 15) no longer ratifies: its open ratifications lapse."""
     open_ones = db.session.scalars(
         select(Ratification).where(
-            Ratification.organisation_id == organisation.id, Ratification.state.in_(OPEN_RATIFICATIONS)
+            Ratification.organisation_id == organisation.id, Ratification.state.in_(states.board_open())
         )
     ).all()
     for ratification in open_ones:
@@ -248,29 +284,92 @@ def write_draft_recommendation(recommendation: Recommendation, user: Any, *, tit
                                expected_version: int | None = None) -> Recommendation:
     """Whoever holds a draft writes what PDEG will read: its title, summary, the decision sought and
     the parties whose Boards must ratify it (10.6). A draft born from a dispute is the STP Leader's."""
+    return edit_recommendation(recommendation, user, title=title, summary=summary, decision_sought=decision_sought,
+                               affected=affected, expected_version=expected_version)
+
+
+def edit_recommendation(recommendation: Recommendation, user: Any, *, title: str, summary: str,
+                        decision_sought: str, affected: Iterable[Organisation],
+                        expected_version: int | None = None) -> Recommendation:
+    """Whoever raised a recommendation may change it until PDEG considers it (Schedule 4): its title,
+    summary, the decision sought and the parties whose Boards must ratify it (10.6). A variation goes to
+    every party (17.2), whatever is chosen."""
     from govern.audit import chain
 
-    if recommendation.state is not RecommendationState.DRAFT or not recommendation.can_write(user):
-        raise OperationError("Only a draft can be written, by whoever holds it.")
+    if not recommendation.can_write(user):
+        raise OperationError("Only whoever raised the recommendation may change it, until PDEG considers it.",
+                             clause="Schedule 4")
     runner.check_version(recommendation, expected_version, "lock_version")
     title = single_line(title)
     if not title:
-        raise OperationError("Give the recommendation a title.", field="title")
+        raise OperationError("Enter a title for the recommendation", field="title")
     if title in DRAFT_TITLES.values():
         raise OperationError("Write the title PDEG will read.", field="title")
+    chosen = list(affected)
+    if recommendation.is_variation:
+        chosen = list(current_party_list())
+    if not recommendation.is_draft and not chosen:
+        raise OperationError("Choose the parties whose Boards must ratify it", clause="10.6", field="affected")
     before = chain.snapshot(recommendation, ("title", "summary", "decision_sought"))
     before["affected"] = sorted(o.id for o in recommendation.affected)
     recommendation.title = title
     recommendation.summary = summary.strip()
     recommendation.decision_sought = decision_sought.strip()
-    recommendation.affected = list(affected)
+    recommendation.affected = chosen
     recommendation.updated_at = clock.now()
     runner.flush_or_stale()
     after = chain.snapshot(recommendation, ("title", "summary", "decision_sought"))
     after["affected"] = sorted(o.id for o in recommendation.affected)
-    chain.record("write_draft_recommendation", "recommendation", recommendation.id, chain.diff(before, after),
-                 actor=user)
+    action = "write_draft_recommendation" if recommendation.is_draft else "edit_recommendation"
+    chain.record(action, "recommendation", recommendation.id, chain.diff(before, after), actor=user)
     return recommendation
+
+
+def current_party_list() -> list[Organisation]:
+    """The parties to the MoU now, by name."""
+    return [o for o in db.session.scalars(select(Organisation).order_by(Organisation.name)) if o.is_party]
+
+
+def correct_board_decision(ratification: Ratification, user: Any, *, meeting_date: date | None,
+                           minute_reference: str, reason: str, expected_version: int | None = None) -> Ratification:
+    """The Board's secretary corrects the meeting date or minute of a decision already recorded (10.6),
+    giving the reason; the agreement's rules for the date (not in the future, not before PDEG agreed the
+    decision) apply as when it was recorded. The correction is kept in the audit trail and shown on the
+    record."""
+    from govern.audit import chain
+
+    if not ratification.can_record(user):
+        raise OperationError("Only this party's Board secretary corrects its Board's decision", clause="10.6")
+    if ratification.meeting_date is None:
+        raise OperationError("There is no recorded decision to correct yet", clause="10.6")
+    runner.check_version(ratification, expected_version, "lock_version")
+    reason = reason.strip()
+    problems: list[OperationError] = []
+    if not reason:
+        problems.append(OperationError("Enter the reason for the correction", clause="10.6", field="reason"))
+    if meeting_date is None:
+        problems.append(OperationError("Enter the meeting date", clause="10.6", field="meeting_date"))
+    else:
+        definition = states.ratification_process()
+        transition = definition.transitions_for("ratify")[0]
+        context = Context(definition, transition, ratification_facts(ratification),
+                          ratification_actor(ratification, user), {"meeting_date": meeting_date}, clock.now())
+        for rule in transition.rules:
+            for problem in rule.check(context):
+                problems.append(OperationError(problem.message, clause=problem.clause, field=problem.field))
+    if problems:
+        raise problems[0]
+    minute_reference = single_line(minute_reference)
+    before = {"meeting_date": ratification.meeting_date.isoformat(), "minute_reference": ratification.minute_reference}
+    ratification.meeting_date = meeting_date
+    ratification.minute_reference = minute_reference
+    ratification.updated_at = clock.now()
+    runner.flush_or_stale()
+    after = {"meeting_date": meeting_date.isoformat() if meeting_date else None, "minute_reference": minute_reference}
+    changes: dict[str, Any] = dict(chain.diff(before, after))
+    changes["reason"] = [None, reason]
+    chain.record("correct_board_decision", "ratification", ratification.id, changes, actor=user)
+    return ratification
 
 
 # --- Raising, with the delegation question asked at once (Schedule 4) --------------------------------
@@ -323,6 +422,7 @@ def add_to_agenda(meeting: PdegMeeting, recommendation: Recommendation, user: An
     """Put a raised recommendation on the agenda of a meeting, in Part One or Part Two (10.5)."""
     from govern.audit import chain
 
+    _may_change(meeting, user)
     if any(item.recommendation_id == recommendation.id for item in meeting.items):
         raise OperationError(
             f"{recommendation.reference} is already on the agenda of this meeting", clause="10.5",
@@ -346,12 +446,15 @@ def add_to_agenda(meeting: PdegMeeting, recommendation: Recommendation, user: An
 
 
 def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minute_reference: str,
-                   reasons: str, amendment: str = "", expected_version: int | None = None) -> Outcome:
+                   reasons: str, amendment: str = "", minutes: str = "",
+                   expected_version: int | None = None) -> Outcome:
     """Record what PDEG decided about an agenda item (10.6): an agreed decision goes at once to the
     Board of every affected party (every party for a variation, 17.2)."""
     from govern.audit import chain
 
     runner.check_version(item, expected_version, "lock_version")
+    if item.meeting.is_cancelled:
+        raise OperationError("This meeting was cancelled: no outcome can be recorded at it", clause="10.5")
     if item.outcome is not None:
         raise OperationError(
             f"PDEG's outcome for this item is already recorded: {item.outcome.title.lower()}", clause="10.6"
@@ -365,6 +468,7 @@ def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minut
     item.minute_reference = single_line(str(result.values.get("minute_reference") or ""))
     item.reasons = str(result.values.get("reasons") or "")
     item.amendment = str(result.values.get("amendment") or "")
+    item.minutes = minutes.strip()
     item.recorded_by_id = user.id
     item.recorded_at = now
     runner.flush_or_stale()
@@ -375,14 +479,185 @@ def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minut
     return result
 
 
+# --- The meeting record: arrangements, attendance and quorum, interests (10.3, 10.5; Schedule 4) -----
+
+
+def _may_change(meeting: PdegMeeting, user: Any) -> None:
+    """A meeting's arrangements can change until its outcomes are recorded, and not once cancelled."""
+    if not meeting.can_manage(user):
+        raise OperationError("Only the PDEG secretariat runs PDEG meetings", clause="10.5")
+    if meeting.is_cancelled:
+        raise OperationError("This meeting was cancelled", clause="10.5")
+    if meeting.has_outcomes:
+        raise OperationError("PDEG's outcomes are recorded for this meeting: its arrangements can no longer change",
+                             clause="10.5")
+
+
+def edit_meeting(meeting: PdegMeeting, user: Any, *, meeting_date: date | None, title: str,
+                 expected_version: int | None = None) -> PdegMeeting:
+    """Change a meeting's date or title, until its outcomes are recorded (10.5)."""
+    from govern.audit import chain
+
+    _may_change(meeting, user)
+    runner.check_version(meeting, expected_version, "lock_version")
+    if meeting_date is None:
+        raise OperationError("Enter the date of the meeting", clause="10.5", field="meeting_date")
+    title = single_line(title)
+    if not title:
+        raise OperationError("Enter a title for the meeting", clause="10.5", field="title")
+    before = {"meeting_date": meeting.meeting_date.isoformat(), "title": meeting.title}
+    meeting.meeting_date = meeting_date
+    meeting.title = title
+    for item in meeting.items:  # its recommendations are on the agenda of the meeting as it now is
+        item.recommendation.agenda_meeting_date = meeting_date
+    runner.flush_or_stale()
+    after = {"meeting_date": meeting_date.isoformat(), "title": title}
+    chain.record("edit_meeting", "pdeg_meeting", meeting.id, chain.diff(before, after), actor=user)
+    return meeting
+
+
+def cancel_meeting(meeting: PdegMeeting, user: Any, *, reason: str, expected_version: int | None = None) -> PdegMeeting:
+    """Cancel a meeting, giving the reason, before any outcome is recorded; its agenda must be empty
+    (take each item off, or it stays raised for another meeting)."""
+    from govern.audit import chain
+
+    _may_change(meeting, user)
+    runner.check_version(meeting, expected_version, "lock_version")
+    reason = reason.strip()
+    if not reason:
+        raise OperationError("Enter why the meeting is cancelled", clause="10.5", field="reason")
+    if meeting.items:
+        raise OperationError(f"Take the {len(meeting.items)} item(s) off its agenda first, so that each can go to "
+                             "another meeting", clause="10.5", field="reason")
+    meeting.cancelled_at = clock.now()
+    meeting.cancel_reason = reason
+    runner.flush_or_stale()
+    chain.record("cancel_meeting", "pdeg_meeting", meeting.id, {"cancelled": [False, True], "reason": [None, reason]},
+                 actor=user)
+    return meeting
+
+
+def take_off_agenda(item: AgendaItem, user: Any, expected_version: int | None = None) -> None:
+    """Take an item off a meeting's agenda before PDEG decides it: the recommendation waits for another
+    meeting (10.5)."""
+    meeting = item.meeting
+    _may_change(meeting, user)
+    runner.check_version(item, expected_version, "lock_version")
+    runner.act(item.recommendation, user, "take_off_agenda", {"meeting_date": meeting.meeting_date})
+    item.recommendation.agenda_meeting_date = None
+    meeting.items.remove(item)
+    db.session.delete(item)
+    _renumber(meeting, item.part)
+    runner.flush_or_stale()
+
+
+def _renumber(meeting: PdegMeeting, part: AgendaPart) -> None:
+    for position, other in enumerate(sorted(meeting.items_in(part), key=lambda i: (i.position, i.id)), start=1):
+        other.position = position
+
+
+def move_item(item: AgendaItem, user: Any, *, up: bool, expected_version: int | None = None) -> AgendaItem:
+    """Move an item up or down its part of the agenda (the order of business), until outcomes are recorded."""
+    from govern.audit import chain
+
+    meeting = item.meeting
+    _may_change(meeting, user)
+    runner.check_version(item, expected_version, "lock_version")
+    ordered = sorted(meeting.items_in(item.part), key=lambda i: (i.position, i.id))
+    index = ordered.index(item)
+    other = index - 1 if up else index + 1
+    if other < 0 or other >= len(ordered):
+        raise OperationError("It is already " + ("first" if up else "last") + f" in {item.part.title}", clause="10.5")
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    before = [i.recommendation.reference for i in sorted(meeting.items_in(item.part), key=lambda i: (i.position, i.id))]
+    for position, each in enumerate(ordered, start=1):
+        each.position = position
+    runner.flush_or_stale()
+    chain.record("reorder_agenda", "pdeg_meeting", meeting.id,
+                 {"part": [None, item.part.value], "order": [before, [i.recommendation.reference for i in ordered]]},
+                 actor=user)
+    return item
+
+
+def pdeg_members() -> list[Organisation]:
+    """The parties that are members of PDEG's meetings (Schedule 4, Membership; 10.3)."""
+    return [o for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+            if o.pdeg_eligible and (o.is_party or not o.withdrawn_at)]
+
+
+def record_attendance(meeting: PdegMeeting, user: Any, attendance: Mapping[int, tuple[AttendanceStatus, str]],
+                      expected_version: int | None = None) -> PdegMeeting:
+    """Record who attended for each member party (its representative or deputy, 10.3), and apologies,
+    before the meeting's outcomes are recorded: the quorum is counted from it."""
+    from govern.audit import chain
+
+    _may_change(meeting, user)
+    runner.check_version(meeting, expected_version, "lock_version")
+    members = {o.id: o for o in pdeg_members()}
+    missing = [o.name for i, o in members.items() if i not in attendance]
+    if missing:
+        raise OperationError(f"Say how {missing[0]} attended", clause="10.3", field=f"party-{sorted(members)[0]}")
+    existing = {a.organisation_id: a for a in meeting.attendance}
+    changes: dict[str, Any] = {}
+    for organisation_id, (status, attendee) in attendance.items():
+        if organisation_id not in members:
+            continue
+        attendee = single_line(attendee)
+        if status.present and not attendee:
+            raise OperationError(f"Enter who attended for {members[organisation_id].name}", clause="10.3",
+                                 field=f"attendee-{organisation_id}")
+        row = existing.get(organisation_id)
+        if row is None:
+            row = MeetingAttendance(meeting_id=meeting.id, organisation_id=organisation_id, status=status.value,
+                                    attendee=attendee)
+            db.session.add(row)
+            meeting.attendance.append(row)
+            changes[str(organisation_id)] = [None, f"{status.value}: {attendee}"]
+        elif (row.status, row.attendee) != (status.value, attendee):
+            changes[str(organisation_id)] = [f"{row.status}: {row.attendee}", f"{status.value}: {attendee}"]
+            row.status, row.attendee = status.value, attendee
+    meeting.attendance_recorded_at = clock.now()
+    runner.flush_or_stale()
+    chain.record("record_attendance", "pdeg_meeting", meeting.id, changes, actor=user)
+    return meeting
+
+
+def declare_interest(meeting: PdegMeeting, user: Any, *, person: str, interest: str,
+                     organisation: Organisation | None = None, item: AgendaItem | None = None) -> InterestDeclaration:
+    """Record an interest declared at the start of the meeting, or on one item (before its outcome)."""
+    from govern.audit import chain
+
+    if not meeting.can_manage(user) or meeting.is_cancelled:
+        raise OperationError("Only the PDEG secretariat records a meeting's declarations", clause="10.5")
+    if item is not None and (item.meeting_id != meeting.id or item.outcome is not None):
+        raise OperationError("Declare an interest on an item before its outcome is recorded", field="item")
+    person = single_line(person)
+    if not person:
+        raise OperationError("Enter who declared the interest", field="person")
+    if not interest.strip():
+        raise OperationError("Enter the interest declared", field="interest")
+    declaration = InterestDeclaration(
+        meeting_id=meeting.id, agenda_item_id=item.id if item else None, person=person,
+        organisation_id=organisation.id if organisation else None, interest=interest.strip(),
+        recorded_by_id=user.id, recorded_at=clock.now(),
+    )
+    db.session.add(declaration)
+    meeting.declarations.append(declaration)
+    db.session.flush()
+    chain.record("declare_interest", "pdeg_meeting", meeting.id,
+                 {"person": [None, person], "interest": [None, declaration.interest],
+                  "item": [None, item.recommendation.reference if item else "start of the meeting"]}, actor=user)
+    return declaration
+
+
 register(CaseType(
     kind=CaseKind.RECOMMENDATION, model=Recommendation, definition=lambda _row: registry.get("recommendation"),
     facts=recommendation_facts, actor=recommendation_actor, version_attr="lock_version",
-    state_type=RecommendationState, before=_before_recommendation, apply=_apply_recommendation,
+    before=_before_recommendation, apply=_apply_recommendation,
     carry_out=_carry_out_recommendation,
 ))
 register(CaseType(
     kind=CaseKind.RATIFICATION, model=Ratification, definition=lambda _row: registry.get("ratification"),
     facts=ratification_facts, actor=ratification_actor, version_attr="lock_version",
-    state_type=RatificationState, apply=_apply_ratification, carry_out=_carry_out_ratification,
+    apply=_apply_ratification, carry_out=_carry_out_ratification,
 ))

@@ -6,6 +6,7 @@ workflow's, asked through :func:`workflows.engine.available`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,67 +19,84 @@ from govern.core import clock
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.partnership.models import Organisation
+from govern.pdeg import states
 from govern.pdeg.facts import recommendation_actor, recommendation_facts
 from govern.pdeg.models import (
     AgendaItem,
     PdegMeeting,
     RaisedBy,
     Ratification,
-    RatificationState,
     Recommendation,
     RecommendationParty,
-    RecommendationState,
 )
 from govern.web import paging
 from govern.web.paging import Page
 from workflows import engine as wf_engine
 from workflows import registry
 from workflows.engine import TriggerInfo
+from workflows.rules import day_text
 
 SCH4 = "Schedule 4 (Delegation to subordinate groups)"
 
 #: Actions a PDEG meeting's pages take (agenda, outcomes); the recommendation page points there.
-MEETING_TRIGGERS = frozenset({"place_on_agenda", "agree", "amend_and_agree", "not_agree", "defer"})
+MEETING_TRIGGERS = frozenset({"place_on_agenda", "take_off_agenda", "agree", "amend_and_agree", "not_agree", "defer"})
 
-#: The decision's states, as users read them, with the clause that governs each.
-STATE_TITLES: dict[RecommendationState, tuple[str, str]] = {
-    RecommendationState.DRAFT: ("Being prepared", SCH4),
-    RecommendationState.RAISED: ("Raised; awaiting a PDEG agenda", SCH4),
-    RecommendationState.RECORDED_UNDER_DELEGATION: ("Decided within delegated powers", SCH4),
-    RecommendationState.ON_AGENDA: ("On a PDEG agenda", "10.5"),
-    RecommendationState.NOT_AGREED: ("Not agreed at PDEG", "10.6"),
-    RecommendationState.AWAITING_RATIFICATION: ("Agreed at PDEG; awaiting ratification", "10.6"),
-    RecommendationState.RATIFIED: ("Ratified by every Board", "10.6"),
+#: What each kind of state of a decision reads as (the states themselves are the agreement's; see
+#: :mod:`govern.pdeg.states` for how each is recognised).
+STATE_TITLES: dict[str, str] = {
+    "being_prepared": "Being prepared",
+    "waiting_for_agenda": "Raised; awaiting a PDEG agenda",
+    "within_delegation": "Decided within delegated powers",
+    "at_pdeg": "On a PDEG agenda",
+    "turned_down": "Not agreed at PDEG",
+    "with_the_boards": "Agreed at PDEG; awaiting ratification",
+    "ratified_by_all": "Ratified by every remaining party's Board",
 }
 
-BOARD_STATUS_TITLES: dict[RatificationState, str] = {
-    RatificationState.AWAITING_BOARD: "Awaiting the Board",
-    RatificationState.DEFERRED: "Deferred",
-    RatificationState.NOT_RATIFIED: "Not ratified",
-    RatificationState.RATIFIED: "Ratified",
-    RatificationState.LAPSED: "Lapsed (withdrawn, clause 15)",
-    RatificationState.SUPERSEDED: "Superseded by an amendment",
-}
 
-BOARD_STATUS_COLOURS: dict[RatificationState, str] = {
-    RatificationState.AWAITING_BOARD: "nhsuk-tag--blue",
-    RatificationState.DEFERRED: "nhsuk-tag--yellow",
-    RatificationState.NOT_RATIFIED: "nhsuk-tag--red",
-    RatificationState.RATIFIED: "nhsuk-tag--green",
-    RatificationState.LAPSED: "nhsuk-tag--grey",
-    RatificationState.SUPERSEDED: "nhsuk-tag--grey",
-}
+class _BoardWords:
+    """Words for a Board's state, looked up by the state's meaning: ``titles[ratification.state]``."""
+
+    def __init__(self, words: dict[str, str]) -> None:
+        self.words = words
+
+    def __getitem__(self, state: object) -> str:
+        return self.words[states.board_meaning(str(state))]
+
+    def get(self, state: object, default: str = "") -> str:
+        """The words for ``state`` (``default`` for none)."""
+        return self[state] if state else default
+
+
+BOARD_STATUS_TITLES = _BoardWords({
+    "awaiting": "Awaiting the Board",
+    "deferred": "Deferred",
+    "refused": "Not ratified",
+    "ratified": "Ratified",
+    "lapsed": "Lapsed (withdrawn, clause 15)",
+    "superseded": "Superseded by an amendment",
+})
+
+BOARD_STATUS_COLOURS = _BoardWords({
+    "awaiting": "nhsuk-tag--blue",
+    "deferred": "nhsuk-tag--yellow",
+    "refused": "nhsuk-tag--red",
+    "ratified": "nhsuk-tag--green",
+    "lapsed": "nhsuk-tag--grey",
+    "superseded": "nhsuk-tag--grey",
+})
 
 #: Each recorded event of a recommendation or a ratification: what happened, and its clause.
 EVENT_TITLES: dict[str, tuple[str, str]] = {
     "raised": ("Raised for PDEG", SCH4),
     "recorded_under_delegation": ("Recorded as decided within the members' delegated powers", SCH4),
     "placed_on_agenda": ("Placed on the agenda of a PDEG meeting", "10.5"),
+    "taken_off_agenda": ("Taken off the agenda of a PDEG meeting, for another meeting", "10.5"),
     "pdeg_agreed": ("Agreed at PDEG and sent to each party's Board", "10.6"),
     "pdeg_not_agreed": ("Not agreed at PDEG", "10.6"),
     "pdeg_deferred": ("Deferred by PDEG to a later meeting", "10.5"),
     "pdeg_amended": ("Amended by PDEG; ratification starts again", "10.6"),
-    "ratified": ("Ratified by every party's Board", "10.6"),
+    "ratified": ("Ratified by every remaining party's Board", "10.6"),
     "board_ratified": ("Ratified by the Board", "10.6"),
     "board_not_ratified": ("Not ratified by the Board", "10.6"),
     "board_deferred": ("Deferred by the Board", "10.6"),
@@ -87,13 +105,46 @@ EVENT_TITLES: dict[str, tuple[str, str]] = {
 }
 
 
-def state_title(recommendation: Recommendation) -> tuple[str, str]:
-    """The decision's state and its clause (17.2 for a variation once it reaches the Boards)."""
-    title, clause = STATE_TITLES[recommendation.state]
-    if recommendation.is_variation and recommendation.state in (
-        RecommendationState.AWAITING_RATIFICATION, RecommendationState.RATIFIED
-    ):
-        clause = "17.2"
+def state_title(recommendation: Recommendation, ratifications: Iterable[Ratification] | None = None) -> tuple[str, str]:
+    """The decision's state and its clause (17.2 for a variation once it reaches the Boards). A decision
+    with the Boards that a Board did not ratify says so first: "Not ratified by Devon County Council
+    (Cabinet)". ``ratifications``: its current ones, when already loaded (the register)."""
+    title, clause = state_title_of(recommendation.state, recommendation.is_variation)
+    refusers = refused_by(recommendation, ratifications)
+    if refusers:
+        names = ", ".join(f"{o.name} ({o.board_name})" for o in refusers)
+        title = f"Not ratified by {names}; agreed at PDEG"
+    return title, clause
+
+
+def refused_by(recommendation: Recommendation,
+               ratifications: Iterable[Ratification] | None = None) -> list[Organisation]:
+    """The parties whose Board did not ratify the current version of a decision still with the Boards."""
+    if recommendation.state not in states.with_the_boards():
+        return []
+    rows = recommendation.ratifications if ratifications is None else ratifications
+    refused = states.board_refused()
+    return sorted((r.organisation for r in rows
+                   if r.version == recommendation.amendment_version and r.state in refused),
+                  key=lambda o: o.name)
+
+
+def state_colour(recommendation: Recommendation, ratifications: Iterable[Ratification] | None = None) -> str:
+    """The tag colour of a decision's state: green once ratified, red if PDEG did not agree it or a Board
+    did not ratify it."""
+    if recommendation.state in states.ratified_by_all():
+        return "nhsuk-tag--green"
+    if recommendation.state in states.not_agreed() or refused_by(recommendation, ratifications):
+        return "nhsuk-tag--red"
+    return "nhsuk-tag--blue"
+
+
+def state_title_of(state: str, is_variation: bool = False) -> tuple[str, str]:
+    """A decision's state as users read it, and the agreement's clause for it."""
+    definition = states.recommendation_process()
+    known = definition.state(state)
+    title = STATE_TITLES.get(states.recommendation_meaning(state), known.title)
+    clause = "17.2" if is_variation and state in states.decided() else known.clause
     return title, clause
 
 
@@ -136,9 +187,69 @@ def available_actions(recommendation: Recommendation, user: Any) -> list[Trigger
     )
 
 
-def open_ratification_states() -> tuple[RatificationState, ...]:
+def open_ratification_states() -> frozenset[str]:
     """A Board still has these to consider (a Board that did not ratify may reconsider)."""
-    return (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED, RatificationState.NOT_RATIFIED)
+    return states.board_open()
+
+
+def undecided_ratification_states() -> frozenset[str]:
+    """Awaiting a Board's decision (first time, or deferred): not one it has refused."""
+    return states.board_undecided()
+
+
+def refused_by_board(organisation_id: int, limit: int = 20) -> list[Ratification]:
+    """Current decisions this Board did not ratify (it may reconsider them)."""
+    return list(
+        db.session.scalars(
+            select(Ratification).join(Recommendation, Recommendation.id == Ratification.recommendation_id)
+            .where(Ratification.organisation_id == organisation_id,
+                   Ratification.state.in_(states.board_refused()),
+                   Ratification.version == Recommendation.amendment_version)
+            .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
+            .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
+        )
+    )
+
+
+def boards_to_ratify(recommendation: Recommendation) -> list[Organisation] | None:
+    """The parties whose Boards ratify the decision: None for one that never goes to the Boards (decided
+    within delegated powers, or not agreed at PDEG); a withdrawn party is not among them (15)."""
+    if recommendation.state in states.within_delegation() | states.not_agreed():
+        return None
+    sent = {r.organisation_id for r in recommendation.ratifications
+            if r.version == recommendation.amendment_version and r.state not in states.board_lapsed()}
+    return [o for o in recommendation.affected if o.is_party or o.id in sent]
+
+
+def corrections(ratification: Ratification) -> list[dict[str, Any]]:
+    """Each correction of the Board's recorded decision, oldest first, from the audit trail."""
+    from govern.audit.models import AuditEvent
+
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "ratification",
+                                 AuditEvent.object_id == str(ratification.id),
+                                 AuditEvent.action == "correct_board_decision")
+        .order_by(AuditEvent.seq)
+    )
+    found = []
+    for event in rows:
+        changes = event.changes or {}
+        found.append({
+            "at": event.occurred_at, "by": event.actor_label,
+            "reason": (changes.get("reason") or [None, ""])[1],
+            "changes": [(DETAIL_LABELS.get(key, key), _day_or_text(old), _day_or_text(new))
+                        for key, (old, new) in changes.items() if key != "reason"],
+        })
+    return found
+
+
+def _day_or_text(value: Any) -> str:
+    if value is None:
+        return "none"
+    try:
+        return day_text(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
 
 
 def awaiting_board(organisation_id: int) -> list[Ratification]:
@@ -147,7 +258,7 @@ def awaiting_board(organisation_id: int) -> list[Ratification]:
         db.session.scalars(
             select(Ratification)
             .where(Ratification.organisation_id == organisation_id,
-                   Ratification.state.in_(open_ratification_states()))
+                   Ratification.state.in_(undecided_ratification_states()))
             .order_by(Ratification.created_at, Ratification.id)
         )
     )
@@ -157,7 +268,7 @@ def awaiting_board_page(organisation_id: int, cursor: str | None) -> Page[Ratifi
     """A page of what this party's Board must consider, oldest first, each with its decision loaded
     (any other relationship read in the list raises rather than query once per row)."""
     query = select(Ratification).where(
-        Ratification.organisation_id == organisation_id, Ratification.state.in_(open_ratification_states())
+        Ratification.organisation_id == organisation_id, Ratification.state.in_(undecided_ratification_states())
     )
     return paging.keyset(
         query.options(joinedload(Ratification.recommendation), raiseload("*")),
@@ -171,7 +282,7 @@ def recorded_by_board(organisation_id: int, limit: int = 20) -> list[Ratificatio
         db.session.scalars(
             select(Ratification)
             .where(Ratification.organisation_id == organisation_id,
-                   Ratification.state == RatificationState.RATIFIED)
+                   Ratification.state.in_(states.board_ratified()))
             .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
             .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
         )
@@ -183,7 +294,7 @@ def raised_awaiting_agenda() -> list[Recommendation]:
     return list(
         db.session.scalars(
             select(Recommendation)
-            .where(Recommendation.state == RecommendationState.RAISED)
+            .where(Recommendation.state.in_(states.waiting_for_agenda()))
             .order_by(Recommendation.created_at, Recommendation.id)
         )
     )
@@ -191,7 +302,7 @@ def raised_awaiting_agenda() -> list[Recommendation]:
 
 def waiting_page(cursor: str | None = None) -> Page[Recommendation]:
     """A page of the recommendations waiting for a PDEG agenda, oldest first."""
-    query = select(Recommendation).where(Recommendation.state == RecommendationState.RAISED)
+    query = select(Recommendation).where(Recommendation.state.in_(states.waiting_for_agenda()))
     return paging.keyset(query.options(raiseload("*")), (Recommendation.created_at, Recommendation.id),
                          lambda r: (r.created_at, r.id), cursor=cursor)
 
@@ -200,7 +311,8 @@ def upcoming_meetings() -> list[tuple[PdegMeeting, int]]:
     """The next meetings (at most a page) with the number of items on each agenda, in one query."""
     items = select(func.count(AgendaItem.id)).where(AgendaItem.meeting_id == PdegMeeting.id).scalar_subquery()
     rows = db.session.execute(
-        select(PdegMeeting, items).where(PdegMeeting.meeting_date >= clock.now().date())
+        select(PdegMeeting, items).where(PdegMeeting.meeting_date >= clock.now().date(),
+                                         PdegMeeting.cancelled_at.is_(None))
         .order_by(PdegMeeting.meeting_date, PdegMeeting.id).limit(paging.PAGE_SIZE)
     )
     return [(meeting, int(count)) for meeting, count in rows]
@@ -281,7 +393,8 @@ def journey(recommendation: Recommendation) -> list[JourneyStep]:
                 clause = "17.2"
         elif event.name in ("pdeg_agreed", "ratified") and variation:
             clause = "17.2"
-        elif event.name in ("placed_on_agenda", "pdeg_agreed", "pdeg_not_agreed", "pdeg_deferred", "pdeg_amended"):
+        elif event.name in ("placed_on_agenda", "taken_off_agenda", "pdeg_agreed", "pdeg_not_agreed",
+                            "pdeg_deferred", "pdeg_amended"):
             who = "PDEG"
         steps.append(JourneyStep(title, clause, event.occurred_at, who, _details(event.data or {})))
     return steps
@@ -311,7 +424,7 @@ def followed_from_disputes(recommendation: Recommendation, user: Any) -> list[Re
     found = db.session.scalars(
         select(Recommendation)
         .where(Recommendation.linked_dispute_id.in_(list(disputes)),
-               Recommendation.state != RecommendationState.DRAFT)
+               Recommendation.state != states.being_prepared())
         .order_by(Recommendation.id)
     )
     return [r for r in found if disputes[r.linked_dispute_id or 0].can_view(user)]
@@ -330,7 +443,7 @@ def dispute_offer(ratification: Ratification, user: Any) -> dict[str, Any] | Non
     2 in Devon): what to cite, for the party's officers and its Board secretary."""
     from govern.agreements import service
 
-    if ratification.state is not RatificationState.NOT_RATIFIED:
+    if ratification.state not in states.board_refused():
         return None
     process_key = service.offered_dispute()
     definition = service.current().processes.get(process_key or "")
@@ -346,6 +459,7 @@ def dispute_offer(ratification: Ratification, user: Any) -> dict[str, Any] | Non
     return {
         "reference": recommendation.reference,
         "title": recommendation.title,
+        "board": ratification.organisation.board_name,
         "pdeg_meeting": agreed.meeting.meeting_date if agreed else recommendation.agenda_meeting_date,
         "pdeg_minute": agreed.minute_reference if agreed else "",
         "board_meeting": ratification.meeting_date,
@@ -382,18 +496,18 @@ class RegisterFilters:
 def register_status_choices() -> list[tuple[str, str]]:
     """The register's status filter: the decision's state, or a Board's."""
     choices = [("", "Any status")]
-    choices += [(state.value, f"Decision: {title}") for state, (title, _) in STATE_TITLES.items()
-                if state is not RecommendationState.DRAFT]
-    choices += [(f"board:{state.value}", f"A Board: {BOARD_STATUS_TITLES[state]}")
-                for state in (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED,
-                              RatificationState.NOT_RATIFIED, RatificationState.RATIFIED)]
+    choices += [(s.name, f"Decision: {state_title_of(s.name)[0]}") for s in states.recommendation_process().states
+                if s.name != states.being_prepared()]
+    shown = states.board_open() | states.board_ratified()
+    choices += [(f"board:{s.name}", f"A Board: {BOARD_STATUS_TITLES[s.name]}")
+                for s in states.ratification_process().states if s.name in shown]
     return choices
 
 
 def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[Organisation], Page[RegisterRow]]:
     """The ratification register, a page at a time: (the party columns, one row per decision), newest
     first. Filters run in the database; each page is a fixed number of queries whatever its length."""
-    query = select(Recommendation).where(Recommendation.state != RecommendationState.DRAFT)
+    query = select(Recommendation).where(Recommendation.state != states.being_prepared())
     if filters.group_id:
         query = query.where(Recommendation.group_id == filters.group_id)
     if filters.date_from:
@@ -401,7 +515,7 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
     if filters.date_to:
         query = query.where(Recommendation.agenda_meeting_date <= filters.date_to)
     if filters.status and not filters.status.startswith("board:"):
-        query = query.where(Recommendation.state == RecommendationState(filters.status))
+        query = query.where(Recommendation.state == filters.status)
     current = and_(Ratification.recommendation_id == Recommendation.id,
                    Ratification.version == Recommendation.amendment_version)
     if filters.party_id:
@@ -411,7 +525,7 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
             exists().where(current, Ratification.organisation_id == filters.party_id),
         ))
     if filters.status.startswith("board:"):
-        wanted = exists().where(current, Ratification.state == RatificationState(filters.status.removeprefix("board:")))
+        wanted = exists().where(current, Ratification.state == filters.status.removeprefix("board:"))
         if filters.party_id:
             wanted = wanted.where(Ratification.organisation_id == filters.party_id)
         query = query.where(wanted)
@@ -440,3 +554,87 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
     if filters.party_id:
         parties = [p for p in parties if p.id == filters.party_id]
     return parties, Page(rows, page.total, page.next_cursor, page.is_first)
+
+
+# --- the PDEG meeting record (10.3, 10.5; Schedule 4) -------------------------------------------------
+
+
+@dataclass
+class Quorum:
+    """The agreement's quorum for PDEG's outcomes, and where a meeting stands against it."""
+
+    needed: int | None
+    clause: str
+    present: int = 0
+    taken: bool = False
+
+    @property
+    def met(self) -> bool:
+        """Attendance is recorded and enough member parties were present (or the agreement sets none)."""
+        return self.needed is None or (self.taken and self.present >= self.needed)
+
+
+def quorum_rule() -> tuple[int | None, str]:
+    """The quorum the agreement sets for recording PDEG's outcomes (its ``pdeg_quorate`` rule), and its clause."""
+    decl = registry.default().declaration.processes.get(states.RECOMMENDATION)
+    for transition in decl.transitions if decl is not None else []:
+        for ref in transition.rules:
+            if isinstance(ref, dict) and "pdeg_quorate" in ref:
+                params = ref["pdeg_quorate"] or {}
+                return int(params["min_parties"]), str(params.get("clause") or transition.clause)
+    return None, ""
+
+
+def quorum_of(meeting: PdegMeeting) -> Quorum:
+    """Where the meeting stands against the quorum."""
+    needed, clause = quorum_rule()
+    present = sum(1 for a in meeting.attendance if a.kind.present)
+    return Quorum(needed, clause, present, meeting.attendance_recorded_at is not None)
+
+
+@dataclass
+class Member:
+    """A member party of PDEG, its representative and deputy (10.3), and its attendance at a meeting."""
+
+    organisation: Organisation
+    representatives: list[str]
+    deputies: list[str]
+    attendance: Any = None
+
+
+def members_of(meeting: PdegMeeting) -> list[Member]:
+    """PDEG's member parties with their representative (chief executive) and deputy (10.3), in two queries."""
+    from govern.auth.models import Role, User
+    from govern.pdeg.operations import pdeg_members
+
+    organisations = pdeg_members()
+    people: dict[int, dict[str, list[str]]] = {o.id: {"rep": [], "dep": []} for o in organisations}
+    for user in db.session.scalars(
+        select(User).where(User.active.is_(True), User.role.in_((Role.PARTNER_CEO, Role.DEPUTY)),
+                           User.organisation_id.in_(list(people) or [0])).order_by(User.name)
+    ):
+        people[user.organisation_id]["rep" if user.role is Role.PARTNER_CEO else "dep"].append(user.name)
+    attended = {a.organisation_id: a for a in meeting.attendance}
+    return [Member(o, people[o.id]["rep"], people[o.id]["dep"], attended.get(o.id)) for o in organisations]
+
+
+@dataclass
+class MinuteExtract:
+    """The extract of PDEG's minutes for one decision: what a Board reads in its pack."""
+
+    meeting: PdegMeeting
+    item: AgendaItem
+    present: list[str]
+    apologies: list[str]
+    quorum: Quorum
+    declarations: list[Any]
+
+
+def minute_extract(item: AgendaItem) -> MinuteExtract:
+    """The minute extract of one agenda item whose outcome is recorded."""
+    meeting = item.meeting
+    present = [f"{a.organisation.name}: {a.attendee}" + (" (deputy)" if a.status == "deputy" else "")
+               for a in meeting.attendance if a.kind.present]
+    apologies = [a.organisation.name for a in meeting.attendance if a.status == "apologies"]
+    declarations = [d for d in meeting.declarations if d.agenda_item_id in (None, item.id)]
+    return MinuteExtract(meeting, item, present, apologies, quorum_of(meeting), declarations)

@@ -12,37 +12,43 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from govern import cases
 from govern.attachments.queries import attachments_for
 from govern.cases.models import CaseKind
+from govern.core.errors import OperationError, StaleCase
 from govern.extensions import db
 from govern.partnership.models import SubordinateGroup
-from govern.pdeg import operations, queries
+from govern.pdeg import operations, queries, states
 from govern.pdeg.forms import (
     AgendaForm,
+    CancelForm,
+    CorrectionForm,
+    DeclarationForm,
     DraftForm,
     MeetingForm,
     OutcomeForm,
     RatificationForm,
     RecommendationForm,
     RegisterFilterForm,
+    errors_in_the_boards_words,
+    in_the_boards_words,
 )
 from govern.pdeg.models import (
     AgendaItem,
     AgendaOutcome,
     AgendaPart,
+    AttendanceStatus,
     PdegMeeting,
     Ratification,
     Recommendation,
     is_pdeg_secretariat,
 )
 from govern.web.access import requires
-from govern.web.actions import action_form, expected_version, payload_from, run
-from govern.web.template_helpers import nhs_tag
+from govern.web.actions import action_form, show_refusal
+from workflows.rules import day_text
 
 bp = Blueprint("pdeg", __name__)
 
@@ -87,46 +93,66 @@ def _ratification_or_404(ratification_id: int) -> Ratification:
     return ratification
 
 
+def _stale(message_target: str) -> Response:
+    """Somebody else acted first: say so and show where things stand now."""
+    flash(StaleCase().message, "error")
+    return redirect(message_target)
+
+
 # --- raising a recommendation (Schedule 4; 17.2) ------------------------------------------------------
 
 
 @bp.route("/recommendations/new", methods=["GET", "POST"])
 @requires(Recommendation.can_be_raised_by)
 def new_recommendation() -> str | Response | tuple[str, int]:
-    """Raise a recommendation for PDEG, a variation of the MoU, or record a delegated decision."""
+    """Raise a recommendation for PDEG, a variation of the MoU, or record a delegated decision: the form
+    (no party chosen for you), then the answers to check, then the confirmation."""
     form = RecommendationForm()
     parties = queries.current_parties()
     form.affected.choices = [(o.id, o.name) for o in parties]
-    if not form.is_submitted():
-        form.affected.data = [o.id for o in parties if o.pdeg_eligible]
     raiser = queries.raiser_for(current_user)
     may_delegate = queries.may_decide_under_delegation(raiser)
-    if form.validate_on_submit():
+    confirming = request.form.get("confirm") == "yes"
+    if form.is_submitted() and request.form.get("change") != "yes" and form.validate():
         chosen = {o.id: o for o in parties}
-        done = run(form, lambda: operations.bring_recommendation(
-                current_user,
-                title=form.title.data or "",
-                summary=form.summary.data or "",
-                decision_sought=form.decision_sought.data or "",
-                affected=[chosen[i] for i in form.affected.data or [] if i in chosen],
-                is_variation=form.kind.data == "variation",
-                within_delegation=may_delegate and form.within_delegation.data == "yes",
-                delegation_basis=form.delegation_basis.data or "",
-                **raiser,
-            ), stale_url=request.path, aliases=FIELD_ALIASES)
-        if done.ok and (recommendation := done.value) is not None:
-            if recommendation.state.value == "recorded_under_delegation":
-                flash(f"{recommendation.reference} is recorded as decided within the members' delegated powers "
-                      "(Schedule 4). It does not go to PDEG.", "success")
-            else:
-                flash(f"{recommendation.reference} is raised for PDEG. Add its supporting papers below; the PDEG "
-                      "secretariat will put it on an agenda (clause 10.5).", "success")
-            return redirect(url_for("pdeg.recommendation", recommendation_id=recommendation.id))
-    status = 400 if form.is_submitted() else 200
+        fields: dict[str, Any] = {
+            "title": form.title.data or "", "summary": form.summary.data or "",
+            "decision_sought": form.decision_sought.data or "",
+            "affected": [chosen[i] for i in form.affected.data or [] if i in chosen],
+            "is_variation": form.kind.data == "variation",
+            "within_delegation": may_delegate and form.within_delegation.data == "yes",
+            "delegation_basis": form.delegation_basis.data or "",
+        }
+        try:
+            # The operation decides whether it may be raised; before it is confirmed, nothing is kept.
+            recommendation = operations.bring_recommendation(current_user, **fields, **raiser)
+        except OperationError as error:
+            db.session.rollback()
+            show_refusal(form, error, FIELD_ALIASES)
+        else:
+            if not confirming:
+                affected = list(recommendation.affected)
+                db.session.rollback()
+                return render_template(
+                    "pdeg/check_recommendation.html", form=form, fields=fields, affected=affected,
+                    may_delegate=may_delegate, raised_by_text=_raiser_text(raiser),
+                )
+            db.session.commit()
+            return redirect(url_for("pdeg.raised", recommendation_id=recommendation.id))
+    status = 400 if form.is_submitted() and request.form.get("change") != "yes" else 200
     return render_template(
         "pdeg/new_recommendation.html", form=form, raiser=raiser, may_delegate=may_delegate,
         raised_by_text=_raiser_text(raiser),
     ), status
+
+
+@bp.get("/recommendations/<int:recommendation_id>/raised")
+@login_required
+def raised(recommendation_id: int) -> str:
+    """The confirmation after raising: its reference, and what happens next."""
+    rec = _recommendation_or_404(recommendation_id)
+    return render_template("pdeg/raised.html", rec=rec, delegated=rec.state in states.within_delegation(),
+                           boards=queries.boards_to_ratify(rec) or [])
 
 
 def _raiser_text(raiser: dict[str, Any]) -> str:
@@ -163,6 +189,7 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
         "pdeg/recommendation.html",
         rec=rec,
         state=queries.state_title(rec),
+        state_colour=queries.state_colour(rec),
         raised_by=queries.raised_by_text(rec),
         journey=queries.journey(rec),
         ratifications=queries.current_ratifications(rec),
@@ -179,13 +206,18 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
         attachments=attachments_for(CaseKind.RECOMMENDATION, rec.id),
         can_attach=rec.can_attach(current_user),
         can_write=rec.can_write(current_user),
+        boards_to_ratify=queries.boards_to_ratify(rec),
+        offers=[offer for r in queries.current_ratifications(rec)
+                if (offer := queries.dispute_offer(r, current_user)) is not None],
     ), status
 
 
 @bp.route("/recommendations/<int:recommendation_id>/draft", methods=["GET", "POST"])
+@bp.route("/recommendations/<int:recommendation_id>/edit", methods=["GET", "POST"], endpoint="edit")
 @login_required
 def write_draft(recommendation_id: int) -> str | Response | tuple[str, int]:
-    """The holder of a draft writes what PDEG will read (a draft born from a dispute: the STP Leader)."""
+    """Whoever raised it writes or changes what PDEG will read until PDEG considers it (a draft born from a
+    dispute: the STP Leader)."""
     rec = _recommendation_or_404(recommendation_id)
     if not rec.can_write(current_user):
         abort(403)
@@ -200,18 +232,23 @@ def write_draft(recommendation_id: int) -> str | Response | tuple[str, int]:
             form.title.data = ""
     if form.validate_on_submit():
         chosen = {o.id: o for o in parties}
-        done = run(form, lambda: operations.write_draft_recommendation(
+        try:
+            operations.edit_recommendation(
                 rec, current_user, title=form.title.data or "", summary=form.summary.data or "",
                 decision_sought=form.decision_sought.data or "",
                 affected=[chosen[i] for i in form.affected.data or [] if i in chosen],
                 expected_version=form.expected_version.data,
-            ), stale_url=here, aliases=FIELD_ALIASES)
-        if done.stale:
-            return done.stale
-        if not done.ok:
+            )
+        except StaleCase:
+            return _stale(here)
+        except OperationError as error:
+            db.session.rollback()
+            show_refusal(form, error, FIELD_ALIASES)
             rec = _recommendation_or_404(recommendation_id)
         else:
-            flash(f"{rec.reference} is written. Raise it for PDEG when it is ready.", "success")
+            db.session.commit()
+            flash(f"{rec.reference} is written. Raise it for PDEG when it is ready." if rec.is_draft
+                  else f"{rec.reference} is changed.", "success")
             return redirect(here)
     status = 400 if form.is_submitted() else 200
     return render_template("pdeg/write_draft.html", form=form, rec=rec), status
@@ -233,13 +270,17 @@ def act(recommendation_id: int, trigger: str) -> Response | tuple[str, int]:
     form = action_form(trigger, info.fields, request.form)
     if not form.validate():
         return _recommendation_page(rec, {trigger: form}, 400)
-    done = run(form, lambda: cases.act(rec, current_user, trigger, payload_from(form, info.fields),
-                                       expected_version(form)), stale_url=here)
-    if done.stale:
-        return done.stale
-    if not done.ok:
+    payload = {spec.key: getattr(form, spec.key).data for spec in info.fields}
+    try:
+        cases.act(rec, current_user, trigger, payload, form.expected_version.data)
+    except StaleCase:
+        return _stale(here)
+    except OperationError as error:
+        db.session.rollback()
+        show_refusal(form, error)
         rec = _recommendation_or_404(recommendation_id)
         return _recommendation_page(rec, {trigger: form}, 400)
+    db.session.commit()
     flash(f"Done: {info.label.lower()} ({rec.reference}).", "success")
     return redirect(here)
 
@@ -264,11 +305,16 @@ def new_meeting() -> str | Response | tuple[str, int]:
     """Schedule a PDEG meeting."""
     form = MeetingForm()
     if form.validate_on_submit():
-        done = run(form, lambda: operations.schedule_meeting(
+        try:
+            meeting = operations.schedule_meeting(
                 current_user, meeting_date=form.meeting_date.data, title=form.title.data or ""
-            ), stale_url=request.path)
-        if done.ok and (meeting := done.value) is not None:
-            flash(f"PDEG meeting on {meeting.meeting_date.day} {meeting.meeting_date:%B %Y} scheduled. "
+            )
+        except OperationError as error:
+            db.session.rollback()
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(f"PDEG meeting on {day_text(meeting.meeting_date)} scheduled. "
                   "Now build its agenda.", "success")
             return redirect(url_for("pdeg.meeting", meeting_id=meeting.id))
     status = 400 if form.is_submitted() else 200
@@ -291,11 +337,178 @@ def meeting(meeting_id: int) -> str:
     return _meeting_page(found, _agenda_form())
 
 
-def _meeting_page(found: PdegMeeting, form: AgendaForm, status: int = 200) -> Any:
+def _declaration_form(found: PdegMeeting) -> DeclarationForm:
+    form = DeclarationForm(prefix="declare")
+    form.organisation_id.choices = [("", "Not for a party")] + [(o.id, o.name) for o in operations.pdeg_members()]
+    form.item_id.choices = [("", "At the start of the meeting")] + [
+        (i.id, f"On {i.recommendation.reference}: {i.recommendation.title}") for i in found.items if i.outcome is None
+    ]
+    return form
+
+
+def _meeting_page(found: PdegMeeting, form: AgendaForm, status: int = 200,
+                  declaration: DeclarationForm | None = None, attendance_errors: dict[str, str] | None = None) -> Any:
     return render_template(
         "pdeg/meeting.html", meeting=found, form=form, parts=list(AgendaPart),
-        may_manage=found.can_manage(current_user), has_waiting=bool(queries.raised_awaiting_agenda()),
+        may_manage=found.can_manage(current_user), may_change=found.can_change(current_user),
+        has_waiting=bool(queries.raised_awaiting_agenda()), members=queries.members_of(found),
+        quorum=queries.quorum_of(found), statuses=list(AttendanceStatus),
+        declaration=declaration or _declaration_form(found), attendance_errors=attendance_errors or {},
     ), status
+
+
+@bp.route("/pdeg/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_meeting(meeting_id: int) -> str | Response | tuple[str, int]:
+    """Change a meeting's date or title, until its outcomes are recorded."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_change(current_user):
+        abort(403)
+    here = url_for("pdeg.meeting", meeting_id=found.id)
+    form = MeetingForm(obj=None if request.method == "POST" else found)
+    if form.validate_on_submit():
+        try:
+            operations.edit_meeting(found, current_user, meeting_date=form.meeting_date.data,
+                                    title=form.title.data or "", expected_version=request.form.get(
+                                        "expected_version", type=int))
+        except StaleCase:
+            return _stale(here)
+        except OperationError as error:
+            db.session.rollback()
+            show_refusal(form, error)
+        else:
+            db.session.commit()
+            flash(f"The meeting is now on {day_text(found.meeting_date)}.", "success")
+            return redirect(here)
+    status = 400 if form.is_submitted() else 200
+    return render_template("pdeg/new_meeting.html", form=form, meeting=found), status
+
+
+@bp.route("/pdeg/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_meeting(meeting_id: int) -> str | Response | tuple[str, int]:
+    """Cancel a meeting (its agenda empty), giving the reason."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_change(current_user):
+        abort(403)
+    here = url_for("pdeg.meeting", meeting_id=found.id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            operations.cancel_meeting(found, current_user, reason=form.reason.data or "",
+                                      expected_version=form.expected_version.data)
+        except StaleCase:
+            return _stale(here)
+        except OperationError as error:
+            db.session.rollback()
+            show_refusal(form, error)
+            found = _meeting_or_404(meeting_id)
+        else:
+            db.session.commit()
+            flash(f"The meeting on {day_text(found.meeting_date)} is cancelled.", "success")
+            return redirect(here)
+    status = 400 if form.is_submitted() else 200
+    return render_template("pdeg/cancel_meeting.html", form=form, meeting=found), status
+
+
+@bp.post("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/move")
+@login_required
+def move_item(meeting_id: int, item_id: int) -> Response:
+    """Move an item up or down its part of the agenda."""
+    item = _item_or_404(meeting_id, item_id)
+    if not item.meeting.can_manage(current_user):
+        abort(403)
+    here = url_for("pdeg.meeting", meeting_id=meeting_id) + f"#part-{item.part.value}"
+    try:
+        operations.move_item(item, current_user, up=request.form.get("direction") == "up",
+                             expected_version=request.form.get("expected_version", type=int))
+    except StaleCase:
+        return _stale(here)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(here)
+    db.session.commit()
+    flash(f"{item.recommendation.reference} moved {'up' if request.form.get('direction') == 'up' else 'down'}.",
+          "success")
+    return redirect(here)
+
+
+@bp.post("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/remove")
+@login_required
+def remove_item(meeting_id: int, item_id: int) -> Response:
+    """Take an item off the agenda before PDEG decides it."""
+    item = _item_or_404(meeting_id, item_id)
+    if not item.meeting.can_manage(current_user):
+        abort(403)
+    here = url_for("pdeg.meeting", meeting_id=meeting_id)
+    reference = item.recommendation.reference
+    try:
+        operations.take_off_agenda(item, current_user, request.form.get("expected_version", type=int))
+    except StaleCase:
+        return _stale(here)
+    except OperationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(here)
+    db.session.commit()
+    flash(f"{reference} is off the agenda and waits for another meeting.", "success")
+    return redirect(here)
+
+
+@bp.post("/pdeg/meetings/<int:meeting_id>/attendance")
+@login_required
+def record_attendance(meeting_id: int) -> Response | tuple[str, int]:
+    """Record who attended for each member party, and apologies (10.3)."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_manage(current_user):
+        abort(403)
+    attendance: dict[int, tuple[AttendanceStatus, str]] = {}
+    for organisation in operations.pdeg_members():
+        chosen = request.form.get(f"party-{organisation.id}", "")
+        if chosen in {s.value for s in AttendanceStatus}:
+            attendee = request.form.get(f"attendee-{organisation.id}", "")
+            attendance[organisation.id] = (AttendanceStatus(chosen), attendee)
+    try:
+        operations.record_attendance(found, current_user, attendance,
+                                     expected_version=request.form.get("expected_version", type=int))
+    except StaleCase:
+        return _stale(url_for("pdeg.meeting", meeting_id=found.id))
+    except OperationError as error:
+        db.session.rollback()
+        found = _meeting_or_404(meeting_id)
+        return _meeting_page(found, _agenda_form(), 400, attendance_errors={error.field or "": error.message})
+    db.session.commit()
+    quorum = queries.quorum_of(found)
+    flash(f"Attendance recorded: {quorum.present} member parties present"
+          + ("." if quorum.needed is None else f", {quorum.needed} needed for a quorum "
+             + ("(quorate)." if quorum.met else "(not quorate).")), "success")
+    return redirect(url_for("pdeg.meeting", meeting_id=found.id) + "#attendance")
+
+
+@bp.post("/pdeg/meetings/<int:meeting_id>/declarations")
+@login_required
+def declare_interest(meeting_id: int) -> Response | tuple[str, int]:
+    """Record an interest declared at the start of the meeting or on an item."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_manage(current_user):
+        abort(403)
+    form = _declaration_form(found)
+    if form.validate_on_submit():
+        item = next((i for i in found.items if i.id == form.item_id.data), None)
+        organisation = next((o for o in operations.pdeg_members() if o.id == form.organisation_id.data), None)
+        try:
+            operations.declare_interest(found, current_user, person=form.person.data or "",
+                                        interest=form.interest.data or "", organisation=organisation, item=item)
+        except OperationError as error:
+            db.session.rollback()
+            show_refusal(form, error, {"item": "item_id"})
+        else:
+            db.session.commit()
+            flash("The declaration is recorded.", "success")
+            return redirect(url_for("pdeg.meeting", meeting_id=found.id) + "#declarations")
+    found = _meeting_or_404(meeting_id)
+    return _meeting_page(found, _agenda_form(), 400, declaration=form)
 
 
 @bp.post("/pdeg/meetings/<int:meeting_id>/agenda")
@@ -310,12 +523,15 @@ def add_item(meeting_id: int) -> Response | tuple[str, int]:
         rec = db.session.get(Recommendation, form.recommendation_id.data)
         if rec is None:
             abort(404)
-        done = run(form, lambda: operations.add_to_agenda(found, rec, current_user, part=AgendaPart(form.part.data)),
-                   stale_url=url_for("pdeg.meeting", meeting_id=found.id),
-                   aliases={"meeting_date": "recommendation_id"})
-        if done.stale:
-            return done.stale
-        if done.ok and (item := done.value) is not None:
+        try:
+            item = operations.add_to_agenda(found, rec, current_user, part=AgendaPart(form.part.data))
+        except StaleCase:
+            return _stale(url_for("pdeg.meeting", meeting_id=found.id))
+        except OperationError as error:
+            db.session.rollback()
+            show_refusal(form, error, {"meeting_date": "recommendation_id"})
+        else:
+            db.session.commit()
             flash(f"{rec.reference} is on the agenda, {item.part.title}.", "success")
             return redirect(url_for("pdeg.meeting", meeting_id=found.id))
     elif form.recommendation_id.data and form.recommendation_id.errors:
@@ -347,18 +563,23 @@ def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, i
     here = url_for("pdeg.meeting", meeting_id=meeting_id)
     form = OutcomeForm()
     if form.validate_on_submit():
-        done = run(form, lambda: operations.record_outcome(
+        try:
+            operations.record_outcome(
                 item, current_user, outcome=AgendaOutcome(form.outcome.data),
                 minute_reference=form.minute_reference.data or "", reasons=form.reasons.data or "",
-                amendment=form.amendment.data or "", expected_version=form.expected_version.data,
-            ), stale_url=here)
-        if done.stale:
-            return done.stale
-        if not done.ok:
+                amendment=form.amendment.data or "", minutes=form.minutes.data or "",
+                expected_version=form.expected_version.data,
+            )
+        except StaleCase:
+            return _stale(here)
+        except OperationError as error:
+            db.session.rollback()
+            show_refusal(form, error)
             item = _item_or_404(meeting_id, item_id)
         else:
+            db.session.commit()
             rec = item.recommendation
-            if rec.state.value == "awaiting_ratification":
+            if rec.state in states.with_the_boards():
                 boards = ", ".join(r.organisation.short_name for r in queries.current_ratifications(rec))
                 flash(f"{rec.reference}: {item.outcome.title.lower()}. It has gone to the Boards of {boards} "
                       "for ratification, and their secretaries have been told (clause 10.6).", "success")
@@ -366,7 +587,18 @@ def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, i
                 flash(f"{rec.reference}: {item.outcome.title.lower()}.", "success")
             return redirect(here)
     status = 400 if form.is_submitted() else 200
-    return render_template("pdeg/item_outcome.html", item=item, form=form), status
+    return render_template("pdeg/item_outcome.html", item=item, form=form,
+                           quorum=queries.quorum_of(item.meeting)), status
+
+
+@bp.get("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/extract")
+@login_required
+def minute_extract(meeting_id: int, item_id: int) -> str:
+    """The extract of PDEG's minutes for one decided item: what each affected Board reads in its pack."""
+    item = _item_or_404(meeting_id, item_id)
+    if item.outcome is None:
+        abort(404)
+    return render_template("pdeg/minute_extract.html", x=queries.minute_extract(item))
 
 
 # --- Board ratification (10.6; 17.2) ------------------------------------------------------------------
@@ -383,6 +615,7 @@ def awaiting() -> str:
     return render_template(
         "pdeg/awaiting.html", page=queries.awaiting_board_page(current_user.organisation_id, request.args.get("after")),
         recent=queries.recorded_by_board(current_user.organisation_id),
+        refused=queries.refused_by_board(current_user.organisation_id),
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
     )
 
@@ -394,8 +627,31 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
     found = _ratification_or_404(ratification_id)
     here = url_for("pdeg.ratification", ratification_id=found.id)
     may_record = found.can_record(current_user)
-    form = RatificationForm()
-    if request.method == "POST":
+    board = found.organisation.board_name
+    form = in_the_boards_words(RatificationForm(), board)
+    correction = in_the_boards_words(CorrectionForm(prefix="correct"), board)
+    if request.method == "POST" and request.form.get("correct-reason") is not None:
+        if not may_record:
+            abort(403)
+        if correction.validate_on_submit():
+            try:
+                operations.correct_board_decision(
+                    found, current_user, meeting_date=correction.meeting_date.data,
+                    minute_reference=correction.minute_reference.data or "", reason=correction.reason.data or "",
+                    expected_version=correction.expected_version.data,
+                )
+            except StaleCase:
+                return _stale(here)
+            except OperationError as error:
+                db.session.rollback()
+                show_refusal(correction, error)
+                found = _ratification_or_404(ratification_id)
+            else:
+                db.session.commit()
+                flash(f"The record of the {board}'s decision on {found.recommendation.reference} is corrected.",
+                      "success")
+                return redirect(here)
+    elif request.method == "POST":
         if not may_record:
             abort(403)
         if form.validate_on_submit():
@@ -406,19 +662,29 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
                 payload["reasons"] = form.reasons.data or ""
             if decision == "defer":
                 payload["next_meeting_date"] = form.next_meeting_date.data
-            done = run(form, lambda: cases.act(found, current_user, decision, payload, form.expected_version.data),
-                       stale_url=here)
-            if done.stale:
-                return done.stale
-            if not done.ok:
+            try:
+                cases.act(found, current_user, decision, payload, form.expected_version.data)
+            except StaleCase:
+                return _stale(here)
+            except OperationError as error:
+                db.session.rollback()
+                show_refusal(form, error)
                 found = _ratification_or_404(ratification_id)
             else:
+                db.session.commit()
                 flash(f"{found.organisation.board_name} decision on {found.recommendation.reference} recorded: "
                       f"{queries.BOARD_STATUS_TITLES[found.state].lower()}.", "success")
                 return redirect(here)
+    elif found.meeting_date is not None:
+        correction.meeting_date.data = found.meeting_date
+        correction.minute_reference.data = found.minute_reference
+    errors_in_the_boards_words(form, board)
+    errors_in_the_boards_words(correction, board)
     status = 400 if request.method == "POST" else 200
     return render_template(
         "pdeg/ratification.html", ratification=found, rec=found.recommendation, form=form,
+        correction=correction, corrections=queries.corrections(found), board=board,
+        may_correct=may_record and found.meeting_date is not None,
         may_record=may_record and found.is_open, offer=queries.dispute_offer(found, current_user),
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state=queries.state_title(found.recommendation),
@@ -450,32 +716,8 @@ def register() -> str | tuple[str, int]:
         "pdeg/register.html", form=form, parties=parties, page=page, rows=page.items,
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state_title=queries.state_title, raised_by_text=queries.raised_by_text,
+        not_yet_sent=lambda rec: rec.state in states.before_pdeg(),
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
-        page_has_errors=not valid, board_cells=_board_cells,
+        page_has_errors=not valid,
     ), (200 if valid else 400)
-
-
-def _board_cells(row: queries.RegisterRow, parties: list[Any]) -> Markup:
-    """A register row's cells, one per party's Board: its status tag, "Not yet sent" (a party the
-    decision affects, not yet sent to its Board) or "Not affected". Written here, not by a template
-    loop: a page is 50 rows by 14 Boards, and 700 cells through Jinja cost more than the rest of the
-    page. The markup is what the template wrote (NHS.UK table cells and tags)."""
-    rec = row.recommendation
-    reference = escape(rec.reference)
-    affected = {o.id for o in rec.affected}
-    cells = []
-    for party in parties:
-        cell = row.cells.get(party.id)
-        if cell is not None:
-            content = nhs_tag(queries.BOARD_STATUS_TITLES[cell.state], queries.BOARD_STATUS_COLOURS[cell.state])
-        elif party.id in affected:
-            content = _NOT_YET_SENT
-        else:
-            content = _NOT_AFFECTED
-        cells.append(f'\n      <td class="nhsuk-table__cell" id="cell-{reference}-{escape(party.code)}">{content}</td>')
-    return Markup("".join(cells))  # noqa: S704 - every value above is escaped or our own markup
-
-
-_NOT_YET_SENT = '<span class="nhsuk-u-font-size-16 nhsuk-u-secondary-text-colour">Not yet sent</span>'
-_NOT_AFFECTED = '<span aria-hidden="true">\N{EN DASH}</span><span class="nhsuk-u-visually-hidden">Not affected</span>'
 

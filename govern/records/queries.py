@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from govern.disputes.presenters import material_headings as dispute_headings
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import queries as pdeg_queries
-from govern.pdeg.models import AgendaItem, Ratification, Recommendation
+from govern.pdeg.models import AgendaItem, PdegMeeting, Ratification, Recommendation
 from workflows.calendar import end_of_day
 from workflows.deadlines import StepDeadline
 
@@ -248,6 +248,8 @@ class DecisionRecord:
     boards: list[Ratification]
     reference: str
     audit: AuditMark | None
+    #: The extract of PDEG's minutes for each item whose outcome is recorded (the Board reads it in its pack).
+    extracts: list[Any] = field(default_factory=list)
 
     @property
     def board_clause(self) -> str:
@@ -263,7 +265,8 @@ def decision_records(recommendations: Sequence[Recommendation], user: Any) -> li
     if ids:
         for item in db.session.scalars(
             select(AgendaItem).where(AgendaItem.recommendation_id.in_(ids))
-            .options(selectinload(AgendaItem.meeting))
+            .options(selectinload(AgendaItem.meeting).selectinload(PdegMeeting.attendance),
+                     selectinload(AgendaItem.meeting).selectinload(PdegMeeting.declarations))
         ):
             agenda[item.recommendation_id].append(item)
     for items in agenda.values():
@@ -297,6 +300,7 @@ def decision_records(recommendations: Sequence[Recommendation], user: Any) -> li
             boards=pdeg_queries.current_ratifications(rec),
             reference=record_reference(rec.reference, mark),
             audit=mark,
+            extracts=[pdeg_queries.minute_extract(i) for i in agenda[rec.id] if i.outcome is not None],
         ))
     return records
 
@@ -333,7 +337,7 @@ def awaiting_for_meeting(organisation_id: int, meeting_date: date | None) -> Sel
     query = (
         select(Ratification.recommendation_id)
         .where(Ratification.organisation_id == organisation_id,
-               Ratification.state.in_(pdeg_queries.open_ratification_states()))
+               Ratification.state.in_(pdeg_queries.undecided_ratification_states()))
         .order_by(Ratification.created_at, Ratification.id)
     )
     if meeting_date is not None:

@@ -55,11 +55,19 @@ def _raise(page: Page, visit, login, title: str, parties: tuple[str, ...]) -> st
     page.get_by_label("The decision sought").fill("Agree the proposal.")
     boxes = page.locator("input[name=affected]")
     for index in range(boxes.count()):
-        boxes.nth(index).uncheck()
+        expect(boxes.nth(index)).not_to_be_checked()  # nobody is chosen for you
     for code in parties:
         page.get_by_label(PARTY_NAMES[code], exact=True).check()
     with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before raising the recommendation")
+    for code in parties:
+        expect(page.locator("#answers")).to_contain_text(PARTY_NAMES[code])
+    with page.expect_navigation():
         page.get_by_role("button", name="Raise the recommendation").click()
+    expect(page.locator("#confirmation")).to_contain_text("Recommendation raised")
+    with page.expect_navigation():
+        page.locator("#view-recommendation").click()
     expect(page.locator("#decision-state")).to_contain_text("Raised; awaiting a PDEG agenda")
     caption = page.locator(".nhsuk-caption-l").first.inner_text()
     return re.search(r"R\d{4}-\d{4}", caption).group(0)  # type: ignore[union-attr]
@@ -83,6 +91,8 @@ def _pdeg_agrees(page: Page, visit, login, tab_to, reference: str) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Add to the agenda").click()
     expect(page.locator("#part-one + table")).to_contain_text(reference)
+    _record_attendance(page, present=9)
+    expect(page.locator("#quorum")).to_contain_text("Quorate")
 
     with page.expect_navigation():
         page.get_by_role("link", name=f"Record the outcome of {reference}").click()
@@ -97,6 +107,23 @@ def _pdeg_agrees(page: Page, visit, login, tab_to, reference: str) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("gone to the Boards")
+
+
+def _record_attendance(page: Page, present: int) -> None:
+    """On the meeting page, the secretariat records the first ``present`` member parties as present (the
+    first by its deputy, 10.3) and the others' apologies."""
+    rows = page.locator("#members tbody tr")
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        if index < present:
+            row.locator("input[type=radio][value=deputy]" if index == 0 else
+                        "input[type=radio][value=representative]").check()
+            row.locator("input[type=text]").fill(f"Member {index + 1}")
+        else:
+            row.locator("input[type=radio][value=apologies]").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the attendance").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Attendance recorded")
 
 
 def _board_records(page: Page, login, tab_to, code: str, reference: str, decision: str, keyboard: bool) -> None:
@@ -151,14 +178,14 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(page: Pa
     page.get_by_role("link", name="Ratification register").click()
     expect(page.locator(f"#cell-{reference}-RDE")).to_have_text("Ratified")
     expect(page.locator(f"#cell-{reference}-DCC")).to_have_text("Ratified")
-    expect(page.locator(f"#cell-{reference}-PHNT")).to_contain_text("Not affected")
-    expect(page.locator(f"#row-{reference}")).to_contain_text("Ratified by every Board")
+    expect(page.locator(f"#cell-{reference}-PHNT")).to_have_count(0)  # not affected: not listed
+    expect(page.locator(f"#row-{reference}")).to_contain_text("Ratified by every remaining party's Board")
 
     with page.expect_navigation():
         page.get_by_role("link", name=reference).click()
     journey = page.locator("#journey + table")
     for step in ("Raised for PDEG", "Placed on the agenda", "Agreed at PDEG", "Ratified by the Board",
-                 "Ratified by every party's Board", "Schedule 4", "10.5", "10.6", "PDEG/2026/11"):
+                 "Ratified by every remaining party's Board", "Schedule 4", "10.5", "10.6", "PDEG/2026/11"):
         expect(journey).to_contain_text(step)
 
 
@@ -194,7 +221,7 @@ def test_bad_input_is_reported_beside_the_field_and_nothing_typed_is_lost(page: 
     page.get_by_label("Title").fill("Keep this title")
     page.get_by_label("Summary").fill("")
     with page.expect_navigation():
-        page.get_by_role("button", name="Raise the recommendation").click()
+        page.get_by_role("button", name="Continue").click()
     summary = page.locator(".nhsuk-error-summary")
     expect(summary).to_contain_text("Give sufficient information")
     expect(page.locator("#summary-error")).to_contain_text("Schedule 4")
@@ -214,3 +241,17 @@ def test_bad_input_is_reported_beside_the_field_and_nothing_typed_is_lost(page: 
 
     visit(page, "/register?date_to[day]=40&date_to[month]=1&date_to[year]=2026", expect_status=400)
     expect(page.locator("#date_to-error")).to_contain_text("real date")
+
+
+def test_the_register_fits_a_phone_and_a_laptop(page: Page, visit, login) -> None:
+    """Issue 12, defect 4: the register was 1,675 px wide in a 1,280 px window. Each party's Board is now
+    listed inside its decision's row, so nothing scrolls sideways at 320 px or 1,280 px."""
+    reference = _raise(page, visit, login, "Register width check", ("rde", "dcc", "phnt"))
+    for width in (1280, 320):
+        page.set_viewport_size({"width": width, "height": 900})
+        visit(page, "/register")
+        expect(page.locator(f"#row-{reference}")).to_be_visible()
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the register overflows by {overflow}px at {width}px"
+        box = page.locator(f"#row-{reference}").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width
