@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0010_pdeg"
-down_revision = "0008_list_indexes"
+down_revision = "0010_wfexplicit"
 branch_labels = None
 depends_on = None
 
