@@ -356,10 +356,23 @@ def test_lists_page_by_cursor_with_constant_queries(make_user: Callable[..., Use
     assert len(seen) == len(set(seen)) == page["total"] == 5
 
 
-def test_a_cursor_the_list_did_not_give_is_refused(make_user: Callable[..., User], client: FlaskClient) -> None:
+def test_a_cursor_the_list_did_not_give_starts_from_the_first_page(
+    make_user: Callable[..., User], client: FlaskClient,
+) -> None:
     secret = make_token(make_user(Role.PARTNER_CEO, "RDE"))
-    response = client.get("/api/v1/register?after=WyJ4IiwieSJd", headers=bearer(secret))  # ["x","y"]
-    assert response.status_code == 422 and response.get_json()["field"] == "after"
+    Targets(make_user).raised_recommendation()
+    first = client.get("/api/v1/register", headers=bearer(secret)).get_json()
+    for cursor in ("WyJ4IiwieSJd", "not-a-cursor", "W10"):  # ["x","y"], nonsense, []
+        response = client.get(f"/api/v1/register?after={cursor}", headers=bearer(secret))
+        assert response.status_code == 200 and response.get_json() == first
+
+
+def test_a_filter_the_register_does_not_offer_is_a_422(make_user: Callable[..., User], client: FlaskClient) -> None:
+    secret = make_token(make_user(Role.PARTNER_CEO, "RDE"))
+    response = client.get("/api/v1/register?status=nonsense", headers=bearer(secret))
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert response.get_json()["problems"][0]["field"] == "status"
+    assert client.get("/api/v1/register?status=board:ratified", headers=bearer(secret)).status_code == 200
 
 
 # --- the API's description ------------------------------------------------------------------------------

@@ -4,9 +4,12 @@ and from the views that declare them (``govern.api.spec``), never written beside
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from govern.pdeg import queries
 
 #: Ids fit a 32-bit column on every backend.
 Id = Field(ge=1, le=2**31 - 1)
@@ -86,10 +89,15 @@ class RegisterPage(Page):
     items: list[RegisterRow]
 
 
+#: The register's status filter: a decision's state, or a Board's ('board:<state>'), as its page offers.
+RegisterStatus = StrEnum("RegisterStatus", {value.replace(":", "_") or "any": value  # type: ignore[misc]
+                                            for value, _ in queries.register_status_choices() if value})
+
+
 class RegisterQuery(PageQuery):
     """The register's filters, as on its page."""
 
-    status: str | None = Field(None, max_length=60, description="A decision's state, or 'board:<state>'.")
+    status: RegisterStatus | None = Field(None, description="A decision's state, or a Board's ('board:<state>').")
     party: int | None = Field(None, ge=1, le=2**31 - 1, description="An organisation id.")
     group: int | None = Field(None, ge=1, le=2**31 - 1, description="A subordinate group id.")
 

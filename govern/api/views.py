@@ -9,7 +9,6 @@ counted against its rate limit before the view runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -109,30 +108,32 @@ def _may_record() -> None:
                          "decisions.", title="This token may only read")
 
 
-def _cursor(after: str | None, *shapes: tuple[type, ...]) -> str | None:
-    """The cursor, if it reads as one this list gives (any other is refused, not guessed at)."""
-    if not after:
-        return None
+def _cursor(after: str | None, *shapes: tuple[type | str, ...]) -> str | None:
+    """The cursor, if it reads as one this list gives; any other starts from the first page (as on the
+    pages: a cursor that does not read is the first page, never an error)."""
     key = paging.decode(after)
-    if key is not None:
-        for shape in shapes:
-            if len(key) == len(shape) and all(
-                value == kind if isinstance(kind, str) else
-                isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-                for value, kind in zip(key, shape, strict=True)
-            ):
-                return after
-    raise ApiProblem(422, "That is not a cursor this list gave: start from the first page.", field="after")
+    if key is None:
+        return None
+    for shape in shapes:
+        if len(key) == len(shape) and all(
+            value == kind if isinstance(kind, str) else
+            isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+            for value, kind in zip(key, shape, strict=True)
+        ):
+            return after
+    return None
 
 
 TIME_ID = (datetime, int)
 
 
-def _found(obj: Any, allowed: Callable[[Any], bool]) -> Any:
-    """The object if it exists and the owner may see it (as the page's loader decides), else 404."""
-    if obj is None or not allowed(current_user):
+def _visible(model: type[Any], ident: int) -> Any:
+    """The row if it exists and the token's owner may see it (its ``can_view``, as the page's loader
+    asks), else 404: a private case's existence is not revealed."""
+    found = db.session.get(model, ident)
+    if found is None or not found.can_view(current_user):
         abort(404)
-    return obj
+    return found
 
 
 # --- decisions, Boards and the register (10.6) ---------------------------------------------------------
@@ -161,9 +162,8 @@ def _ratification(ratification: Ratification, organisation: Any, recommendation:
 def register() -> schemas.RegisterPage:
     """The ratification register: each decision, newest first, with each Board's status (10.6)."""
     query: schemas.RegisterQuery = request.context.query  # type: ignore[attr-defined]
-    if query.status and query.status not in {value for value, _ in queries.register_status_choices()}:
-        raise ApiProblem(422, "Choose a status the register offers.", field="status")
-    filters = queries.RegisterFilters(status=query.status or "", party_id=query.party, group_id=query.group)
+    filters = queries.RegisterFilters(status=query.status.value if query.status else "", party_id=query.party,
+                                      group_id=query.group)
     _parties, page = queries.register(filters, _cursor(query.after, TIME_ID))
     items = []
     for row in page.items:
@@ -182,8 +182,7 @@ def register() -> schemas.RegisterPage:
 @api.validate(resp=responses(HTTP_200=schemas.Decision, HTTP_404=schemas.Problem), tags=["decisions"])
 def decision(decision_id: int) -> schemas.Decision:
     """A decision: where it stands, each Board's outcome, and its journey with dates and clauses."""
-    rec = db.session.get(Recommendation, decision_id)
-    rec = _found(rec, lambda user: rec is not None and rec.can_view(user))
+    rec = _visible(Recommendation, decision_id)
     title, clause = queries.state_title(rec)
     return schemas.Decision(
         id=rec.id, reference=rec.reference, title=rec.title, summary=rec.summary,
@@ -203,8 +202,7 @@ def decision(decision_id: int) -> schemas.Decision:
 @api.validate(resp=responses(HTTP_200=schemas.Ratification, HTTP_404=schemas.Problem), tags=["decisions"])
 def ratification(ratification_id: int) -> schemas.Ratification:
     """One Board's consideration of a decision, with the version to send back when recording it."""
-    found = db.session.get(Ratification, ratification_id)
-    found = _found(found, lambda user: found is not None and found.can_view(user))
+    found = _visible(Ratification, ratification_id)
     return _ratification(found, found.organisation, found.recommendation)
 
 
@@ -217,8 +215,7 @@ def record_decision(ratification_id: int) -> schemas.Ratification:
 
     The same operation as the ratification page: a rule not met is a 422 with the page's message and
     clause; a ratification changed since ``expected_version`` is a 409 and nothing is recorded."""
-    found = db.session.get(Ratification, ratification_id)
-    found = _found(found, lambda user: found is not None and found.can_view(user))
+    found = _visible(Ratification, ratification_id)
     body: schemas.BoardDecision = request.context.json  # type: ignore[attr-defined]
     if not found.can_record(current_user):
         raise ApiProblem(403, "Only this party's Board secretary records its Board's decision.", clause="10.6")
@@ -288,8 +285,7 @@ def meetings() -> schemas.MeetingPage:
 @api.validate(resp=responses(HTTP_200=schemas.MeetingDetail, HTTP_404=schemas.Problem), tags=["pdeg"])
 def meeting(meeting_id: int) -> schemas.MeetingDetail:
     """A PDEG meeting's agenda, Part One then Part Two, with PDEG's outcome of each item."""
-    found = db.session.get(PdegMeeting, meeting_id)
-    found = _found(found, lambda user: found is not None and found.can_view(user))
+    found = _visible(PdegMeeting, meeting_id)
     items = db.session.scalars(
         select(AgendaItem).where(AgendaItem.meeting_id == found.id)
         .options(selectinload(AgendaItem.recommendation)).order_by(AgendaItem.part, AgendaItem.position, AgendaItem.id)
@@ -339,8 +335,7 @@ def disputes() -> schemas.DisputePage:
 def dispute(dispute_id: int) -> schemas.Dispute:
     """A dispute: where it stands, its parties and panel, and every step with its clause and due date.
     Only its parties, its panel, the STP Leader and administrators see it; to anyone else it is a 404."""
-    found = db.session.get(Dispute, dispute_id)
-    found = _found(found, lambda user: found is not None and found.can_view(user))
+    found = _visible(Dispute, dispute_id)
     view = presenters.view_of(found, current_user, clock.now())
     return schemas.Dispute(
         id=found.id, reference=found.reference, title=found.title, process=found.process_key, state=found.state,
