@@ -396,3 +396,29 @@ def test_an_unknown_api_address_is_a_json_problem(make_user: Callable[..., User]
         response = client.get(url, headers=bearer(secret))
         assert response.status_code == 404 and response.mimetype == "application/problem+json", url
     assert client.get("/no-such-page").mimetype == "text/html"
+
+
+def test_the_api_needs_no_csrf_token_and_the_pages_still_do(
+    app: Flask, make_user: Callable[..., User], client_for: Callable[[User], FlaskClient], client: FlaskClient,
+) -> None:
+    ratification = _awaiting_ratification(make_user)
+    secretary = make_user(Role.BOARD_SECRETARY, "RDE")
+    secret = make_token(secretary, TokenScope.READ_RECORD)
+    pages = client_for(secretary)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(f"/api/v1/ratifications/{ratification.id}/decision", headers=bearer(secret), json={
+            "decision": "ratify", "meeting_date": TODAY.isoformat(), "minute_reference": "B1"})
+        assert response.status_code == 200, response.get_json()
+        assert pages.post("/account/tokens/new", data={"name": "No CSRF", "scope": "read"}).status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
+
+
+def test_a_decision_not_sent_as_json_is_a_415(make_user: Callable[..., User], client: FlaskClient) -> None:
+    ratification = _awaiting_ratification(make_user)
+    secret = make_token(make_user(Role.BOARD_SECRETARY, "RDE"), TokenScope.READ_RECORD)
+    response = client.post(f"/api/v1/ratifications/{ratification.id}/decision", headers=bearer(secret),
+                           data={"decision": "ratify"})
+    assert response.status_code == 415 and response.mimetype == "application/problem+json"

@@ -5,9 +5,11 @@ answer against the model declared for its status (a mismatch is a 500 the tests 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response as FlaskResponse
+from flask import current_app
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData
 
@@ -64,6 +66,14 @@ def responses(**codes: Any) -> Response:
 def document() -> dict[str, Any]:
     """The OpenAPI document: SpecTree's, with problem details given their own media type (RFC 9457)."""
     spec = api.spec
+    # Each operation is named for its view (``record_decision``), for clients generated from the document.
+    for rule in current_app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
+                operation = spec["paths"].get(path, {}).get(method.lower())
+                if operation is not None:
+                    operation["operationId"] = rule.endpoint.removeprefix("api.")
     for path in spec.get("paths", {}).values():
         for operation in path.values():
             for status, answer in operation.get("responses", {}).items():

@@ -209,14 +209,17 @@ def ratification(ratification_id: int) -> schemas.Ratification:
 @bp.post("/ratifications/<int:ratification_id>/decision")
 @api.validate(json=schemas.BoardDecision,
               resp=responses(HTTP_200=schemas.Ratification, HTTP_403=schemas.Problem, HTTP_404=schemas.Problem,
-                             HTTP_409=schemas.Problem), tags=["decisions"])
+                             HTTP_409=schemas.Problem, HTTP_415=schemas.Problem), tags=["decisions"])
 def record_decision(ratification_id: int) -> schemas.Ratification:
     """The Board's secretary records what the Board decided: ratified, not ratified, or deferred (10.6).
 
     The same operation as the ratification page: a rule not met is a 422 with the page's message and
     clause; a ratification changed since ``expected_version`` is a 409 and nothing is recorded."""
     found = _visible(Ratification, ratification_id)
-    body: schemas.BoardDecision = request.context.json  # type: ignore[attr-defined]
+    body: schemas.BoardDecision | None = request.context.json  # type: ignore[attr-defined]
+    if body is None:  # a form or other body SpecTree did not read as JSON
+        raise ApiProblem(415, "Send the Board's decision as JSON (Content-Type: application/json).",
+                         title="Send it as JSON")
     if not found.can_record(current_user):
         raise ApiProblem(403, "Only this party's Board secretary records its Board's decision.", clause="10.6")
     _may_record()
