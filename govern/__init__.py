@@ -143,6 +143,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     app.register_blueprint(deadlines_bp)
     app.register_blueprint(agreement_bp)
+    from govern import api
+
+    api.init_app(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
 from govern.agreements.models import AgreementVersion
+from govern.api.models import ApiRateWindow, ApiToken
 from govern.attachments.models import Attachment
 from govern.audit.models import AuditEvent, AuditHead
 from govern.auth.models import (
@@ -33,6 +34,8 @@ __all__ = [
     "AccountToken",
     "AgendaItem",
     "AgreementVersion",
+    "ApiRateWindow",
+    "ApiToken",
     "Attachment",
     "AuditEvent",
     "AuditHead",

@@ -89,6 +89,17 @@ class Targets:
             self._throwaway = self.make_user(Role.PARTNER_CEO, "PHNT", name="Throwaway Account")
         return self._throwaway
 
+    @property
+    def token_of_throwaway(self) -> Any:
+        """A personal access token of the throwaway account."""
+        from govern.api.models import TokenScope
+        from govern.api.operations import create_token
+
+        made = create_token(self.throwaway, name="Throwaway token", scope=TokenScope.READ,
+                            expires_on=clock.now().date() + timedelta(days=30))
+        db.session.commit()
+        return made.token
+
     def user_in(self, organisation: Organisation) -> User:
         """An account at ``organisation`` (for rows where the organisation matters)."""
         return self.make_user(Role.BOARD_SECRETARY, organisation.code)
@@ -399,6 +410,24 @@ MATRIX: dict[str, Route] = {
     "deadlines.reset_calendar": Route("/calendar/reset", "POST", expect=expect(everyone_else=302)),
     "deadlines.calendar_feed": Route("/calendar/not-a-token.ics", expect=expect(anonymous=404, everyone_else=404)),
     "deadlines.dashboard":   Route("/dashboard", expect=expect(everyone_else=403, administrator=200, stp_leader=200)),
+    # Personal access tokens: each person's own (another's token is 404, as if there were none).
+    "api_tokens.index":      Route("/account/tokens", expect=SIGNED_IN),
+    "api_tokens.new":        Route("/account/tokens/new", expect=SIGNED_IN),
+    "api_tokens.revoke":     Route(lambda t: f"/account/tokens/{t.token_of_throwaway.id}/revoke",
+                                   expect=expect(everyone_else=404)),
+    # The JSON API opens with a token only, never with a signed-in browser's session (401 to all here);
+    # tests/test_api_access.py runs this matrix over it with each visitor's token. Its description is public.
+    **{endpoint: Route(url, method, expect=expect(anonymous=401, everyone_else=401)) for endpoint, url, method in (
+        ("api.register", "/api/v1/register", "GET"), ("api.decision", "/api/v1/decisions/1", "GET"),
+        ("api.ratification", "/api/v1/ratifications/1", "GET"),
+        ("api.record_decision", "/api/v1/ratifications/1/decision", "POST"),
+        ("api.awaiting", "/api/v1/boards/awaiting", "GET"), ("api.meetings", "/api/v1/pdeg/meetings", "GET"),
+        ("api.meeting", "/api/v1/pdeg/meetings/1", "GET"), ("api.disputes", "/api/v1/disputes", "GET"),
+        ("api.dispute", "/api/v1/disputes/1", "GET"), ("api.me", "/api/v1/me", "GET"),
+        ("api.todo", "/api/v1/me/todo", "GET"), ("api.notices", "/api/v1/me/notices", "GET"),
+    )},
+    "api.openapi":           Route("/api/v1/openapi.json", expect=expect(anonymous=200, everyone_else=200)),
+    "api.docs":              Route("/api/v1/docs", expect=expect(anonymous=200, everyone_else=200)),
 }
 # fmt: on
 
