@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0010_api"
-down_revision = "0008_list_indexes"
+down_revision = "0010_pdeg"
 branch_labels = None
 depends_on = None
 
