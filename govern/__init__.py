@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from govern.notify.views import bp as notify_bp
     from govern.pdeg.views import bp as pdeg_bp
     from govern.records.views import bp as records_bp
+    from govern.verify.views import bp as verify_bp
     from govern.web.views import bp as main_bp
 
     app.register_blueprint(main_bp)
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     app.register_blueprint(deadlines_bp)
     app.register_blueprint(agreement_bp)
+    app.register_blueprint(verify_bp)
 
 
 def register_commands(app: Flask) -> None:

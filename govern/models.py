@@ -28,6 +28,7 @@ from govern.ops.models import Heartbeat
 from govern.partnership.models import Mou, Organisation, Principle, SubordinateGroup
 from govern.pdeg.models import AgendaItem, PdegMeeting, Ratification, Recommendation, RecommendationParty
 from govern.records.models import BoardPack
+from govern.verify.models import IssuedRecord, VerifyCheck
 
 __all__ = [
     "AccountToken",
@@ -46,6 +47,7 @@ __all__ = [
     "DisputeParty",
     "DisputePrinciple",
     "Heartbeat",
+    "IssuedRecord",
     "LoginAttempt",
     "Mou",
     "Notice",
@@ -66,4 +68,5 @@ __all__ = [
     "SubordinateGroup",
     "User",
     "UserSession",
+    "VerifyCheck",
 ]
