@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def register_listeners(app: Flask) -> None:
     """Features that hear of cases through ``govern.cases.signals`` (the runner imports none of them)."""
     from govern.deadlines import tracking  # noqa: F401  (connects its receivers)
+    from govern.search import index  # noqa: F401  (keeps the search documents with their rows)
 
 
 def register_templates(app: Flask) -> None:
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from govern.notify.views import bp as notify_bp
     from govern.pdeg.views import bp as pdeg_bp
     from govern.records.views import bp as records_bp
+    from govern.search.views import bp as search_bp
     from govern.verify.views import bp as verify_bp
     from govern.web.views import bp as main_bp
 
@@ -112,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deadlines_bp)
     app.register_blueprint(agreement_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(search_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -28,6 +28,7 @@ from govern.ops.models import Heartbeat
 from govern.partnership.models import Mou, Organisation, Principle, SubordinateGroup
 from govern.pdeg.models import AgendaItem, PdegMeeting, Ratification, Recommendation, RecommendationParty
 from govern.records.models import BoardPack
+from govern.search.models import SearchDocument
 from govern.verify.models import IssuedRecord, VerifyCheck
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "RecoveryCode",
     "RememberedDevice",
     "Reminder",
+    "SearchDocument",
     "StpLeaderAssignment",
     "SubordinateGroup",
     "User",
