@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from govern.auth.views import bp as auth_bp
     from govern.deadlines.views import bp as deadlines_bp
     from govern.disputes.views import bp as disputes_bp
+    from govern.exports.views import bp as exports_bp
     from govern.notify.views import bp as notify_bp
     from govern.pdeg.views import bp as pdeg_bp
     from govern.records.views import bp as records_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agreement_bp)
     app.register_blueprint(verify_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(exports_bp)
 
 
 def register_commands(app: Flask) -> None:
