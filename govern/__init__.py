@@ -69,6 +69,7 @@ def warm_up(app: Flask) -> None:
 def register_listeners(app: Flask) -> None:
     """Features that hear of cases through ``govern.cases.signals`` (the runner imports none of them)."""
     from govern.deadlines import tracking  # noqa: F401  (connects its receivers)
+    from govern.search import index  # noqa: F401  (keeps the search documents with their rows)
 
 
 def register_templates(app: Flask) -> None:
@@ -128,9 +129,12 @@ def register_blueprints(app: Flask) -> None:
     from govern.auth.views import bp as auth_bp
     from govern.deadlines.views import bp as deadlines_bp
     from govern.disputes.views import bp as disputes_bp
+    from govern.exports.views import bp as exports_bp
     from govern.notify.views import bp as notify_bp
     from govern.pdeg.views import bp as pdeg_bp
     from govern.records.views import bp as records_bp
+    from govern.search.views import bp as search_bp
+    from govern.verify.views import bp as verify_bp
     from govern.web.views import bp as main_bp
 
     app.register_blueprint(main_bp)
@@ -146,6 +150,9 @@ def register_blueprints(app: Flask) -> None:
     from govern import api
 
     api.init_app(app)
+    app.register_blueprint(verify_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(exports_bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -230,7 +230,8 @@ def rebuild_deadlines_command() -> None:
 def init_app(app: Flask) -> None:
     """Register the commands on the app's ``flask`` CLI."""
     from govern.agreements.cli import agreement_group
+    from govern.search.cli import search_group
 
     for command in (seed_command, demo_command, users_group, audit_group, tick_command, health_command,
-                    rebuild_deadlines_command, agreement_group):
+                    rebuild_deadlines_command, agreement_group, search_group):
         app.cli.add_command(command)

@@ -29,6 +29,8 @@ from govern.ops.models import Heartbeat
 from govern.partnership.models import Mou, Organisation, Principle, SubordinateGroup
 from govern.pdeg.models import AgendaItem, PdegMeeting, Ratification, Recommendation, RecommendationParty
 from govern.records.models import BoardPack
+from govern.search.models import SearchDocument
+from govern.verify.models import IssuedRecord, VerifyCheck
 
 __all__ = [
     "AccountToken",
@@ -49,6 +51,7 @@ __all__ = [
     "DisputeParty",
     "DisputePrinciple",
     "Heartbeat",
+    "IssuedRecord",
     "LoginAttempt",
     "Mou",
     "Notice",
@@ -65,8 +68,10 @@ __all__ = [
     "RecoveryCode",
     "RememberedDevice",
     "Reminder",
+    "SearchDocument",
     "StpLeaderAssignment",
     "SubordinateGroup",
     "User",
     "UserSession",
+    "VerifyCheck",
 ]

@@ -428,6 +428,18 @@ MATRIX: dict[str, Route] = {
     )},
     "api.openapi":           Route("/api/v1/openapi.json", expect=expect(anonymous=200, everyone_else=200)),
     "api.docs":              Route("/api/v1/docs", expect=expect(anonymous=200, everyone_else=200)),
+    # Checking a record needs no sign-in (what a private record reflects is shown only to its readers);
+    # a check with nothing filled in is bad input for everyone.
+    "verify.index":          Route("/verify", expect=expect(anonymous=200, everyone_else=200)),
+    "verify.check":          Route("/verify", "POST", expect=expect(anonymous=400, everyone_else=400)),
+    # Search returns only what each person may see (tests/test_search.py); the page is for everyone signed in.
+    "search.index":          Route("/search?q=target", expect=SIGNED_IN),
+    # The register's exports: as the register.
+    "exports.register_csv":  Route("/register.csv", expect=SIGNED_IN),
+    "exports.register_json": Route("/register.json", expect=SIGNED_IN),
+    # A whole dispute as a zip: as the dispute.
+    "exports.dispute_zip":   Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/case.zip",
+                                   expect=DISPUTE_READERS),
 }
 # fmt: on
 
@@ -451,6 +463,8 @@ PRIVATE_MATRIX: dict[str, tuple[str, Route]] = {
                                                            expect=PANEL_READERS)),
     "panel: paper download":     ("attachments.download", Route(
         lambda t, o=None: f"/attachments/{paper_on(t.dispute_with_panel(o)).id}/download", expect=PANEL_READERS)),
+    "panel: case zip":           ("exports.dispute_zip", Route(
+        lambda t, o=None: f"/disputes/{t.dispute_with_panel(o, to='proposed').id}/case.zip", expect=PANEL_READERS)),
     "panel: record":             ("records.dispute_record", Route(
         lambda t, o=None: f"/disputes/{t.dispute_with_panel(o, to='proposed').id}/record.pdf", expect=PANEL_READERS)),
     # The draft a dispute's outcome opens is the STP Leader's alone: not the secretariat's, not the parties'.

@@ -100,9 +100,24 @@ def claim_pack() -> int | None:
 def render_pack(organisation: Organisation, for_user: Any, meeting_date: date | None) -> tuple[bytes, int]:
     """The PDF of a Board's pack for a meeting, and how many decisions it holds (needs a request
     context for the templates)."""
+    content, pack = _render(organisation, for_user, meeting_date)
+    return content, len(pack.decisions)
+
+
+def _render(organisation: Organisation, for_user: Any, meeting_date: date | None) -> tuple[bytes, queries.BoardPack]:
     pack = queries.board_pack(organisation, for_user, meeting_date=meeting_date)
     html = render_template("records/pack.html", pack=pack, board_titles=BOARD_STATUS_TITLES)
-    return pdf.render(html, current_app.static_folder or "static"), len(pack.decisions)
+    return pdf.render(html, current_app.static_folder or "static"), pack
+
+
+def pack_issue(pack: queries.BoardPack) -> dict[str, Any]:
+    """How a Board pack is registered as issued (``/verify``): its reference, the newest audit event of
+    its decisions, and every decision's audit objects."""
+    from govern.verify.operations import decision_subjects
+
+    return {"kind": "pack", "reference": pack.reference, "mark": pack.audit, "subject_type": "board_pack",
+            "subject_id": pack.organisation.id,
+            "subjects": decision_subjects([d.recommendation for d in pack.decisions])}
 
 
 def _tell_secretary(pack: BoardPack, subject: str, body: str) -> None:
@@ -114,14 +129,25 @@ def _tell_secretary(pack: BoardPack, subject: str, body: str) -> None:
               {secretary.id: secretary.email} if secretary.active else {})
 
 
-def finish_board_pack(pack: BoardPack, content: bytes, decisions: int) -> None:
-    """Keep the finished pack and tell the secretary who asked for it. Never commits."""
+def finish_board_pack(pack: BoardPack, content: bytes, decisions: int,
+                      issue: dict[str, Any] | None = None) -> None:
+    """Keep the finished pack and tell the secretary who asked for it. Never commits. ``issue``
+    (:func:`pack_issue`): register it as issued, in the pack's own audit event, for ``/verify``."""
     now = clock.now()
     # Decisions agreed or recorded since the pack was asked for are as they are now.
     pack.decision_count = decisions
     pack.status, pack.content, pack.ready_at, pack.leased_until = PackStatus.READY, content, now, None
     pack.filename = f"{pack.organisation.code}-board-pack-{pack.meeting_date.isoformat()}.pdf"
-    chain.record("make_board_pack", "board_pack", pack.id, {"status": ["preparing", "ready"]})
+    changes: dict[str, Any] = {"status": ["preparing", "ready"]}
+    issued = None
+    if issue is not None:
+        from govern.auth.models import User
+        from govern.verify.operations import register_within
+
+        issued = register_within(changes, content=content, user=db.session.get(User, pack.requested_by_id), **issue)
+    event = chain.record("make_board_pack", "board_pack", pack.id, changes)
+    if issued is not None:
+        issued.vouched_by_seq = event.seq
     when = local_date(pack.meeting_date)
     _tell_secretary(pack, f"The Board pack for the meeting on {when} is ready",
                     f"The pack of the {pack.decision_count} decisions awaiting your {pack.organisation.board_name} "
@@ -160,8 +186,8 @@ def make_board_packs(budget_seconds: float | None = None) -> tuple[int, int]:
             secretary = db.session.get(User, pack.requested_by_id)
             base = str(current_app.config.get("PUBLIC_BASE_URL") or "http://localhost")
             with current_app.test_request_context(PACKS_PAGE, base_url=base):
-                content, decisions = render_pack(pack.organisation, secretary, pack.meeting_date)
-            finish_board_pack(pack, content, decisions)
+                content, rendered = _render(pack.organisation, secretary, pack.meeting_date)
+            finish_board_pack(pack, content, len(rendered.decisions), pack_issue(rendered))
             db.session.commit()
             made += 1
         except Exception as error:

@@ -21,16 +21,21 @@ from govern.pdeg.queries import BOARD_STATUS_TITLES
 from govern.records import packs, pdf, queries
 from govern.records.forms import BoardPackForm
 from govern.records.models import BoardPack, PackStatus
+from govern.verify import operations as verify_ops
 from govern.web.access import requires
 from govern.web.actions import run
 
 bp = Blueprint("records", __name__)
 
 
-def render_pdf(template: str, filename: str, **context: Any) -> Response:
-    """Render the record's HTML, then its PDF, as a download that no cache keeps."""
+def render_pdf(template: str, filename: str, *, issue: dict[str, Any] | None = None, **context: Any) -> Response:
+    """Render the record's HTML, then its PDF, as a download that no cache keeps. ``issue``: how to
+    register it as issued (:func:`govern.verify.operations.issue_record`), so ``/verify`` knows it."""
     html = render_template(template, **context)
     body = pdf.render(html, current_app.static_folder or "static")
+    if issue is not None:
+        verify_ops.issue_record(content=body, user=current_user, **issue)
+        db.session.commit()
     return Response(
         body,
         mimetype="application/pdf",
@@ -49,7 +54,9 @@ def dispute_record(dispute_id: int) -> Response:
     if dispute is None or not dispute.can_view(current_user):
         abort(404)
     record = queries.dispute_record(dispute, current_user)
-    return render_pdf("records/dispute.html", f"{dispute.reference}-decision-record.pdf", r=record)
+    issue = {"kind": "dispute", "reference": record.reference, "mark": record.audit, "subject_type": "dispute",
+             "subject_id": dispute.id, "subjects": verify_ops.dispute_subjects(dispute.id)}
+    return render_pdf("records/dispute.html", f"{dispute.reference}-decision-record.pdf", issue=issue, r=record)
 
 
 @bp.get("/recommendations/<int:recommendation_id>/record.pdf")
@@ -60,7 +67,10 @@ def recommendation_record(recommendation_id: int) -> Response:
     if recommendation is None or not recommendation.can_view(current_user):
         abort(404)
     [record] = queries.decision_records(queries.load_recommendations([recommendation.id]), current_user)
-    return render_pdf("records/decision.html", f"{recommendation.reference}-ratification-record.pdf",
+    issue = {"kind": "decision", "reference": record.reference, "mark": record.audit,
+             "subject_type": "recommendation", "subject_id": recommendation.id,
+             "subjects": verify_ops.decision_subjects([record.recommendation])}
+    return render_pdf("records/decision.html", f"{recommendation.reference}-ratification-record.pdf", issue=issue,
                       d=record, produced_at=clock.now(), board_titles=BOARD_STATUS_TITLES)
 
 
@@ -92,7 +102,8 @@ def board_pack() -> Response:
         return redirect(url_for("records.board_packs"), 303)
     pack = queries.board_pack(current_user.organisation, current_user, meeting_date=meeting)
     name = f"{pack.reference}-board-pack" + (f"-{meeting.isoformat()}" if meeting else "")
-    return render_pdf("records/pack.html", f"{name}.pdf", pack=pack, board_titles=BOARD_STATUS_TITLES)
+    return render_pdf("records/pack.html", f"{name}.pdf", issue=packs.pack_issue(pack), pack=pack,
+                      board_titles=BOARD_STATUS_TITLES)
 
 
 @bp.route("/boards/packs", methods=["GET", "POST"])

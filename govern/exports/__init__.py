@@ -1,0 +1,1 @@
+"""Exports: the decisions register as CSV and JSON (streamed), and a whole dispute as a zip."""
