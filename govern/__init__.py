@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def register_listeners(app: Flask) -> None:
     """Features that hear of cases through ``govern.cases.signals`` (the runner imports none of them)."""
+    from govern.boards import certificates  # noqa: F401  (issues a certificate when a decision is ratified)
     from govern.deadlines import tracking  # noqa: F401  (connects its receivers)
 
 
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from govern.agreements.views import bp as agreement_bp
     from govern.attachments.views import bp as attachments_bp
     from govern.auth.views import bp as auth_bp
+    from govern.boards.views import bp as boards_bp
     from govern.deadlines.views import bp as deadlines_bp
     from govern.disputes.views import bp as disputes_bp
     from govern.notify.views import bp as notify_bp
@@ -105,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(pdeg_bp)
+    app.register_blueprint(boards_bp)
     app.register_blueprint(disputes_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(notify_bp)

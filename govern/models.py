@@ -12,6 +12,7 @@ from govern.auth.models import (
     User,
     UserSession,
 )
+from govern.boards.models import BoardChaser, BoardMeeting, RatificationCertificate
 from govern.cases.models import CaseEvent, DeadlineExtension
 from govern.deadlines.models import CalendarFeed, CaseDeadline, Reminder
 from govern.disputes.models import (
@@ -36,6 +37,8 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "AuditHead",
+    "BoardChaser",
+    "BoardMeeting",
     "BoardPack",
     "CalendarFeed",
     "CaseDeadline",
@@ -57,6 +60,7 @@ __all__ = [
     "PdegMeeting",
     "Principle",
     "Ratification",
+    "RatificationCertificate",
     "Recommendation",
     "RecommendationParty",
     "RecoveryCode",

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from govern.attachments.queries import attachments_for
+from govern.boards import forecast as board_forecast
+from govern.boards.certificates import certificate_of
 from govern.cases.models import CaseKind
 from govern.cases.runner import RulesRefused
 from govern.core.errors import OperationError, StaleCase
@@ -205,6 +207,7 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
         attachments=attachments_for(CaseKind.RECOMMENDATION, rec.id),
         can_attach=rec.can_attach(current_user),
         can_write=rec.can_write(current_user),
+        forecast=board_forecast.for_decision(rec), certificate=certificate_of(rec.id),
     ), status
 
 
@@ -500,6 +503,6 @@ def register() -> str | tuple[str, int]:
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state_title=queries.state_title, raised_by_text=queries.raised_by_text,
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
-        page_has_errors=not valid,
+        page_has_errors=not valid, forecasts=board_forecast.for_register(page.items),
     ), (200 if valid else 400)
 
