@@ -90,6 +90,7 @@ def register_ops(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each feature folder's views."""
+    from govern.actions.views import bp as actions_bp
     from govern.admin.views import bp as admin_bp
     from govern.agreements.views import bp as agreement_bp
     from govern.attachments.views import bp as attachments_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(attachments_bp)
     app.register_blueprint(pdeg_bp)
     app.register_blueprint(boards_bp)
+    app.register_blueprint(actions_bp)
     app.register_blueprint(disputes_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(notify_bp)

@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
+from govern.actions.models import ActionReminder, FollowUp, Review
 from govern.agreements.models import AgreementVersion
 from govern.attachments.models import Attachment
 from govern.audit.models import AuditEvent, AuditHead
@@ -32,6 +33,7 @@ from govern.records.models import BoardPack
 
 __all__ = [
     "AccountToken",
+    "ActionReminder",
     "AgendaItem",
     "AgreementVersion",
     "Attachment",
@@ -48,6 +50,7 @@ __all__ = [
     "DisputeMaterial",
     "DisputeParty",
     "DisputePrinciple",
+    "FollowUp",
     "Heartbeat",
     "LoginAttempt",
     "Mou",
@@ -66,6 +69,7 @@ __all__ = [
     "RecoveryCode",
     "RememberedDevice",
     "Reminder",
+    "Review",
     "StpLeaderAssignment",
     "SubordinateGroup",
     "User",

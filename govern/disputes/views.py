@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from govern.actions.queries import panel as follow_up_panel
 from govern.agreements import service
 from govern.attachments.queries import attachments_for
 from govern.cases.models import CaseKind
@@ -165,7 +166,8 @@ def show(dispute_id: int) -> str:
     return render_template("disputes/show.html", v=view, who=presenters.who, tags=presenters.STATUS_TAGS,
                            headings=presenters.material_headings(view.definition, dispute),
                            attachments=attachments_for(CaseKind.DISPUTE, dispute.id) if view.papers_visible else [],
-                           can_attach=dispute.can_attach(current_user))
+                           can_attach=dispute.can_attach(current_user),
+                           follow_up=follow_up_panel(dispute, current_user))
 
 
 @bp.route("/<int:dispute_id>/papers", methods=["GET", "POST"])

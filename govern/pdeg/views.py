@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from govern.actions.queries import panel as follow_up_panel
 from govern.attachments.queries import attachments_for
 from govern.boards import forecast as board_forecast
 from govern.boards.certificates import certificate_of
@@ -208,6 +209,7 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
         can_attach=rec.can_attach(current_user),
         can_write=rec.can_write(current_user),
         forecast=board_forecast.for_decision(rec), certificate=certificate_of(rec.id),
+        follow_up=follow_up_panel(rec, current_user),
     ), status
 
 

@@ -1,8 +1,8 @@
-"""Board meeting dates, chasers to Board secretaries, ratification certificates (issue 12)
+"""Board meeting dates, chasers, ratification certificates; actions following decisions and outcomes (issue 12)
 
 Revision ID: 0010_boards
 Revises: 0008_list_indexes
-Create Date: 2026-11-30 23:55:17.986921
+Create Date: 2026-12-01 00:07:17.878056
 
 """
 from alembic import op
@@ -66,11 +66,87 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_board_chaser_board_meeting_id'), ['board_meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_board_chaser_recipient_id'), ['recipient_id'], unique=False)
 
+    op.create_table('follow_up_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recommendation_id', sa.Integer(), nullable=True),
+    sa.Column('dispute_id', sa.Integer(), nullable=True),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('not_started', 'in_progress', 'done', 'blocked', name='action_status', native_enum=False, create_constraint=True, length=40), nullable=False),
+    sa.Column('status_note', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.CheckConstraint('(recommendation_id IS NULL) <> (dispute_id IS NULL)', name=op.f('ck_follow_up_action_one_subject')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_follow_up_action_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['dispute_id'], ['dispute.id'], name=op.f('fk_follow_up_action_dispute_id_dispute')),
+    sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_follow_up_action_owner_id_user_account')),
+    sa.ForeignKeyConstraint(['recommendation_id'], ['recommendation.id'], name=op.f('fk_follow_up_action_recommendation_id_recommendation')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_up_action'))
+    )
+    with op.batch_alter_table('follow_up_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_up_action_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_up_action_dispute_id'), ['dispute_id'], unique=False)
+        batch_op.create_index('ix_follow_up_action_due', ['status', 'due_date'], unique=False)
+        batch_op.create_index('ix_follow_up_action_owner_status', ['owner_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_up_action_recommendation_id'), ['recommendation_id'], unique=False)
+
+    op.create_table('follow_up_review',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recommendation_id', sa.Integer(), nullable=True),
+    sa.Column('dispute_id', sa.Integer(), nullable=True),
+    sa.Column('review_date', sa.Date(), nullable=False),
+    sa.Column('set_by_id', sa.Integer(), nullable=False),
+    sa.Column('set_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(recommendation_id IS NULL) <> (dispute_id IS NULL)', name=op.f('ck_follow_up_review_one_subject')),
+    sa.ForeignKeyConstraint(['dispute_id'], ['dispute.id'], name=op.f('fk_follow_up_review_dispute_id_dispute')),
+    sa.ForeignKeyConstraint(['recommendation_id'], ['recommendation.id'], name=op.f('fk_follow_up_review_recommendation_id_recommendation')),
+    sa.ForeignKeyConstraint(['set_by_id'], ['user_account.id'], name=op.f('fk_follow_up_review_set_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_up_review')),
+    sa.UniqueConstraint('dispute_id', name='uq_follow_up_review_dispute'),
+    sa.UniqueConstraint('recommendation_id', name='uq_follow_up_review_recommendation')
+    )
+    with op.batch_alter_table('follow_up_review', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_up_review_set_by_id'), ['set_by_id'], unique=False)
+
+    op.create_table('action_reminder',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('action_id', sa.Integer(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('kind', sa.Enum('week_before', 'due_day', name='action_reminder_kind', native_enum=False, create_constraint=True, length=40), nullable=False),
+    sa.Column('recipient_id', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['action_id'], ['follow_up_action.id'], name=op.f('fk_action_reminder_action_id_follow_up_action')),
+    sa.ForeignKeyConstraint(['recipient_id'], ['user_account.id'], name=op.f('fk_action_reminder_recipient_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_action_reminder')),
+    sa.UniqueConstraint('action_id', 'due_date', 'kind', 'recipient_id', name='uq_action_reminder_once')
+    )
+    with op.batch_alter_table('action_reminder', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_action_reminder_recipient_id'), ['recipient_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('action_reminder', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_action_reminder_recipient_id'))
+
+    op.drop_table('action_reminder')
+    with op.batch_alter_table('follow_up_review', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_up_review_set_by_id'))
+
+    op.drop_table('follow_up_review')
+    with op.batch_alter_table('follow_up_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_up_action_recommendation_id'))
+        batch_op.drop_index('ix_follow_up_action_owner_status')
+        batch_op.drop_index('ix_follow_up_action_due')
+        batch_op.drop_index(batch_op.f('ix_follow_up_action_dispute_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_up_action_created_by_id'))
+
+    op.drop_table('follow_up_action')
     with op.batch_alter_table('board_chaser', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_board_chaser_recipient_id'))
         batch_op.drop_index(batch_op.f('ix_board_chaser_board_meeting_id'))
