@@ -38,6 +38,7 @@ def register_listeners(app: Flask) -> None:
     """Features that hear of cases through ``govern.cases.signals`` (the runner imports none of them)."""
     from govern.boards import certificates  # noqa: F401  (issues a certificate when a decision is ratified)
     from govern.deadlines import tracking  # noqa: F401  (connects its receivers)
+    from govern.interests import hooks  # noqa: F401  (declarations on panels and at meetings into the register)
 
 
 def register_templates(app: Flask) -> None:
@@ -98,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from govern.boards.views import bp as boards_bp
     from govern.deadlines.views import bp as deadlines_bp
     from govern.disputes.views import bp as disputes_bp
+    from govern.interests.views import bp as interests_bp
     from govern.notify.views import bp as notify_bp
     from govern.pdeg.views import bp as pdeg_bp
     from govern.records.views import bp as records_bp
@@ -109,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(attachments_bp)
     app.register_blueprint(pdeg_bp)
     app.register_blueprint(boards_bp)
+    app.register_blueprint(interests_bp)
     app.register_blueprint(actions_bp)
     app.register_blueprint(disputes_bp)
     app.register_blueprint(records_bp)

@@ -166,6 +166,7 @@ def tick_command(no_send: bool) -> None:
     from govern.audit import checkpoints
     from govern.boards.chasing import chase_board_secretaries
     from govern.deadlines.sweep import send_reminders
+    from govern.interests.reminders import send_annual_reminders
     from govern.notify.sender import deliver_outbox
     from govern.ops.health import SWEEP, record_heartbeat
     from govern.records.packs import make_board_packs
@@ -174,6 +175,7 @@ def tick_command(no_send: bool) -> None:
         swept = send_reminders()
         # Board secretaries chased about decisions their Board has not yet decided (10.6).
         chase_board_secretaries()
+        send_annual_reminders()  # the register of interests: each person once a year
         send_action_reminders()  # actions following decisions and outcomes: a week before, and on the day
         # In the sweep's transaction: the heartbeat says a sweep finished only if it did.
         record_heartbeat(SWEEP, {"deadlines": swept.deadlines, "reminders": swept.reminders})

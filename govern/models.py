@@ -25,6 +25,7 @@ from govern.disputes.models import (
     PanelMember,
     PartyResponse,
 )
+from govern.interests.models import InterestDeclaration, InterestReminder
 from govern.notify.models import Notice, OutboxMessage
 from govern.ops.models import Heartbeat
 from govern.partnership.models import Mou, Organisation, Principle, SubordinateGroup
@@ -52,6 +53,8 @@ __all__ = [
     "DisputePrinciple",
     "FollowUp",
     "Heartbeat",
+    "InterestDeclaration",
+    "InterestReminder",
     "LoginAttempt",
     "Mou",
     "Notice",

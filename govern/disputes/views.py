@@ -32,6 +32,7 @@ from govern.disputes.forms import (
 )
 from govern.disputes.models import Dispute
 from govern.extensions import db
+from govern.interests.queries import panel_extract as interests_extract
 from govern.partnership.models import Organisation, Principle
 from govern.pdeg.models import Recommendation
 from workflows import CaseRole
@@ -349,7 +350,7 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
     status = 400 if form.is_submitted() else 200
     return render_template("disputes/action.html", dispute=dispute, info=info, form=form, hints=hints,
-                           FieldKind=FieldKind, fields=info.fields), status
+                           FieldKind=FieldKind, fields=info.fields, **interests_extract(form)), status
 
 
 #: Fields that name organisations for the panel; any other organisation field names parties.

@@ -65,6 +65,7 @@ def nav_items() -> list[dict[str, Any]]:
         items.append(("deadlines.dashboard", "Dashboard"))
     if current_user.can_manage_accounts():
         items += [("admin.users", "Accounts"), ("admin.stp_leader", role_name("stp_leader")), ("notify.outbox", "Mail")]
+    items.append(("interests.register", "Interests"))
     items.append(("agreement.index", "The agreement"))
     from govern.notify.views import unread_count
 

@@ -1,8 +1,8 @@
-"""Board meeting dates, chasers, ratification certificates; actions following decisions and outcomes (issue 12)
+"""Board meeting dates, chasers, ratification certificates; actions following decisions and outcomes; the register of interests (issue 12)
 
 Revision ID: 0010_boards
 Revises: 0008_list_indexes
-Create Date: 2026-12-01 00:07:17.878056
+Create Date: 2026-12-01 00:20:22.564500
 
 """
 from alembic import op
@@ -35,6 +35,40 @@ def upgrade():
     with op.batch_alter_table('board_meeting', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_board_meeting_created_by_id'), ['created_by_id'], unique=False)
         batch_op.create_index('ix_board_meeting_papers_due', ['organisation_id', 'papers_due'], unique=False)
+
+    op.create_table('interest_reminder',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_interest_reminder_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_interest_reminder')),
+    sa.UniqueConstraint('user_id', 'year', name='uq_interest_reminder_once')
+    )
+    op.create_table('interest_declaration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('since', sa.Date(), nullable=False),
+    sa.Column('until', sa.Date(), nullable=True),
+    sa.Column('declared_at', sa.Enum('register', 'dispute_panel', 'pdeg_meeting', name='interest_declared_at', native_enum=False, create_constraint=True, length=40), nullable=False),
+    sa.Column('recommendation_id', sa.Integer(), nullable=True),
+    sa.Column('dispute_id', sa.Integer(), nullable=True),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('lock_version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_interest_declaration_organisation_id_organisation')),
+    sa.ForeignKeyConstraint(['recommendation_id'], ['recommendation.id'], name=op.f('fk_interest_declaration_recommendation_id_recommendation')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_interest_declaration_recorded_by_id_user_account')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_interest_declaration_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_interest_declaration'))
+    )
+    with op.batch_alter_table('interest_declaration', schema=None) as batch_op:
+        batch_op.create_index('ix_interest_declaration_org', ['organisation_id', 'since', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_interest_declaration_recommendation_id'), ['recommendation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_interest_declaration_recorded_by_id'), ['recorded_by_id'], unique=False)
+        batch_op.create_index('ix_interest_declaration_user', ['user_id', 'since'], unique=False)
 
     op.create_table('ratification_certificate',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -153,6 +187,14 @@ def downgrade():
 
     op.drop_table('board_chaser')
     op.drop_table('ratification_certificate')
+    with op.batch_alter_table('interest_declaration', schema=None) as batch_op:
+        batch_op.drop_index('ix_interest_declaration_user')
+        batch_op.drop_index(batch_op.f('ix_interest_declaration_recorded_by_id'))
+        batch_op.drop_index(batch_op.f('ix_interest_declaration_recommendation_id'))
+        batch_op.drop_index('ix_interest_declaration_org')
+
+    op.drop_table('interest_declaration')
+    op.drop_table('interest_reminder')
     with op.batch_alter_table('board_meeting', schema=None) as batch_op:
         batch_op.drop_index('ix_board_meeting_papers_due')
         batch_op.drop_index(batch_op.f('ix_board_meeting_created_by_id'))
