@@ -74,3 +74,49 @@ def test_secretaries_enter_dates_see_the_forecast_and_download_the_certificate(
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     text = " ".join(" ".join(p.extract_text() or "" for p in PdfReader(BytesIO(response.body())).pages).split())
     assert "Ratification certificate" in text and reference in text and "clause 10.6" in text
+
+    # From decision to action: the secretariat adds an action; its owner sees it at home and keeps its status.
+    decision_path = page.url
+    _switch_to(page, login, "secretariat@demo.govern.test")
+    visit(page, decision_path)
+    with page.expect_navigation():
+        page.get_by_role("link", name="Add an action").click()
+    page.get_by_label("What is to be done").fill("Publish the equipment store's opening hours")
+    page.get_by_label("Owner's email address").fill("secretary.dcc@demo.govern.test")
+    _fill_date(page, "due_date", today + timedelta(days=28))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add the action").click()
+    expect(page.locator("#follow-up-actions")).to_contain_text("Not started")
+
+    _switch_to(page, login, "secretary.dcc@demo.govern.test")
+    expect(page.locator("#my-actions")).to_contain_text("opening hours")
+    with page.expect_navigation():
+        page.locator("#my-actions a").first.click()
+    page.get_by_label("In progress").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the status").click()
+    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("in progress")
+
+
+def test_a_secretary_moves_a_meeting_and_a_chief_executive_declares_an_interest(page: Page, visit, login) -> None:
+    today = _today()
+    _add_meeting(page, login, "tsdft", today + timedelta(days=30), today + timedelta(days=20))
+    with page.expect_navigation():
+        page.get_by_role("link", name=f"Change the meeting on {_day_words(today + timedelta(days=30))}").click()
+    _fill_date(page, "meeting_date", today + timedelta(days=31))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save the change").click()
+    expect(page.locator("#board-meetings")).to_contain_text(_day_words(today + timedelta(days=31)))
+
+    _switch_to(page, login, "ceo.tsdft@demo.govern.test")
+    page.get_by_role("link", name="Interests").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Register of interests")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Declare an interest").click()
+    page.get_by_label("What the interest is").fill("Trustee of a local hospice")
+    _fill_date(page, "since", today - timedelta(days=400))
+    page.get_by_label("Declare this for my organisation as a whole", exact=False).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Declare the interest").click()
+    expect(page.locator("#my-declarations")).to_contain_text("Trustee of a local hospice")
+    expect(page.locator("#my-declarations")).to_contain_text("The organisation")
