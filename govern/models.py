@@ -25,7 +25,7 @@ from govern.disputes.models import (
     PanelMember,
     PartyResponse,
 )
-from govern.interests.models import InterestDeclaration, InterestReminder
+from govern.interests.models import InterestReminder, RegisteredInterest
 from govern.notify.models import Notice, OutboxMessage
 from govern.ops.models import Heartbeat
 from govern.partnership.models import Mou, Organisation, Principle, SubordinateGroup
@@ -53,7 +53,6 @@ __all__ = [
     "DisputePrinciple",
     "FollowUp",
     "Heartbeat",
-    "InterestDeclaration",
     "InterestReminder",
     "LoginAttempt",
     "Mou",
@@ -70,6 +69,7 @@ __all__ = [
     "Recommendation",
     "RecommendationParty",
     "RecoveryCode",
+    "RegisteredInterest",
     "RememberedDevice",
     "Reminder",
     "Review",

@@ -17,7 +17,7 @@ from govern.core import clock
 from govern.core.errors import OperationError
 from govern.extensions import db
 from govern.interests import operations as interest_ops
-from govern.interests.models import DeclaredAt, InterestDeclaration, InterestReminder
+from govern.interests.models import DeclaredAt, InterestReminder, RegisteredInterest
 from govern.interests.queries import extract_for, may_see_part_two
 from govern.interests.reminders import send_annual_reminders
 from govern.notify.models import Notice
@@ -39,7 +39,7 @@ def run(cast: Cast, org: Callable[[str], Organisation]) -> Run:
     return start_run(cast, org)
 
 
-def declare(user: User, **extra: Any) -> InterestDeclaration:
+def declare(user: User, **extra: Any) -> RegisteredInterest:
     fields = {"description": "Non-executive director of a care home group", "since": date(2022, 4, 1), **extra}
     found = interest_ops.declare_interest(user, **fields)
     db.session.commit()
@@ -113,7 +113,7 @@ def test_a_conflict_declared_on_a_dispute_panel_goes_into_the_register(run: Run,
     run.run([("leader", "nominate_panel", {"organisation_ids": ["DCC", "PCC"]}),
              ("DCC", "declare_interest", {"conflict": False}),
              ("PCC", "declare_interest", {"conflict": True, "details": "Our medical director advised RDE"})])
-    rows = db.session.scalars(select(InterestDeclaration)).all()
+    rows = db.session.scalars(select(RegisteredInterest)).all()
     assert [(r.organisation.code, r.declared_at, r.dispute_id) for r in rows] == [
         ("PCC", DeclaredAt.DISPUTE_PANEL, dispute.id)]
     assert rows[0].description == "Conflict of interest declared on a dispute panel: Our medical director advised RDE"
@@ -133,11 +133,18 @@ def test_a_dispute_panels_declaration_is_shown_only_to_its_organisation_and_the_
 
 def test_a_declaration_at_a_pdeg_meeting_goes_into_the_register(cast: Cast) -> None:
     member = cast.ceo("NDHT")
-    signals.interest_declared.send(None, user=member, description="Partner runs a bidding provider",
-                                   recommendation_id=None, now=clock.now())
+    signals.interest_declared.send(None, user=cast.secretariat, person=member.name.upper(),
+                                   organisation_id=member.organisation_id,
+                                   description="Partner runs a bidding provider", recommendation_id=None,
+                                   now=clock.now())
+    signals.interest_declared.send(None, user=cast.secretariat, person="Dr A Visitor", organisation_id=None,
+                                   description="Advises a bidder", recommendation_id=None, now=clock.now())
     db.session.commit()
-    found = db.session.scalars(select(InterestDeclaration)).one()
-    assert (found.user_id, found.declared_at) == (member.id, DeclaredAt.PDEG_MEETING)
+    found = db.session.scalars(select(RegisteredInterest).order_by(RegisteredInterest.id)).all()
+    assert [(f.user_id, f.person_name, f.organisation_id, f.declared_at) for f in found] == [
+        (member.id, "", member.organisation_id, DeclaredAt.PDEG_MEETING),
+        (None, "Dr A Visitor", None, DeclaredAt.PDEG_MEETING)]
+    assert not found[1].can_change(cast.ceo("NDHT"))
 
 
 def test_the_extract_lists_each_proposed_organisations_current_declarations(
@@ -179,7 +186,8 @@ def test_a_member_with_a_conflict_on_a_part_two_item_does_not_see_its_papers(
     member, colleague, other = cast.ceo("NDHT"), cast.deputy("NDHT"), cast.ceo("RDE")
     assert may_see_part_two(member, item)
 
-    signals.interest_declared.send(None, user=member, description="Shares in the preferred bidder",
+    signals.interest_declared.send(None, user=cast.secretariat, person=member.name,
+                                   organisation_id=member.organisation_id, description="Shares in the preferred bidder",
                                    recommendation_id=rec.id, now=clock.now())
     db.session.commit()
     assert not may_see_part_two(member, item)

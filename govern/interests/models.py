@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govern.core.types import UTCDateTime, enum_column_type
@@ -35,8 +35,9 @@ class DeclaredAt(StrEnum):
                 "pdeg_meeting": "At a PDEG meeting"}[self.value]
 
 
-class InterestDeclaration(db.Model):
-    """One declared interest: by a person (``user_id``) or by their organisation as a whole (no user)."""
+class RegisteredInterest(db.Model):
+    """One declared interest: by a person (``user_id``, or ``person_name`` from a PDEG meeting's record) or by
+    an organisation as a whole (neither)."""
 
     __tablename__ = "interest_declaration"
     __table_args__ = (
@@ -45,8 +46,11 @@ class InterestDeclaration(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    #: The organisation (None only for a declaration at a PDEG meeting whose record names none).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), default=None)
+    #: Who declared it, as a PDEG meeting's record names them, when they have no account to point at.
+    person_name: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text)
     since: Mapped[date] = mapped_column(Date)
     until: Mapped[date | None] = mapped_column(Date, default=None)
@@ -60,7 +64,7 @@ class InterestDeclaration(db.Model):
 
     __mapper_args__ = {"version_id_col": lock_version}
 
-    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     person: Mapped[User | None] = relationship(foreign_keys=[user_id], lazy="joined")
 
     def is_current(self, on: date) -> bool:
@@ -74,6 +78,8 @@ class InterestDeclaration(db.Model):
             return False
         if self.user_id is not None:
             return user.id == self.user_id
+        if self.person_name:
+            return False  # as the PDEG secretariat recorded it at a meeting
         return bool(user.role.acts_for_organisation and user.organisation_id == self.organisation_id)
 
 

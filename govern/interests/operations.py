@@ -11,7 +11,7 @@ from govern.cases import runner
 from govern.core import clock
 from govern.core.errors import OperationError
 from govern.extensions import db
-from govern.interests.models import DeclaredAt, InterestDeclaration
+from govern.interests.models import DeclaredAt, RegisteredInterest
 
 
 def may_declare(user: Any) -> bool:
@@ -21,7 +21,7 @@ def may_declare(user: Any) -> bool:
 
 def declare_interest(user: Any, *, description: str, since: date | None, until: date | None = None,
                      for_organisation: bool = False, declared_at: DeclaredAt = DeclaredAt.REGISTER,
-                     recommendation_id: int | None = None, dispute_id: int | None = None) -> InterestDeclaration:
+                     recommendation_id: int | None = None, dispute_id: int | None = None) -> RegisteredInterest:
     """Declare an interest: the person's own, or (their chief executive or deputy) their organisation's."""
     if not may_declare(user):
         raise OperationError("Sign in to declare an interest")
@@ -35,7 +35,7 @@ def declare_interest(user: Any, *, description: str, since: date | None, until: 
         raise OperationError("Enter the date the interest began", field="since")
     if until is not None and until < since:
         raise OperationError(f"The interest cannot end before it began ({day_words(since)})", field="until")
-    declaration = InterestDeclaration(
+    declaration = RegisteredInterest(
         organisation_id=user.organisation_id, user_id=None if for_organisation else user.id,
         description=description, since=since, until=until, declared_at=declared_at,
         recommendation_id=recommendation_id, dispute_id=dispute_id, recorded_by_id=user.id, recorded_at=clock.now(),
@@ -50,8 +50,8 @@ def declare_interest(user: Any, *, description: str, since: date | None, until: 
     return declaration
 
 
-def end_interest(declaration: InterestDeclaration, user: Any, *, until: date | None,
-                 expected_version: int | None = None) -> InterestDeclaration:
+def end_interest(declaration: RegisteredInterest, user: Any, *, until: date | None,
+                 expected_version: int | None = None) -> RegisteredInterest:
     """Say when an interest ended."""
     if not declaration.can_change(user):
         raise OperationError("Only whoever declared it (or for an organisation, its chief executive or deputy) "

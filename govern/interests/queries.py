@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, raiseload
 
 from govern.core import clock
 from govern.extensions import db
-from govern.interests.models import DeclaredAt, InterestDeclaration
+from govern.interests.models import DeclaredAt, RegisteredInterest
 from govern.pdeg.models import AgendaItem, AgendaPart
 from govern.web import paging
 from govern.web.paging import Page
@@ -21,49 +21,50 @@ from workflows.calendar import local_day
 def current_filter() -> Any:
     """Declarations held today."""
     today = local_day(clock.now())
-    return (InterestDeclaration.since <= today,
-            or_(InterestDeclaration.until.is_(None), InterestDeclaration.until >= today))
+    return (RegisteredInterest.since <= today,
+            or_(RegisteredInterest.until.is_(None), RegisteredInterest.until >= today))
 
 
-def register_page(organisation_id: int | None, cursor: str | None, user: Any) -> Page[InterestDeclaration]:
+def register_page(organisation_id: int | None, cursor: str | None, user: Any) -> Page[RegisteredInterest]:
     """The register, a page at a time, newest first; optionally one organisation's (its people's too).
 
     Disputes are resolved privately (Schedule 3): a conflict declared on a dispute's panel is shown to
     the declaring organisation, the STP Leader and administrators only."""
-    query = select(InterestDeclaration)
+    query = select(RegisteredInterest)
     if not (user.is_stp_leader or user.is_administrator):
-        query = query.where(or_(InterestDeclaration.declared_at != DeclaredAt.DISPUTE_PANEL,
-                                InterestDeclaration.organisation_id == user.organisation_id))
+        query = query.where(or_(RegisteredInterest.declared_at != DeclaredAt.DISPUTE_PANEL,
+                                RegisteredInterest.organisation_id == user.organisation_id))
     if organisation_id:
-        query = query.where(InterestDeclaration.organisation_id == organisation_id)
-    return paging.keyset(query.options(joinedload(InterestDeclaration.organisation),
-                                       joinedload(InterestDeclaration.person), raiseload("*")),
-                         (InterestDeclaration.since, InterestDeclaration.id), lambda d: (d.since, d.id),
+        query = query.where(RegisteredInterest.organisation_id == organisation_id)
+    return paging.keyset(query.options(joinedload(RegisteredInterest.organisation),
+                                       joinedload(RegisteredInterest.person), raiseload("*")),
+                         (RegisteredInterest.since, RegisteredInterest.id), lambda d: (d.since, d.id),
                          descending=True, cursor=cursor)
 
 
-def mine_page(user: Any, cursor: str | None) -> Page[InterestDeclaration]:
+def mine_page(user: Any, cursor: str | None) -> Page[RegisteredInterest]:
     """The person's own declarations, and their organisation's, newest first."""
-    query = select(InterestDeclaration).where(or_(
-        InterestDeclaration.user_id == user.id,
-        (InterestDeclaration.user_id.is_(None)) & (InterestDeclaration.organisation_id == user.organisation_id)))
-    return paging.keyset(query.options(joinedload(InterestDeclaration.organisation),
-                                       joinedload(InterestDeclaration.person), raiseload("*")),
-                         (InterestDeclaration.since, InterestDeclaration.id),
+    query = select(RegisteredInterest).where(or_(
+        RegisteredInterest.user_id == user.id,
+        (RegisteredInterest.user_id.is_(None)) & (RegisteredInterest.person_name == "")
+        & (RegisteredInterest.organisation_id == user.organisation_id)))
+    return paging.keyset(query.options(joinedload(RegisteredInterest.organisation),
+                                       joinedload(RegisteredInterest.person), raiseload("*")),
+                         (RegisteredInterest.since, RegisteredInterest.id),
                          lambda d: (d.since, d.id), descending=True, cursor=cursor)
 
 
-def extract_for(organisation_ids: Iterable[int], limit: int = 10) -> dict[int, list[InterestDeclaration]]:
+def extract_for(organisation_ids: Iterable[int], limit: int = 10) -> dict[int, list[RegisteredInterest]]:
     """The current declarations of each organisation (its own and its people's), at most ``limit`` each,
     in one query: the extract shown when the STP Leader nominates a panel."""
     ids = sorted(set(organisation_ids))
     if not ids:
         return {}
-    found: dict[int, list[InterestDeclaration]] = defaultdict(list)
+    found: dict[int, list[RegisteredInterest]] = defaultdict(list)
     for declaration in db.session.scalars(
-        select(InterestDeclaration).where(InterestDeclaration.organisation_id.in_(ids), *current_filter())
-        .order_by(InterestDeclaration.organisation_id, InterestDeclaration.since.desc(), InterestDeclaration.id)
-        .options(joinedload(InterestDeclaration.person), raiseload("*"))
+        select(RegisteredInterest).where(RegisteredInterest.organisation_id.in_(ids), *current_filter())
+        .order_by(RegisteredInterest.organisation_id, RegisteredInterest.since.desc(), RegisteredInterest.id)
+        .options(joinedload(RegisteredInterest.person), raiseload("*"))
     ):
         if len(found[declaration.organisation_id]) < limit:
             found[declaration.organisation_id].append(declaration)
@@ -79,11 +80,11 @@ def may_see_part_two(user: Any, item: AgendaItem) -> bool:
     if item.part is not AgendaPart.TWO:
         return True
     conflict = db.session.scalar(
-        select(InterestDeclaration.id).where(
-            InterestDeclaration.recommendation_id == item.recommendation_id,
-            or_(InterestDeclaration.user_id == user.id,
-                (InterestDeclaration.user_id.is_(None))
-                & (InterestDeclaration.organisation_id == user.organisation_id)),
+        select(RegisteredInterest.id).where(
+            RegisteredInterest.recommendation_id == item.recommendation_id,
+            or_(RegisteredInterest.user_id == user.id,
+                (RegisteredInterest.user_id.is_(None)) & (RegisteredInterest.person_name == "")
+                & (RegisteredInterest.organisation_id == user.organisation_id)),
             *current_filter(),
         ).limit(1)
     )

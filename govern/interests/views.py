@@ -14,7 +14,7 @@ from govern.core.errors import OperationError, StaleCase
 from govern.extensions import db
 from govern.interests import operations, queries
 from govern.interests.forms import DeclarationForm, EndForm, RegisterFilterForm
-from govern.interests.models import InterestDeclaration
+from govern.interests.models import RegisteredInterest
 from govern.partnership.models import Organisation
 
 bp = Blueprint("interests", __name__)
@@ -71,7 +71,7 @@ def register() -> str | tuple[str, int]:
 @login_required
 def end(declaration_id: int) -> str | Response | tuple[str, int]:
     """Say when an interest ended."""
-    found = db.session.get(InterestDeclaration, declaration_id)
+    found = db.session.get(RegisteredInterest, declaration_id)
     if found is None or not found.can_change(current_user):
         abort(404)
     form = EndForm()
@@ -87,7 +87,7 @@ def end(declaration_id: int) -> str | Response | tuple[str, int]:
         except OperationError as error:
             db.session.rollback()
             _attach(form, error)
-            found = db.session.get(InterestDeclaration, declaration_id)
+            found = db.session.get(RegisteredInterest, declaration_id)
         else:
             db.session.commit()
             flash(f"Recorded: the interest ended on {day_words(found.until)}.", "success")

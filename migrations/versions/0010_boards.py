@@ -2,7 +2,7 @@
 
 Revision ID: 0010_boards
 Revises: 0008_list_indexes
-Create Date: 2026-12-01 00:20:22.564500
+Create Date: 2026-12-01 00:26:59.704204
 
 """
 from alembic import op
@@ -47,8 +47,9 @@ def upgrade():
     )
     op.create_table('interest_declaration',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('person_name', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('since', sa.Date(), nullable=False),
     sa.Column('until', sa.Date(), nullable=True),
