@@ -456,12 +456,7 @@ def test_a_checkpoint_that_was_altered_is_not_trusted(app: Flask, five_events: N
 
 def test_tick_publishes_a_checkpoint_once_a_day(app: Flask, five_events: None) -> None:
     from govern.audit.checkpoints import load
-    from govern.interests.models import InterestReminder
 
-    # This year's reminders to review declarations of interest have gone (each sweep that sends some is an
-    # audit event of its own, which would move the checkpoints this test counts).
-    for user_id in db.session.scalars(select(User.id)):
-        db.session.add(InterestReminder(user_id=user_id, year=T0.year, sent_at=T0))
     db.session.commit()
     clock.freeze(T0)
     runner = app.test_cli_runner()

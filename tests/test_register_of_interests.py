@@ -90,20 +90,24 @@ def test_a_bad_declaration_is_refused_beside_its_field(cast: Cast, extra: dict[s
 
 
 def test_the_annual_reminder_goes_to_each_chief_executive_and_deputy_once_a_year(cast: Cast) -> None:
-    ceo, deputy, secretary = cast.ceo("RDE"), cast.deputy("RDE"), cast.secretary("RDE")
+    clock.freeze(datetime(2023, 3, 1, 9, tzinfo=UTC))
+    ceo, deputy, secretary = cast.ceo("RDE"), cast.deputy("RDE"), cast.secretary("RDE")  # accounts made today
 
     def sweep(day: date) -> int:
-        clock.freeze(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+        clock.freeze(datetime(day.year, day.month, day.day, 10, tzinfo=UTC))
         sent = send_annual_reminders()
         db.session.commit()
         return sent
 
-    assert sweep(date(2023, 3, 1)) == 2
-    assert sweep(date(2023, 3, 1)) == 0
-    assert sweep(date(2023, 11, 30)) == 0
-    assert sweep(date(2024, 1, 2)) == 2
-    reminded = set(db.session.scalars(select(InterestReminder.user_id)))
-    assert reminded == {ceo.id, deputy.id} and secretary.id not in reminded
+    assert sweep(date(2023, 3, 1)) == 0    # a new account: not yet a year
+    assert sweep(date(2024, 2, 29)) == 0
+    assert sweep(date(2024, 3, 1)) == 2    # the first anniversary
+    assert sweep(date(2024, 3, 1)) == 0    # once, however often tick runs
+    assert sweep(date(2024, 11, 30)) == 0
+    assert sweep(date(2025, 3, 1)) == 2    # the second
+    reminded = db.session.execute(select(InterestReminder.user_id, InterestReminder.year)).all()
+    assert sorted(reminded) == sorted([(ceo.id, 1), (deputy.id, 1), (ceo.id, 2), (deputy.id, 2)])
+    assert secretary.id not in {user_id for user_id, _ in reminded}
     assert db.session.scalar(select(func.count(Notice.id)).where(Notice.user_id == ceo.id,
                                                                    Notice.link == "/interests")) == 2
 
