@@ -68,7 +68,9 @@ def warm_up(app: Flask) -> None:
 
 def register_listeners(app: Flask) -> None:
     """Features that hear of cases through ``govern.cases.signals`` (the runner imports none of them)."""
+    from govern.boards import certificates  # noqa: F401  (issues a certificate when a decision is ratified)
     from govern.deadlines import tracking  # noqa: F401  (connects its receivers)
+    from govern.interests import hooks  # noqa: F401  (declarations on panels and at meetings into the register)
     from govern.search import index  # noqa: F401  (keeps the search documents with their rows)
 
 
@@ -123,13 +125,16 @@ def register_ops(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each feature folder's views."""
+    from govern.actions.views import bp as actions_bp
     from govern.admin.views import bp as admin_bp
     from govern.agreements.views import bp as agreement_bp
     from govern.attachments.views import bp as attachments_bp
     from govern.auth.views import bp as auth_bp
+    from govern.boards.views import bp as boards_bp
     from govern.deadlines.views import bp as deadlines_bp
     from govern.disputes.views import bp as disputes_bp
     from govern.exports.views import bp as exports_bp
+    from govern.interests.views import bp as interests_bp
     from govern.notify.views import bp as notify_bp
     from govern.pdeg.views import bp as pdeg_bp
     from govern.records.views import bp as records_bp
@@ -142,6 +147,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(pdeg_bp)
+    app.register_blueprint(boards_bp)
+    app.register_blueprint(interests_bp)
+    app.register_blueprint(actions_bp)
     app.register_blueprint(disputes_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(notify_bp)

@@ -162,14 +162,21 @@ def public_key_command() -> None:
 def tick_command(no_send: bool) -> None:
     """Send the deadline reminders that are due, then the outbox until it is empty (or the time budget
     has passed), then make the Board packs asked for. Run it every few minutes (README, Production)."""
+    from govern.actions.reminders import send_action_reminders
     from govern.audit import checkpoints
+    from govern.boards.chasing import chase_board_secretaries
     from govern.deadlines.sweep import send_reminders
+    from govern.interests.reminders import send_annual_reminders
     from govern.notify.sender import deliver_outbox
     from govern.ops.health import SWEEP, record_heartbeat
     from govern.records.packs import make_board_packs
 
     try:
         swept = send_reminders()
+        # Board secretaries chased about decisions their Board has not yet decided (10.6).
+        chase_board_secretaries()
+        send_annual_reminders()  # the register of interests: each person once a year
+        send_action_reminders()  # actions following decisions and outcomes: a week before, and on the day
         # In the sweep's transaction: the heartbeat says a sweep finished only if it did.
         record_heartbeat(SWEEP, {"deadlines": swept.deadlines, "reminders": swept.reminders})
         db.session.commit()

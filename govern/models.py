@@ -1,5 +1,6 @@
 """Every model, imported in one place so Alembic and the tests see the whole schema."""
 
+from govern.actions.models import ActionReminder, FollowUp, Review
 from govern.agreements.models import AgreementVersion
 from govern.api.models import ApiRateWindow, ApiToken
 from govern.attachments.models import Attachment
@@ -13,6 +14,7 @@ from govern.auth.models import (
     User,
     UserSession,
 )
+from govern.boards.models import BoardChaser, BoardMeeting, RatificationCertificate
 from govern.cases.models import CaseEvent, DeadlineExtension
 from govern.deadlines.models import CalendarFeed, CaseDeadline, Reminder
 from govern.disputes.models import (
@@ -24,6 +26,7 @@ from govern.disputes.models import (
     PanelMember,
     PartyResponse,
 )
+from govern.interests.models import InterestReminder, RegisteredInterest
 from govern.notify.models import Notice, OutboxMessage
 from govern.ops.models import Heartbeat
 from govern.partnership.models import Mou, Organisation, Principle, SubordinateGroup
@@ -34,6 +37,7 @@ from govern.verify.models import IssuedRecord, VerifyCheck
 
 __all__ = [
     "AccountToken",
+    "ActionReminder",
     "AgendaItem",
     "AgreementVersion",
     "ApiRateWindow",
@@ -41,6 +45,8 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "AuditHead",
+    "BoardChaser",
+    "BoardMeeting",
     "BoardPack",
     "CalendarFeed",
     "CaseDeadline",
@@ -50,7 +56,9 @@ __all__ = [
     "DisputeMaterial",
     "DisputeParty",
     "DisputePrinciple",
+    "FollowUp",
     "Heartbeat",
+    "InterestReminder",
     "IssuedRecord",
     "LoginAttempt",
     "Mou",
@@ -63,11 +71,14 @@ __all__ = [
     "PdegMeeting",
     "Principle",
     "Ratification",
+    "RatificationCertificate",
     "Recommendation",
     "RecommendationParty",
     "RecoveryCode",
+    "RegisteredInterest",
     "RememberedDevice",
     "Reminder",
+    "Review",
     "SearchDocument",
     "StpLeaderAssignment",
     "SubordinateGroup",

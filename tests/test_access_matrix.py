@@ -362,6 +362,27 @@ MATRIX: dict[str, Route] = {
     "pdeg.minute_extract":   Route(lambda t: (lambda i: f"/pdeg/meetings/{i.meeting_id}/items/{i.id}/extract")(
                                    t.decided_item()), expect=SIGNED_IN),
     "pdeg.awaiting":         Route("/boards/awaiting", expect=expect(everyone_else=403, board_secretary=200)),
+    # Each Board secretary keeps their own Board's meeting dates (10.6): another Board's meeting is 404.
+    "boards.meetings":       Route("/boards/meetings", expect=expect(everyone_else=403, board_secretary=200)),
+    "boards.edit_meeting":   Route(lambda t, o=None: f"/boards/meetings/{board_meeting_in(t, o).id}",
+                                   expect=expect(everyone_else=403, board_secretary=OwnOther(own=200, other=404))),
+    "boards.remove_meeting": Route(lambda t, o=None: f"/boards/meetings/{board_meeting_in(t, o).id}/remove", "POST",
+                                   expect=expect(everyone_else=403, board_secretary=OwnOther(own=302, other=404))),
+    # The certificate exists once every Board has ratified; the target decision is only raised (404 to all).
+    "boards.certificate":    Route(lambda t: f"/recommendations/{t.recommendation.id}/certificate.pdf",
+                                   expect=expect(everyone_else=404)),
+    # Actions follow a ratified decision: the target decision is only raised, so nobody may add one yet.
+    "actions.new_action":    Route(lambda t: f"/recommendations/{t.recommendation.id}/follow-up/new",
+                                   expect=expect(everyone_else=403)),
+    "actions.review":        Route(lambda t: f"/recommendations/{t.recommendation.id}/follow-up/review",
+                                   expect=expect(everyone_else=403)),
+    # An action on a decision is as visible as the decision; only its owner changes its status.
+    "actions.action":        Route(lambda t: f"/actions/{follow_up_of(t).id}", expect=SIGNED_IN),
+    "interests.mine":        Route("/interests", expect=SIGNED_IN),
+    "interests.register":    Route("/interests/register", expect=SIGNED_IN),
+    # Only whoever declared an interest says when it ended (someone else's declaration: 404).
+    "interests.end":         Route(lambda t: f"/interests/{declaration_of(t).id}/end",
+                                   expect=expect(everyone_else=404)),
     # Anyone signed in sees where a Board stands; only that party's Board secretary records its decision.
     "pdeg.ratification":     Route(lambda t, o=None: f"/ratifications/{t.ratification_in(o).id}", "POST",
                                    expect=expect(everyone_else=403, board_secretary=OwnOther(own=400, other=403))),
@@ -607,3 +628,38 @@ def test_access_to_private_cases(
     org: Callable[[str], Organisation],
 ) -> None:
     _check(PRIVATE_MATRIX[row][1], visitor, whose, status, visitor_client, make_user, org)
+
+
+def board_meeting_in(targets: Targets, organisation: Organisation | None = None) -> Any:
+    """A future meeting of ``organisation``'s (by default RDE's) Board."""
+    from govern.boards.models import BoardMeeting
+
+    code = organisation.code if organisation else "RDE"
+    secretary = targets.make_user(Role.BOARD_SECRETARY, code, name="Target Secretary")
+    meeting = BoardMeeting(organisation_id=secretary.organisation_id, meeting_date=date.today() + timedelta(days=30),
+                           papers_due=date.today() + timedelta(days=20), created_by_id=secretary.id,
+                           created_at=clock.now(), updated_at=clock.now())
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
+
+
+def follow_up_of(targets: Targets) -> Any:
+    """An action on the target decision, owned by the throwaway account."""
+    from govern.actions.models import ActionStatus, FollowUp
+
+    action = FollowUp(recommendation_id=targets.recommendation.id, owner_id=targets.throwaway.id, description="Target",
+                      due_date=date.today() + timedelta(days=30), status=ActionStatus.NOT_STARTED, status_note="",
+                      created_by_id=targets.throwaway.id, created_at=clock.now(), updated_at=clock.now())
+    db.session.add(action)
+    db.session.commit()
+    return action
+
+
+def declaration_of(targets: Targets) -> Any:
+    """An interest the throwaway account declared."""
+    from govern.interests.operations import declare_interest
+
+    found = declare_interest(targets.throwaway, description="Target", since=date.today())
+    db.session.commit()
+    return found

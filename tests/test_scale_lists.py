@@ -144,7 +144,10 @@ def test_a_list_sends_the_same_queries_at_1k_and_10k(measured: dict[str, tuple[S
 #: Statements a page sends at most (the session and the header's own included).
 # Recomputing its kept figures (five GROUP BYs and a write), the tick status (last sweep, mail waiting) and
 # the agreement the partnership runs.
-QUERIES_AT_MOST = {"dashboard": 18}
+# The register's forecast reads the Boards' next meetings (one query for the page); the dashboard counts the
+# actions that follow decisions and outcomes (one query).
+QUERIES_AT_MOST = {"dashboard": 19, "dashboard, figures kept": 13, "register": 13,
+                   "register, one party awaiting its Board": 13}
 NOT_ONE_PAGE = {"calendar feed, STP Leader"}
 #: Table rows a page shows at most: one page of a list, or the dashboard's two lists and its charts' tables.
 ROWS_AT_MOST = {"dashboard": 2 * PAGE + 40, "dashboard, figures kept": 2 * PAGE + 40}

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 from werkzeug.wrappers import Response as BaseResponse
 
+from govern.actions.queries import dashboard_counts as action_counts
 from govern.core import clock
 from govern.deadlines import feed as feeds
 from govern.deadlines.dashboard import build_dashboard
@@ -78,4 +79,4 @@ def dashboard() -> str:
     """The STP Leader's dashboard."""
     board = build_dashboard()
     db.session.commit()  # the figures it may have recomputed, kept for the next views (no state changes)
-    return render_template("deadlines/dashboard.html", board=board)
+    return render_template("deadlines/dashboard.html", board=board, action_counts=action_counts())

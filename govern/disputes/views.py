@@ -14,6 +14,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from govern import cases
+from govern.actions.queries import panel as follow_up_panel
 from govern.agreements import service
 from govern.attachments.queries import attachments_for
 from govern.cases.models import CaseKind
@@ -28,6 +29,7 @@ from govern.disputes.forms import (
 )
 from govern.disputes.models import Dispute
 from govern.extensions import db
+from govern.interests.queries import panel_extract as interests_extract
 from govern.partnership.models import Organisation, Principle
 from govern.pdeg.models import Recommendation
 from govern.web.actions import action_form_class, expected_version, payload_from, run
@@ -154,7 +156,8 @@ def show(dispute_id: int) -> str:
     return render_template("disputes/show.html", v=view, who=presenters.who, tags=presenters.STATUS_TAGS,
                            headings=presenters.material_headings(view.definition, dispute),
                            attachments=attachments_for(CaseKind.DISPUTE, dispute.id) if view.papers_visible else [],
-                           can_attach=dispute.can_attach(current_user))
+                           can_attach=dispute.can_attach(current_user),
+                           follow_up=follow_up_panel(dispute, current_user))
 
 
 @bp.route("/<int:dispute_id>/papers", methods=["GET", "POST"])
@@ -294,7 +297,7 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
     status = 400 if form.is_submitted() else 200
     return render_template("disputes/action.html", dispute=dispute, info=info, form=form, hints=hints,
-                           FieldKind=FieldKind, fields=info.fields), status
+                           FieldKind=FieldKind, fields=info.fields, **interests_extract(form)), status
 
 
 #: Fields that name organisations for the panel; any other organisation field names parties.

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from sqlalchemy import select
 
-from govern.cases import runner
+from govern.cases import runner, signals
 from govern.cases.models import CaseKind
 from govern.cases.registry import CaseType, register
 from govern.core import clock
@@ -647,6 +647,11 @@ def declare_interest(meeting: PdegMeeting, user: Any, *, person: str, interest: 
     chain.record("declare_interest", "pdeg_meeting", meeting.id,
                  {"person": [None, person], "interest": [None, declaration.interest],
                   "item": [None, item.recommendation.reference if item else "start of the meeting"]}, actor=user)
+    # Into the standing register of interests (Schedule 4; govern.interests hears it), same transaction.
+    signals.interest_declared.send(None, user=user, person=person,
+                                   organisation_id=organisation.id if organisation else None,
+                                   description=declaration.interest,
+                                   recommendation_id=item.recommendation_id if item else None, now=clock.now())
     return declaration
 
 

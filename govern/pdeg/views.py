@@ -16,7 +16,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from govern import cases
+from govern.actions.queries import panel as follow_up_panel
 from govern.attachments.queries import attachments_for
+from govern.boards import forecast as board_forecast
+from govern.boards.certificates import certificate_of
 from govern.cases.models import CaseKind
 from govern.core.errors import OperationError, StaleCase
 from govern.extensions import db
@@ -209,6 +212,8 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
         boards_to_ratify=queries.boards_to_ratify(rec),
         offers=[offer for r in queries.current_ratifications(rec)
                 if (offer := queries.dispute_offer(r, current_user)) is not None],
+        forecast=board_forecast.for_decision(rec), certificate=certificate_of(rec.id),
+        follow_up=follow_up_panel(rec, current_user),
     ), status
 
 
@@ -718,6 +723,6 @@ def register() -> str | tuple[str, int]:
         state_title=queries.state_title, raised_by_text=queries.raised_by_text,
         not_yet_sent=lambda rec: rec.state in states.before_pdeg(),
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
-        page_has_errors=not valid,
+        page_has_errors=not valid, forecasts=board_forecast.for_register(page.items),
     ), (200 if valid else 400)
 

@@ -55,6 +55,7 @@ def nav_items() -> list[dict[str, Any]]:
         items.append(("pdeg.meetings", "PDEG"))
     if role == "board_secretary":
         items.append(("pdeg.awaiting", "Awaiting our Board"))
+        items.append(("boards.meetings", "Our Board's meetings"))
     items.append(("pdeg.register", "Ratification register"))
     if current_user.is_stp_leader or current_user.is_administrator or role in (
         "partner_ceo", "deputy", "board_secretary"
@@ -64,6 +65,7 @@ def nav_items() -> list[dict[str, Any]]:
         items.append(("deadlines.dashboard", "Dashboard"))
     if current_user.can_manage_accounts():
         items += [("admin.users", "Accounts"), ("admin.stp_leader", role_name("stp_leader")), ("notify.outbox", "Mail")]
+    items.append(("interests.register", "Interests"))
     items.append(("agreement.index", "The agreement"))
     from govern.notify.views import unread_count
 

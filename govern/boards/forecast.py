@@ -1,0 +1,115 @@
+"""When will a decision be ratified? From each remaining Board's meeting dates (10.6). Read-only.
+
+A decision agreed at PDEG is ratified when every remaining party's Board has ratified it. A Board
+that has not yet decided will consider it at its next meeting whose papers are not yet due (the
+papers' deadline is the end of its day, so a deadline today is still ahead). The forecast is the
+latest of those meetings; it cannot be given while a Board has no such meeting known, or has refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from govern.boards.models import BoardMeeting
+from govern.core import clock
+from govern.extensions import db
+from govern.partnership.models import Organisation
+from govern.pdeg.models import Ratification, RatificationState, Recommendation, RecommendationState
+from workflows.calendar import local_day
+
+#: The Board has not yet decided (a deferral is not a decision).
+UNDECIDED = (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED)
+
+
+@dataclass(frozen=True)
+class BoardOutlook:
+    """One remaining Board: where it stands and the meeting it will consider the decision at."""
+
+    organisation: Organisation
+    ratification: Ratification
+    next_meeting: date | None
+
+    @property
+    def refused(self) -> bool:
+        """The Board did not ratify: nothing completes until it reconsiders."""
+        return self.ratification.state is RatificationState.NOT_RATIFIED
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Who is holding a decision up and when its ratification will be complete, if that can be said."""
+
+    remaining: list[BoardOutlook]
+
+    @property
+    def complete_by(self) -> date | None:
+        """The latest remaining Board's next meeting; None if any has no date known or has refused."""
+        if not self.remaining or self.refusing or self.unknown:
+            return None
+        return max(b.next_meeting for b in self.remaining if b.next_meeting is not None)
+
+    @property
+    def unknown(self) -> list[Organisation]:
+        """Undecided Boards with no meeting known whose papers are not yet due."""
+        return [b.organisation for b in self.remaining if not b.refused and b.next_meeting is None]
+
+    @property
+    def refusing(self) -> list[Organisation]:
+        """Boards that did not ratify."""
+        return [b.organisation for b in self.remaining if b.refused]
+
+    @property
+    def last(self) -> list[Organisation]:
+        """The Boards whose meeting sets the forecast date."""
+        when = self.complete_by
+        return [b.organisation for b in self.remaining if when is not None and b.next_meeting == when]
+
+
+def next_meetings(organisation_ids: Iterable[int], today: date | None = None) -> dict[int, date]:
+    """Each Board's next meeting whose papers are not yet due, in one query."""
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return {}
+    today = today or local_day(clock.now())
+    rows = db.session.execute(
+        select(BoardMeeting.organisation_id, func.min(BoardMeeting.meeting_date))
+        .where(BoardMeeting.organisation_id.in_(ids), BoardMeeting.papers_due >= today)
+        .group_by(BoardMeeting.organisation_id)
+    )
+    return {org_id: day for org_id, day in rows}
+
+
+def _outlook(recommendation: Recommendation, ratifications: Iterable[Ratification],
+             meetings: dict[int, date]) -> Forecast:
+    remaining = [
+        BoardOutlook(r.organisation, r, meetings.get(r.organisation_id))
+        for r in ratifications
+        if r.version == recommendation.amendment_version
+        and r.state in (*UNDECIDED, RatificationState.NOT_RATIFIED)
+    ]
+    return Forecast(sorted(remaining, key=lambda b: b.organisation.name))
+
+
+def for_decision(recommendation: Recommendation) -> Forecast | None:
+    """The forecast of one decision awaiting ratification (None for any other state)."""
+    if recommendation.state is not RecommendationState.AWAITING_RATIFICATION:
+        return None
+    ratifications = list(recommendation.ratifications)
+    return _outlook(recommendation, ratifications, next_meetings(r.organisation_id for r in ratifications))
+
+
+def for_register(rows: Iterable[Any]) -> dict[int, Forecast]:
+    """The forecast of each decision awaiting ratification on a register page, keyed by decision id.
+
+    ``rows`` are the register's rows (``recommendation`` and ``cells``, the current version's
+    ratifications by party, already loaded): one query more, however many rows.
+    """
+    awaiting = [row for row in rows if row.recommendation.state is RecommendationState.AWAITING_RATIFICATION]
+    meetings = next_meetings(org_id for row in awaiting for org_id in row.cells)
+    return {row.recommendation.id: _outlook(row.recommendation, row.cells.values(), meetings) for row in awaiting}
+

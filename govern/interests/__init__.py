@@ -1,0 +1,1 @@
+"""The standing register of interests: what each person and each organisation has declared."""
