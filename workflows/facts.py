@@ -117,6 +117,8 @@ class DisputeFacts:
     #: The parties the panel last called for clarification, and those invited to be present.
     called: frozenset[int] = frozenset()
     invited: frozenset[int] = frozenset()
+    #: The day the panel last arranged to convene (Scenario 1, step three), if it arranged one.
+    hearing_date: date | None = None
 
     @property
     def party_ids(self) -> frozenset[int]:

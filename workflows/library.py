@@ -74,6 +74,15 @@ RULES: dict[str, LibraryEntry] = {
         "Recording the hearing: every party called or invited is present, or the reason is recorded.",
         lambda p, c: rules.attendance_as_called(p.get("clause", c)),
     ),
+    "held_as_arranged": LibraryEntry(
+        "Recording when an arranged step took place: on another day than arranged, or after its due date, "
+        "the reason is given.",
+        lambda p, c: rules.held_as_arranged(p.get("step", "hearing"), p.get("reason", "date_reason"),
+                                            p.get("at", "held_at"), p.get("clause", c)),
+        {"step": "the step whose due date counts (default hearing)",
+         "reason": "the payload field holding the reason (default date_reason)",
+         "at": "the payload field holding when it took place (default held_at)"},
+    ),
     "moment_not_in_future": LibraryEntry(
         "A recorded moment is not in the future (nor before an earlier event).",
         lambda p, c: rules.moment_not_in_future(p["field"], p.get("clause", c), p.get("not_before")),

@@ -419,6 +419,38 @@ def attendance_as_called(clause: str) -> Rule:
     return Rule(clause, "Every party called or invited is present, or the reason is recorded.", check)
 
 
+def held_as_arranged(step_key: str, reason_key: str, at_key: str, clause: str) -> Rule:
+    """Recording when something arranged took place (the hearing): on a day other than the one arranged,
+    or after the step's due date, the reason is given (and then stands in the record)."""
+
+    def check(ctx: Context) -> list[Problem]:
+        from .deadlines import current_due_date
+        from .deadlines import day_text as _day_text
+
+        if ctx.values.get(reason_key):
+            return []
+        moment = ctx.values.get(at_key) or ctx.now
+        if not isinstance(moment, datetime):
+            return []
+        step = ctx.definition.step(step_key)
+        calendar = step.deadline.calendar if step.deadline else None
+        held = calendar.local_day(moment) if calendar else local_day(moment)
+        arranged = getattr(ctx.facts, "hearing_date", None)
+        due = current_due_date(step, ctx.facts.events, ctx.facts.extensions)
+        problems = []
+        if arranged is not None and held != arranged:
+            problems.append(Problem(
+                f"{_day_text(held)} is not the day arranged ({_day_text(arranged)}): say why the day changed",
+                clause, reason_key))
+        elif due is not None and held > due:
+            problems.append(Problem(
+                f"{_day_text(held)} is after its due date ({_day_text(due)}): say why it was later",
+                clause, reason_key))
+        return problems
+
+    return Rule(clause, "Held on another day than arranged, or late: the reason is recorded.", check)
+
+
 def moment_not_in_future(key: str, clause: str, not_before_event: str | None = None) -> Rule:
     """A recorded moment (e.g. when the hearing was held) is not in the future, nor before ``not_before``."""
 

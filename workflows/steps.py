@@ -479,10 +479,13 @@ class _Builder:
                 FieldSpec("held_at", "When the panel convened", FieldKind.DATETIME, required=False),
                 FieldSpec("attended", "Parties present", FieldKind.ORG_IDS, required=False),
                 FieldSpec("absence_reason", "If a party called or invited was not present, why", required=False),
+                FieldSpec("date_reason", "If the panel convened on another day than arranged, or after the due "
+                          "date, why", required=False),
             ),
             preconditions=(rules.actor_on_panel(),),
             rules=(rules.moment_not_in_future("held_at", spec.clause, "papers_released"),),
-            records=_record("hearing_held", "held_at", "attended", "absence_reason", at_key="held_at"),
+            records=_record("hearing_held", "held_at", "attended", "absence_reason", "date_reason",
+                            at_key="held_at"),
         )
         self.step("hearing", spec, PANEL, "hearing_held", (self.last_event,))
         self.current, self.last_event = "hearing_held", "hearing_held"

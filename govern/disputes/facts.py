@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -61,17 +62,22 @@ def dispute_facts(dispute: Dispute) -> DisputeFacts:
     )
 
 
-def _called(dispute: Dispute) -> dict[str, frozenset[int]]:
-    """Whom the panel last called for clarification, and invited to be present (Scenario 1, step three)."""
-    data = db.session.scalar(
-        select(CaseEvent.data)
+def _called(dispute: Dispute) -> dict[str, Any]:
+    """Whom the panel last called for clarification, and invited to be present, and the day it last
+    arranged to convene (Scenario 1, step three), in one query."""
+    latest: dict[str, dict[str, Any]] = {}
+    for name, data in db.session.execute(
+        select(CaseEvent.name, CaseEvent.data)
         .where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id,
-               CaseEvent.name == "parties_called")
-        .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc())
-        .limit(1)
-    ) or {}
-    return {"called": frozenset(int(i) for i in data.get("called") or ()),
-            "invited": frozenset(int(i) for i in data.get("invited") or ())}
+               CaseEvent.name.in_(("parties_called", "hearing_scheduled")))
+        .order_by(CaseEvent.occurred_at, CaseEvent.id)
+    ):
+        latest[name] = data or {}
+    called = latest.get("parties_called", {})
+    arranged = latest.get("hearing_scheduled", {}).get("hearing_date")
+    return {"called": frozenset(int(i) for i in called.get("called") or ()),
+            "invited": frozenset(int(i) for i in called.get("invited") or ()),
+            "hearing_date": date.fromisoformat(str(arranged)[:10]) if arranged else None}
 
 
 def dispute_roles(dispute: Dispute, user: Any) -> frozenset[CaseRole]:
