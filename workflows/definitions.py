@@ -160,10 +160,16 @@ class Effect:
 
 @dataclass(frozen=True)
 class Notice:
-    """Who is told when a transition happens, and what: roles relative to the case and a line of text."""
+    """Who is told when a transition happens, and what: roles relative to the case and a line of text.
+
+    ``named_in``: only the organisations (of those roles) named in this field of the transition are
+    told (the party the panel calls). ``text`` may name the transition's fields in braces
+    (``{hearing_date}``), filled with their values in words when the notice is sent.
+    """
 
     roles: tuple[CaseRole, ...]
     text: str
+    named_in: str | None = None
 
 
 @dataclass(frozen=True)

@@ -448,8 +448,13 @@ class _Builder:
             ),
             preconditions=(rules.actor_on_panel(),),
             records=_record("parties_called", "called", "invited"),
-            notify=(Notice((CaseRole.PARTY,), "The panel has called parties for clarification: see who is called "
-                           "and who is invited to be present."),),
+            notify=(
+                Notice((CaseRole.PARTY,), f"The panel calls your organisation for clarification ({spec.clause}). "
+                       "Called: {called}. Invited to be present: {invited}.", named_in="called"),
+                Notice((CaseRole.PARTY,), "Your organisation is invited to be present: the panel has called {called} "
+                       f"for clarification, and if either party is called the other must be present ({spec.clause}).",
+                       named_in="invited"),
+            ),
         )
         self.add(
             trigger="schedule_hearing",
@@ -465,8 +470,8 @@ class _Builder:
             preconditions=(rules.actor_on_panel(),),
             rules=(rules.date_not_in_past("hearing_date", spec.clause),),
             records=_record("hearing_scheduled", "hearing_date", "arrangements"),
-            notify=(Notice((CaseRole.PARTY, CaseRole.PANEL_MEMBER), "The panel has set the date it convenes: see "
-                           "the date and the arrangements."),),
+            notify=(Notice((CaseRole.PARTY, CaseRole.PANEL_MEMBER), "The panel convenes on {hearing_date}: "
+                           f"{{arrangements}} ({spec.clause})."),),
         )
         self.add(
             trigger="hold_hearing",
