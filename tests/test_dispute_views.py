@@ -522,14 +522,14 @@ def test_the_panel_arranges_the_hearing_and_records_who_was_present(
     panel = as_("DCC")
 
     arranged = _post_action(panel, dispute, "schedule_hearing", {
-        "hearing_date[day]": "6", "hearing_date[month]": "3", "hearing_date[year]": "2023",
+        "hearing_date[day]": "1", "hearing_date[month]": "3", "hearing_date[year]": "2023",  # today: held as arranged
         "arrangements": "County Hall, Exeter, 10am",
     })
     held = _post_action(panel, dispute, "hold_hearing", {"attended": [str(i) for i in run.ids("RDE", "NDHT")]})
 
     assert (arranged.status_code, held.status_code) == (302, 302)
     page = panel.get(f"/disputes/{dispute.id}").get_data(as_text=True)
-    assert "Hearing arranged for" in page and "6 March 2023. County Hall, Exeter, 10am" in page
+    assert "Hearing arranged for" in page and "1 March 2023. County Hall, Exeter, 10am" in page
     assert "Parties present" in page
     assert "Royal Devon and Exeter NHS Foundation Trust, Northern Devon Healthcare NHS Trust" in page
 
@@ -775,3 +775,54 @@ def test_a_process_without_a_step_the_panel_needs_is_refused_and_changes_nothing
     assert response.status_code == 400
     assert "needs a panel nomination before it" in response.get_data(as_text=True)
     assert _fresh(dispute).bespoke_spec == before
+
+
+# --- the joint pack: two parties saving the same papers at once (issue 11, defect 5) ----------------
+
+
+def test_a_save_of_the_joint_pack_made_on_an_older_version_is_refused_as_stale_and_changes_nothing(
+    run: Run,
+) -> None:
+    from govern.core.errors import StaleCase
+    from govern.disputes import operations as ops
+
+    dispute = _at(run, "scenario_1")
+    opened = dispute.version  # both parties open the papers at this version
+    ops.save_written_material(dispute, run.who("RDE"), {"background": "RDE's background"}, expected_version=opened)
+    db.session.commit()
+    before = (audit_count(), _stored_material(dispute))
+
+    with pytest.raises(StaleCase):
+        ops.save_written_material(dispute, run.who("NDHT"), {"background": "NDHT's background"},
+                                  expected_version=opened)
+    db.session.rollback()
+
+    assert (audit_count(), _stored_material(dispute)) == before
+
+
+def test_the_second_party_saving_the_joint_pack_keeps_its_text_and_sees_both_versions_side_by_side(
+    run: Run, as_: Callable[[str], FlaskClient],
+) -> None:
+    dispute = _at(run, "scenario_1")
+    rde_page = FormPage.of(as_("RDE").get(_papers(dispute)))
+    ndht_page = FormPage.of(as_("NDHT").get(_papers(dispute)))
+    texts = complete_texts(dispute)
+
+    as_("RDE").post(_papers(dispute), data={**_material({**texts, "background": "RDE's background"}, "save"),
+                                            "version": rde_page.values["version"]})
+    response = as_("NDHT").post(_papers(dispute), data={
+        **_material({**texts, "background": "NDHT's background"}, "save"), "version": ndht_page.values["version"]})
+
+    assert response.status_code == 409
+    page = FormPage.of(response)
+    assert page.text("h_background") == "NDHT's background"  # what NDHT typed is kept in the box
+    compare = page.text("compare-background") or ""
+    assert "Your version NDHT's background" in compare
+    assert "Saved by" in compare and "RDE's background" in compare
+    assert "changed since you opened" in (page.text("maincontent") or "")
+    assert _stored_material(dispute)["background"] == "RDE's background"
+    # Saving again from this page (after merging) is no longer stale.
+    merged = as_("NDHT").post(_papers(dispute), data={
+        **_material({**texts, "background": "Both backgrounds, merged"}, "save"), "version": page.values["version"]})
+    assert merged.status_code == 302
+    assert _stored_material(dispute)["background"] == "Both backgrounds, merged"

@@ -135,13 +135,17 @@ def file_dispute(
 
 
 def save_written_material(
-    dispute: Dispute, user: Any, texts: Mapping[str, str], principle_codes: Iterable[str] | None = None
+    dispute: Dispute, user: Any, texts: Mapping[str, str], principle_codes: Iterable[str] | None = None,
+    expected_version: int | None = None,
 ) -> Dispute:
     """Save the written material as a draft, heading by heading; nothing typed is ever thrown away.
 
     Scenario 1's pack is joint: either party may edit it, and an edit after a party agreed the pack
-    means that party must agree it again (the agreement is to the text as it stood).
+    means that party must agree it again (the agreement is to the text as it stood). Two parties saving
+    at once: the save made on an older version of the dispute is refused (:class:`StaleCase`), so it
+    never silently replaces the other's text; the page shows both versions to merge.
     """
+    runner.check_version(dispute, expected_version)
     definition = definition_of(dispute)
     roles = dispute_actor(dispute, user).roles
     from workflows import CaseRole

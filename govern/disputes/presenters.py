@@ -315,3 +315,25 @@ def who_was_told(definition: Any) -> str:
     text = " and ".join(names)
     text = text if text.lower().startswith(("the ", "each ")) else f"the {text}"
     return f"{text[:1].upper()}{text[1:]} {'have' if len(names) > 1 else 'has'}"
+
+
+def material_conflicts(dispute: Dispute, headings: list[tuple[str, str, str]], yours: dict[str, str]
+                       ) -> dict[str, dict[str, Any]]:
+    """Headings where the text someone else saved differs from what this person typed: heading key ->
+    {yours, saved, by, at}, for the papers page to show side by side (the joint pack, Scenario 1)."""
+    from govern.auth.models import User
+    from govern.disputes.models import DisputeMaterial
+
+    saved = {m.key: m for m in db.session.scalars(
+        select(DisputeMaterial).where(DisputeMaterial.dispute_id == dispute.id))}
+    names = dict(db.session.execute(select(User.id, User.name).where(
+        User.id.in_(sorted({m.updated_by_id for m in saved.values()})))).all()) if saved else {}
+    found: dict[str, dict[str, Any]] = {}
+    for key, _title, _guidance in headings:
+        row = saved.get(key)
+        theirs = row.text if row is not None else ""
+        mine = (yours.get(key) or "").replace("\r\n", "\n")
+        if theirs.strip() != mine.strip():
+            found[key] = {"yours": mine, "saved": theirs, "by": names.get(row.updated_by_id, "") if row else "",
+                          "at": row.updated_at if row else None}
+    return found

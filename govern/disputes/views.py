@@ -185,6 +185,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
     roles = dispute_actor(dispute, current_user).roles
     editable = CaseRole.PARTY in roles and definition.material_open(dispute.state)
     if request.method == "GET":
+        form.version.data = str(dispute.version)
         texts = {m.key: m.text for m in dispute.material}
         for key, _title, _guidance in headings:
             getattr(form, f"h_{key}").data = texts.get(key, "")
@@ -197,9 +198,27 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
         if form.validate_on_submit():
             texts = {key: getattr(form, f"h_{key}").data or "" for key, _t, _g in headings}
+            version = form.version.data
             try:
                 ops.save_written_material(dispute, current_user, texts,
-                                          form.principles.data if principles else None)
+                                          form.principles.data if principles else None,
+                                          expected_version=int(version) if (version or "").isdigit() else None)
+            except StaleCase:
+                # Someone else saved first: keep what this person typed, show the saved text beside it,
+                # and let the next save (after merging) go through on the version now shown.
+                db.session.rollback()
+                conflicts = presenters.material_conflicts(dispute, headings, texts)
+                form.version.data = str(dispute.version)
+                form.form_errors.append(
+                    "These papers have changed since you opened them: your text is kept below. Compare it with "
+                    "the saved version beside each heading, merge the two, then save again.")
+                return render_template(
+                    "disputes/papers.html", dispute=dispute, form=form, headings=headings, editable=editable,
+                    definition=definition, principles=principles, can_submit=False, can_agree=False,
+                    pack_agreed_by=_agreed_as_it_stands(dispute), conflicts=conflicts,
+                    material_clause=definition.params.get("material_clause", definition.clause),
+                    send_label=_label(definition, str(definition.material_trigger)),
+                ), 409
             except OperationError as error:
                 db.session.rollback()
                 form.form_errors.append(error.message)
@@ -231,7 +250,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
     return render_template(
         "disputes/papers.html", dispute=dispute, form=form, headings=headings, editable=editable,
         definition=definition, principles=principles, can_submit=definition.material_trigger in available,
-        can_agree="agree_pack" in available, pack_agreed_by=_agreed_as_it_stands(dispute),
+        can_agree="agree_pack" in available, pack_agreed_by=_agreed_as_it_stands(dispute), conflicts={},
         material_clause=definition.params.get("material_clause", definition.clause),
         send_label=_label(definition, str(definition.material_trigger)),
     ), status
