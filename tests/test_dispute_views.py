@@ -235,6 +235,25 @@ def test_filing_with_bad_input_keeps_what_was_typed(
             assert page.checked.get(field_name, []) == ([data[field_name]] if data.get(field_name) else [])
 
 
+def test_the_filing_form_shows_all_its_problems_at_once(
+    run: Run, as_: Callable[[str], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    data = _filing(org, title="", negotiation_attempted=None, negotiation_account="", other_party_ids=None)
+
+    response = as_("RDE").post("/disputes/new/scenario_1", data=data)
+
+    assert response.status_code == 400
+    page = Page.of(response)
+    for field, message in (
+        ("title", "Give the dispute a short title"),
+        ("negotiation_attempted", "negotiation in good faith (16.1)"),
+        ("negotiation_account", "Give a short account of the negotiation you tried"),
+        ("other_party_ids", "name exactly 1 (Schedule 8, scenario 1)"),
+    ):
+        assert message in (page.text(f"{field}-error") or ""), field
+    assert _dispute_count() == 0
+
+
 # --- the written material ---------------------------------------------------------------------------
 
 

@@ -111,17 +111,24 @@ def file(process_key: str) -> str | Response | tuple[str, int]:
             form.decision_id.data = match.id
         else:
             form.decision_reference.data = request.args["decision"][:300]
-    if form.validate_on_submit():
+    # The operation runs even when the form has its own errors, so every problem shows at once (the
+    # form's and the agreement's); anything it stored is rolled back unless all is well.
+    valid = form.validate_on_submit()
+    if form.is_submitted() and not getattr(getattr(form, "csrf_token", None), "errors", None):
         try:
             dispute = _file(process_key, form, filing)
         except RulesRefused as refused:
             db.session.rollback()
             for problem in refused.problems:
-                _attach(form, OperationError(problem.message, clause=problem.clause, field=problem.field))
+                _attach(form, OperationError(problem.message, clause=problem.clause, field=problem.field),
+                        once=True)
         except OperationError as error:
             db.session.rollback()
-            _attach(form, error)
+            _attach(form, error, once=True)
         else:
+            if not valid:
+                db.session.rollback()
+        if valid and not any(f.errors for f in form) and not form.form_errors:
             db.session.commit()
             flash(f"Dispute {dispute.reference} filed. {presenters.who_was_told(dispute.definition)} "
                   "been notified and the clock has started.", "success")
@@ -408,10 +415,13 @@ def _error_text(error: OperationError) -> str:
     return presenters.in_words(text)
 
 
-def _attach(form: Any, error: OperationError) -> None:
+def _attach(form: Any, error: OperationError, once: bool = False) -> None:
+    """Show ``error`` beside its field (``once``: unless the field already shows a problem)."""
     field = getattr(form, error.field, None) if error.field else None
     text = _error_text(error)
     if field is not None:
+        if once and field.errors:
+            return
         field.errors = [*field.errors, text]
     else:
         form.form_errors.append(text)
