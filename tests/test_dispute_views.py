@@ -557,7 +557,7 @@ DOUBLE_SUBMITS = [
     # (steps before, who, action, what they send, the event it records, what the second submission is told,
     #  where the dispute then stands)
     (SCENARIO_2_TO_DECLARATIONS, "DCC", "declare_interest", {"conflict": "no"}, "interest_declared",
-     "This case has changed since you opened it. Here is where it stands now.",
+     "That action is no longer available",  # a member declares once (issue 11): not offered again
      "Panel nominated; awaiting each member's declaration of interest"),
     (TO_PANEL["scenario_2"][:4], "leader", "release_papers", {}, "papers_released",
      "That action is no longer available", "Papers with the panel"),
@@ -731,7 +731,8 @@ def test_the_time_the_panel_convened_is_read_as_london_time_and_recorded(
     run.clock.tick(timedelta(days=130))  # into British Summer Time: London is an hour ahead of UTC
     panel = as_("DCC")
 
-    response = _post_action(panel, dispute, "hold_hearing", {"held_at": "2023-07-01T09:30"})
+    response = _post_action(panel, dispute, "hold_hearing", {"held_at": "2023-07-01T09:30",
+                                                             "date_reason": "Months late: the panel awaited data"})
 
     assert response.status_code == 302
     held = stored_event(CaseKind.DISPUTE, dispute.id, "hearing_held").occurred_at

@@ -260,6 +260,8 @@ class NoticeDecl(_Model):
     text: Text
     #: Only the organisations named in this field of the transition are told (of the roles in ``to``).
     named_in: Key | None = None
+    #: Told only when this yes/no field of the transition is yes.
+    when: Key | None = None
 
 
 class TransitionDecl(_Model):
@@ -568,7 +570,8 @@ def _transitions(decls: Sequence[TransitionDecl], kind: str) -> list[TransitionD
                     route=route,
                     records=records,
                     effects=run_effects,
-                    notify=tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text, n.named_in) for n in t.notify),
+                    notify=tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text, n.named_in, n.when)
+                                 for n in t.notify),
                     events=tuple(events),
                 )
             )
@@ -795,9 +798,11 @@ class _Checker:
             for n_index, notice in enumerate(t.notify):
                 for role in notice.to:
                     self.role((*where, "notify", n_index, "to"), role, t.clause)
-                if notice.named_in is not None and notice.named_in not in {f.key for f in t.fields}:
-                    self.add((*where, "notify", n_index, "named_in"),
-                             f"{notice.named_in!r} is not one of the transition's fields", t.clause)
+                for attr in ("named_in", "when"):
+                    value = getattr(notice, attr)
+                    if value is not None and value not in {f.key for f in t.fields}:
+                        self.add((*where, "notify", n_index, attr),
+                                 f"{value!r} is not one of the transition's fields", t.clause)
             self.rule((*where, "requires"), t.requires, library.RULES, "rule", t.clause)
             self.rule((*where, "rules"), t.rules, library.RULES, "rule", t.clause)
             self.rule((*where, "effects"), t.effects, library.EFFECTS, "effect", t.clause)

@@ -57,6 +57,7 @@ RULES: dict[str, LibraryEntry] = {
     "principles_cited": _rule(rules.principles_cited, "At least one agreed principle is cited where required."),
     "pack_agreed_by_all": _rule(rules.pack_agreed_by_all, "Every party has agreed the pack as it stands."),
     "pack_not_yet_agreed_by_actor": _rule(rules.pack_not_yet_agreed_by_actor, "A party agrees the pack once."),
+    "pack_written": _rule(rules.pack_written, "There is a pack to agree: something is written under its headings."),
     # Panels
     "panel_neutral": _rule(
         rules.nominated_panel_valid, "The panel is neutral (no party or respondent) and large enough."
@@ -66,6 +67,7 @@ RULES: dict[str, LibraryEntry] = {
     "panel_declared_no_conflict": _rule(rules.all_declared_no_conflict, "Every member declared no conflict."),
     "actor_on_panel": _rule(rules.actor_on_panel, "The actor's organisation is on the panel."),
     "conflict_explained": _rule(rules.conflict_explained, "A declared conflict is described."),
+    "actor_yet_to_declare": _rule(rules.actor_yet_to_declare, "A panel member declares its interest once."),
     # Hearings
     "other_party_present_if_called": _rule(
         rules.clarification_call, "If either party is called, the other must be invited to be present."

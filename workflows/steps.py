@@ -281,7 +281,10 @@ class _Builder:
             roles=roles,
             label=f"Submit the {self.spec.material_title.lower()} to the {self.leader}",
             clause=spec.clause,
-            rules=(rules.material_complete(), rules.principles_cited(), rules.pack_agreed_by_all()),
+            # Every party's agreement is a condition of sending the joint pack (so "send" is offered only
+            # once all agreed); the rest is checked on what was written.
+            preconditions=(rules.pack_agreed_by_all(),),
+            rules=(rules.material_complete(), rules.principles_cited()),
             records=_record(dest),
         )
         if self.current == "notified":
@@ -303,6 +306,7 @@ class _Builder:
             label="Agree the documentation as it stands",
             clause=clause,
             preconditions=(rules.actor_is_responding_party(), rules.pack_not_yet_agreed_by_actor()),
+            rules=(rules.pack_written(),),
             records=records,
         )
 
@@ -355,6 +359,7 @@ class _Builder:
                 roles=m.roles,
                 label=m.label,
                 clause=m.clause,
+                preconditions=m.preconditions,
                 rules=m.rules,
                 records=m.records,
             )
@@ -376,9 +381,11 @@ class _Builder:
                     FieldSpec("conflict", "My organisation has a conflict of interest", FieldKind.BOOL),
                     FieldSpec("details", "Details of the conflict", required=False),
                 ),
-                preconditions=(rules.actor_on_panel(),),
+                preconditions=(rules.actor_on_panel(), rules.actor_yet_to_declare()),
                 rules=(rules.conflict_explained(),),
                 records=_declaration_records,
+                notify=(Notice((CaseRole.STP_LEADER,), "{organisation} has declared a conflict of interest: {details}. "
+                               "For you to do: replace the panel member (16.2).", when="conflict"),),
             )
             self.add(
                 trigger="replace_panel_member",

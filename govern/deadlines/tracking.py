@@ -131,8 +131,11 @@ def after_transition(
     state_title = definition.state(outcome.state_after).title
     reference = str(getattr(row, "reference", "") or "")
     # Who is told of the transition is the agreement's word (its ``notify``), not this module's.
+    actor_org = getattr(getattr(user, "organisation", None), "name", None)
     for notice in outcome.notices:
-        text = notice_text(notice.text, outcome.values, definition.calendar)
+        if notice.when is not None and outcome.values.get(notice.when) is not True:
+            continue
+        text = notice_text(notice.text, {"organisation": actor_org, **outcome.values}, definition.calendar)
         if replacements and notice.roles == (CaseRole.PANEL_MEMBER,):
             for organisation_id in replacements:
                 tell(audiences.officers.get(organisation_id, set()), text)

@@ -3,7 +3,7 @@ bespoke process needs no new form code."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -91,13 +91,20 @@ def material_form_class(keys: Sequence[tuple[str, str, str]], principle_choices:
     return MaterialForm
 
 
-def action_form_class(fields: Sequence[FieldSpec], org_choices: Sequence[tuple[int, str]]) -> type:
-    """A form for one action, from its field specs (kinds: text, date, datetime, bool, org(s), choice)."""
+def action_form_class(fields: Sequence[FieldSpec], org_choices: Any,
+                      choice_labels: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> type:
+    """A form for one action, from its field specs (kinds: text, date, datetime, bool, org(s), choice).
+
+    ``org_choices``: the organisations offered, one list for every organisation field or a mapping of
+    field key -> list. ``choice_labels``: a choice field's options as this case offers them (field key
+    -> (value, label)), e.g. only the steps not yet done, each with its current due date.
+    """
 
     class ActionForm(FlaskForm):
         expected_version = HiddenField()
 
     for spec in fields:
+        own = org_choices.get(spec.key, []) if isinstance(org_choices, Mapping) else org_choices
         required = [InputRequired(f"Enter {spec.label.lower()}")] if spec.required else [Optional()]
         field: Any
         match spec.kind:
@@ -114,17 +121,19 @@ def action_form_class(fields: Sequence[FieldSpec], org_choices: Sequence[tuple[i
                                    if spec.required else [Optional()])
             case FieldKind.ORG_ID:
                 field = SelectField(spec.label, coerce=_int_or_none,
-                                    choices=[("", "Choose an organisation"), *org_choices],
+                                    choices=[("", "Choose an organisation"), *own],
                                     validators=[DataRequired(f"Choose {spec.label.lower()}")]
                                     if spec.required else [Optional()])
             case FieldKind.ORG_IDS:
                 # Not limited to the choices offered, so naming another organisation is refused with the
                 # reason and its clause (a party on its own panel, 16.2; a withdrawn party, 15), not with
                 # a bare "not a valid choice" (the view and the MoU's rules say why).
-                field = MultiCheckboxField(spec.label, coerce=int, choices=list(org_choices),
+                field = MultiCheckboxField(spec.label, coerce=int, choices=list(own),
                                            validators=[Optional()], validate_choice=False)
             case FieldKind.CHOICE:
-                field = RadioField(spec.label, choices=[(c, spec.choice_label(c)) for c in spec.choices],
+                offered = (choice_labels or {}).get(spec.key)
+                field = RadioField(spec.label, choices=list(offered) if offered is not None
+                                   else [(c, spec.choice_label(c)) for c in spec.choices],
                                    validators=[InputRequired(f"Choose {spec.label.lower()}")]
                                    if spec.required else [Optional()])
             case _:  # pragma: no cover - a new kind must be added here

@@ -34,9 +34,9 @@ from govern.disputes.models import (
 from govern.extensions import db
 from govern.partnership.models import Organisation, Principle
 from workflows import SpecError, registry
+from workflows import engine as wf_engine
 from workflows.agreement import bespoke_document
 from workflows.definitions import REFERENCE_FIELD, EffectKind, ProcessDefinition
-from workflows import engine as wf_engine
 from workflows.engine import Outcome
 from workflows.errors import Problem
 

@@ -159,6 +159,8 @@ class DisputeView:
     papers_visible: bool
     outcome: dict[str, Any] | None
     follow_ups: list[Any]
+    record_name: str = "dispute record"
+    latest: tuple[str, datetime] | None = None
 
 
 def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
@@ -167,6 +169,7 @@ def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
     facts = dispute_facts(dispute)
     actor = dispute_actor(dispute, user)
     organisations = {o.id: o for o in db.session.scalars(select(Organisation))}
+    outcome = outcome_of(dispute)
     return DisputeView(
         dispute=dispute,
         definition=definition,
@@ -179,8 +182,10 @@ def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
         roles=actor.roles,
         organisations=organisations,
         papers_visible=dispute.can_view_papers(user),
-        outcome=outcome_of(dispute),
+        outcome=outcome,
         follow_ups=follow_ups(dispute, user),
+        record_name=record_name(dispute, outcome),
+        latest=latest_event(dispute),
     )
 
 
@@ -337,3 +342,61 @@ def material_conflicts(dispute: Dispute, headings: list[tuple[str, str, str]], y
             found[key] = {"yours": mine, "saved": theirs, "by": names.get(row.updated_by_id, "") if row else "",
                           "at": row.updated_at if row else None}
     return found
+
+
+def step_choices(dispute: Dispute, fields: Any, now: datetime) -> dict[str, list[tuple[str, str]]]:
+    """A choice field whose choices are the process's steps (the STP Leader's extension) offers only the
+    steps not yet done, each labelled with its current due date ("Panel nominated: due Mon 6 Mar 2023")."""
+    from workflows.deadlines import day_text
+
+    definition = definition_of(dispute)
+    keys = {s.key for s in definition.steps}
+    wanted = [f for f in fields if f.kind.value == "choice" and f.choices and set(f.choices) <= keys]
+    if not wanted:
+        return {}
+    facts = dispute_facts(dispute)
+    rows = {row.step: row for row in schedule(definition, facts.events, facts.extensions, now)}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for spec in wanted:
+        offered = []
+        for key in spec.choices:
+            row = rows.get(key)
+            if row is None or row.done_at is not None:
+                continue
+            due = f"due {day_text(row.due_date)}" if row.due_date else "not yet running"
+            offered.append((key, f"{row.title}: {due}"))
+        found[spec.key] = offered
+    return found
+
+
+def record_name(dispute: Dispute, outcome: dict[str, Any] | None) -> str:
+    """What the dispute's PDF record is called: the "decision record" once the panel has decided or the
+    STP Leader has proposed, the "dispute record" until then."""
+    decided = bool(outcome) and any(k in outcome for k in ("decision_presented", "solution_proposed",
+                                                            "recommendation_made"))
+    return "decision record" if decided else "dispute record"
+
+
+def latest_event(dispute: Dispute) -> tuple[str, datetime] | None:
+    """The last thing that happened, in the process's words (the title of the step it completed), and
+    when: "Where it stands" says it, since a state can hold while steps within it are done."""
+    definition = definition_of(dispute)
+    row = db.session.execute(
+        select(CaseEvent.name, CaseEvent.occurred_at)
+        .where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id)
+        .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    return event_title(definition, row.name), row.occurred_at
+
+
+def event_title(definition: Any, name: str) -> str:
+    """An event in the process's words: the title of the step it completes, else its name in words."""
+    step = next((s for s in definition.steps if s.done_event == name), None)
+    if step is not None:
+        return step.title
+    for t in definition.transitions:
+        if t.events and name in t.events:
+            return t.label
+    return name.replace("_", " ").capitalize()

@@ -344,7 +344,7 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
               "stands now.", "info")
         return redirect(url_for("disputes.show", dispute_id=dispute.id))
     org_choices, hints = _org_choices(dispute, info.fields)
-    form = action_form_class(info.fields, org_choices)()
+    form = action_form_class(info.fields, org_choices, presenters.step_choices(dispute, info.fields, clock.now()))()
     if request.method == "GET":
         form.expected_version.data = str(dispute.version)
     if form.validate_on_submit() and not _unoffered_panel(form, dispute, trigger, org_choices):
@@ -380,29 +380,34 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
 PANEL_FIELDS = frozenset({"organisation_ids", "replacement"})
 
 
-def _org_choices(dispute: Dispute, fields: Any) -> tuple[list[tuple[int, str]], dict[int, str]]:
-    """Organisations an action's fields may name, with hints (e.g. each panel candidate's other
-    involvement): panel candidates for the panel's fields (and the current members for the one being
-    replaced), the dispute's parties for any other."""
+def _org_choices(dispute: Dispute, fields: Any) -> tuple[dict[str, list[tuple[int, str]]], dict[int, str]]:
+    """Organisations each of an action's fields may name, with hints (e.g. each panel candidate's other
+    involvement): panel candidates for the panel's fields, the current members for the one being
+    replaced, the dispute's parties for any other."""
     keys = {f.key for f in fields if f.kind in (FieldKind.ORG_ID, FieldKind.ORG_IDS)}
     if not keys:
-        return [], {}
+        return {}, {}
+    found: dict[str, list[tuple[int, str]]] = {}
+    hints: dict[int, str] = {}
     if keys & PANEL_FIELDS:
         candidates = presenters.panel_candidates(dispute)
-        choices = [(o.id, o.name) for o, _ in candidates]
+        members = {m.organisation_id for m in dispute.active_panel}
         hints = {o.id: hint for o, hint in candidates}
-        if "replace" in keys:
-            choices = [(m.organisation_id, m.organisation.name) for m in dispute.active_panel] + choices
-        return choices, hints
-    return [(p.organisation_id, p.organisation.name) for p in dispute.parties], {}
+        for key in keys & PANEL_FIELDS:
+            found[key] = [(o.id, o.name) for o, _ in candidates if o.id not in members]
+    for key in keys - PANEL_FIELDS:
+        found[key] = ([(m.organisation_id, m.organisation.name) for m in dispute.active_panel] if key == "replace"
+                      else [(p.organisation_id, p.organisation.name) for p in dispute.parties])
+    return found, hints
 
 
-def _unoffered_panel(form: Any, dispute: Dispute, trigger: str, choices: list[tuple[int, str]]) -> bool:
+def _unoffered_panel(form: Any, dispute: Dispute, trigger: str, choices: dict[str, list[tuple[int, str]]]
+                     ) -> bool:
     """Organisations named for the panel that the page did not offer, each refused with the reason
     (so one posted anyway is never nominated, e.g. Scenario 4's organisation whose practice changed)."""
     if not hasattr(form, "organisation_ids"):
         return False
-    offered = {value for value, _label in choices}
+    offered = {value for value, _label in choices.get("organisation_ids", [])}
     refused = [o for o in (form.organisation_ids.data or []) if o not in offered]
     for organisation_id in refused:
         form.organisation_ids.errors = [*form.organisation_ids.errors,
