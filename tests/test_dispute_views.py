@@ -163,7 +163,8 @@ def _post_action(client: FlaskClient, dispute: Dispute, trigger: str, data: dict
     """Post an action form as the page would: with the version the page was drawn from."""
     if version is None:
         version = _fresh(dispute).version
-    return client.post(_action(dispute, trigger), data={"expected_version": str(version), **data})
+    # An irreversible step's check page is confirmed as the person would (tests/test_check_answers.py).
+    return client.post(_action(dispute, trigger), data={"expected_version": str(version), "confirmed": "1", **data})
 
 
 # --- filing: the notification to the STP Leader -------------------------------------------------------

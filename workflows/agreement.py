@@ -280,6 +280,8 @@ class TransitionDecl(_Model):
     records: list[RecordDecl] = []
     effects: list[RuleRef] = []
     notify: list[NoticeDecl] = []
+    #: Irreversible: a check-your-answers page before, a confirmation page after.
+    confirm: bool = False
 
 
 class StateDecl(_Model):
@@ -573,6 +575,7 @@ def _transitions(decls: Sequence[TransitionDecl], kind: str) -> list[TransitionD
                     notify=tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text, n.named_in, n.when)
                                  for n in t.notify),
                     events=tuple(events),
+                    confirm=t.confirm,
                 )
             )
     return out

@@ -242,6 +242,8 @@ class TransitionDef:
     notify: tuple[Notice, ...] = ()
     #: Events this transition may record (declared in the agreement file; for checks and diagrams).
     events: tuple[str, ...] = ()
+    #: Irreversible: the person checks their answers first and gets a confirmation page after.
+    confirm: bool = False
 
 
 @dataclass(frozen=True)

@@ -286,6 +286,7 @@ class _Builder:
             preconditions=(rules.pack_agreed_by_all(),),
             rules=(rules.material_complete(), rules.principles_cited()),
             records=_record(dest),
+            confirm=True,
         )
         if self.current == "notified":
             self.material_after_notification = (trigger, "notified", dest)
@@ -334,6 +335,7 @@ class _Builder:
             "rules": (),
             "records": _record("panel_nominated", "organisation_ids", "route", "external_authority"),
             "notify": (Notice((CaseRole.PANEL_MEMBER, CaseRole.PARTY), "The panel has been nominated."),),
+            "confirm": True,
         }
         self.add(source=self.current, dest="panel_nominated", **nominate)
         panel_states = ["panel_nominated"]
@@ -362,6 +364,7 @@ class _Builder:
                 preconditions=m.preconditions,
                 rules=m.rules,
                 records=m.records,
+                confirm=m.confirm,
             )
             if self.spec.pack_agreement:
                 self._agree_pack("panel_nominated_early", m.clause)
@@ -521,6 +524,7 @@ class _Builder:
             preconditions=(rules.actor_on_panel(),),
             rules=(rules.delay_explained("decision"),) if late else (),
             records=_record("decision_presented", "decision", "reasons", "delay_reason"),
+            confirm=True,
             notify=(Notice((CaseRole.PARTY,), "Decision presented to the parties: read it and respond."),),
         )
         self.current, self.last_event = "decision_presented", "decision_presented"
@@ -537,6 +541,7 @@ class _Builder:
             fields=(FieldSpec("recommendation", "The recommendation"), FieldSpec("reasons", "The reasons")),
             preconditions=(rules.actor_on_panel(),),
             records=_record("recommendation_made", "recommendation", "reasons"),
+            confirm=True,
         )
         self.step("recommendation", spec, PANEL, "recommendation_made", (self.last_event,))
         self.current, self.last_event = "recommendation_made", "recommendation_made"
@@ -573,6 +578,7 @@ class _Builder:
                 FieldSpec("reasons", "The reasons why"),
             ),
             records=_record("solution_proposed", "outcome", "proposal", "reasons"),
+            confirm=True,
             effects=effects,
             notify=(Notice((CaseRole.PARTY,), f"The {self.leader} has proposed a solution: read it and respond."),),
         )
@@ -606,6 +612,7 @@ class _Builder:
                     route=_closes if dest else None,
                     records=_response_records(kind, closes=dest is not None),
                     effects=_response_effects(kind, closes=dest is not None),
+                    confirm=True,
                 )
         self.add(
             trigger="close",

@@ -215,6 +215,17 @@ def act(dispute: Dispute, user: Any, trigger: str, payload: Mapping[str, object]
     return _act(dispute, user, trigger, dict(payload or {}), expected_version)
 
 
+def check_action(dispute: Dispute, user: Any, trigger: str, payload: Mapping[str, object] | None = None,
+                 expected_version: int | None = None) -> None:
+    """Everything that would refuse the action, without taking it (for the check-your-answers page):
+    raises :class:`StaleCase`, :class:`OperationError` or :class:`runner.RulesRefused`; changes nothing."""
+    runner.check_version(dispute, expected_version)
+    problems = wf_engine.check(definition_of(dispute), dispute_facts(dispute), dispute_actor(dispute, user), trigger,
+                               dict(payload or {}), clock.now())
+    if problems:
+        raise runner.RulesRefused(tuple(problems))
+
+
 def _act(dispute: Dispute, user: Any, trigger: str, payload: dict[str, object], expected_version: int | None,
          audit_changes: Mapping[str, Any] | None = None) -> Outcome:
     runner.check_version(dispute, expected_version)

@@ -400,3 +400,27 @@ def event_title(definition: Any, name: str) -> str:
         if t.events and name in t.events:
             return t.label
     return name.replace("_", " ").capitalize()
+
+
+def answers(form: Any, fields: Any) -> list[tuple[str, str]]:
+    """Each field's label and the answer given, in words (organisations and choices by their labels,
+    dates as people read them), for the check-your-answers page."""
+    from govern.web.template_helpers import local_date, local_datetime
+
+    rows: list[tuple[str, str]] = []
+    for spec in fields:
+        field = getattr(form, spec.key)
+        value = field.data
+        kind = spec.kind.value
+        if kind in ("org_id", "org_ids", "choice", "bool"):
+            labels = {str(v): str(label) for v, label in (field.choices or [])}
+            values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+            text = ", ".join(labels.get(str(v), str(v)) for v in values)
+        elif kind == "date":
+            text = local_date(value) if value else ""
+        elif kind == "datetime":
+            text = local_datetime(value) if value else "Now"
+        else:
+            text = (value or "").strip()
+        rows.append((spec.label, text or "Not given"))
+    return rows

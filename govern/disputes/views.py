@@ -129,15 +129,45 @@ def file(process_key: str) -> str | Response | tuple[str, int]:
             if not valid:
                 db.session.rollback()
         if valid and not any(f.errors for f in form) and not form.form_errors:
-            db.session.commit()
-            flash(f"Dispute {dispute.reference} filed. {presenters.who_was_told(dispute.definition)} "
-                  "been notified and the clock has started.", "success")
-            papers = dispute.definition.material_open(dispute.state)
-            return redirect(url_for("disputes.papers" if papers else "disputes.show", dispute_id=dispute.id))
-    status = 400 if form.is_submitted() else 200
+            if request.form.get("confirmed") != "1" or request.form.get("change") == "1":
+                # Filing is irreversible: nothing is kept until the person has checked the answers.
+                db.session.rollback()
+                if request.form.get("change") != "1":
+                    return _filing_check_page(option, form, filing)
+            else:
+                db.session.commit()
+                flash(f"Dispute {dispute.reference} filed. {presenters.who_was_told(dispute.definition)} "
+                      "been notified and the clock has started.", "success")
+                return redirect(url_for("disputes.confirmed", dispute_id=dispute.id, trigger="notify"))
+    status = 400 if form.is_submitted() and request.form.get("change") != "1" else 200
     return render_template("disputes/file.html", form=form, option=option, filing=filing,
                            leader=option.definition.role_name("stp_leader"),
                            bespoke=process_key == service.BESPOKE), status
+
+
+def _filing_check_page(option: Any, form: FileDisputeForm, filing: Any) -> str:
+    """Check your answers before filing: what the form says, in words, on the one generic check page."""
+    def names(field: Any) -> str:
+        labels = {v: label for v, label in field.choices or []}
+        return ", ".join(str(labels.get(v, v)) for v in field.data or []) or "None"
+
+    answers = [("What the dispute is about", option.title), (form.title.label.text, form.title.data or "")]
+    if filing.other_parties:
+        answers.append((filing.other_parties.label, names(form.other_party_ids)))
+    if filing.respondents:
+        answers.append((filing.respondents.label, names(form.respondent_ids)))
+    if filing.decision is not None:
+        decision = dict(form.decision_id.choices or []).get(form.decision_id.data) if form.decision_id.data else None
+        answers.append((filing.decision.label, str(decision or form.decision_reference.data or "")))
+    answers.append(("Negotiation in good faith tried first (16.1)", "Yes" if form.negotiation_attempted.data else "No"))
+    answers.append((form.negotiation_account.label.text, form.negotiation_account.data or ""))
+    carried = [(k, v) for k, v in request.form.items(multi=True) if k not in ("confirmed", "change", "csrf_token")]
+    return render_template(
+        "disputes/check.html", dispute=None, info={"trigger": "notify", "label": "File the dispute",
+                                                   "clause": filing.clause, "fields": True},
+        form=form, answers=answers, carried=carried, label="file the dispute", outcome=None,
+        post_url=url_for("disputes.file", process_key=option.key), caption=option.definition.title,
+        back_url=url_for("disputes.choose"))
 
 
 def _file(process_key: str, form: FileDisputeForm, filing: Any) -> Dispute:
@@ -237,6 +267,11 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
                     return redirect(url_for("disputes.papers", dispute_id=dispute.id))
                 trigger = str(definition.material_trigger) if intent == "submit" else "agree_pack"
                 try:
+                    if intent == "submit":
+                        # Sending is irreversible: problems show here, beside the headings; if none, the
+                        # person checks the papers and confirms on the check page.
+                        ops.check_action(dispute, current_user, trigger, {})
+                        return redirect(url_for("disputes.action", dispute_id=dispute.id, trigger=trigger))
                     ops.act(dispute, current_user, trigger, {})
                 except RulesRefused as refused:
                     db.session.rollback()
@@ -345,12 +380,23 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
         return redirect(url_for("disputes.show", dispute_id=dispute.id))
     org_choices, hints = _org_choices(dispute, info.fields)
     form = action_form_class(info.fields, org_choices, presenters.step_choices(dispute, info.fields, clock.now()))()
+    # An irreversible step (the agreement marks it ``confirm``): the answers are checked first, then
+    # confirmed; the person lands on a confirmation page.
+    needs_check = any(t.confirm for t in definition.transitions_for(trigger))
     if request.method == "GET":
         form.expected_version.data = str(dispute.version)
-    if form.validate_on_submit() and not _unoffered_panel(form, dispute, trigger, org_choices):
+        if needs_check and not info.fields:
+            return _check_page(dispute, info, form)
+    changing = request.form.get("change") == "1"
+    if not changing and form.validate_on_submit() and not _unoffered_panel(form, dispute, trigger, org_choices):
+        confirmed = request.form.get("confirmed") == "1" or not needs_check
         try:
             expected = int(form.expected_version.data or dispute.version)
-            ops.act(dispute, current_user, trigger, payload_from(form, info.fields), expected)
+            payload = payload_from(form, info.fields)
+            if not confirmed:
+                ops.check_action(dispute, current_user, trigger, payload, expected)
+                return _check_page(dispute, info, form)
+            ops.act(dispute, current_user, trigger, payload, expected)
         except StaleCase as stale:
             db.session.rollback()
             flash(stale.message, "info")
@@ -369,11 +415,46 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
             form.form_errors.append(_error_text(error))
         else:
             db.session.commit()
+            if needs_check:
+                return redirect(url_for("disputes.confirmed", dispute_id=dispute.id, trigger=trigger))
             flash(f"{info.label}: done.", "success")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
-    status = 400 if form.is_submitted() else 200
+    status = 400 if form.is_submitted() and not changing else 200
     return render_template("disputes/action.html", dispute=dispute, info=info, form=form, hints=hints,
                            FieldKind=FieldKind, fields=info.fields), status
+
+
+def _check_page(dispute: Dispute, info: Any, form: Any) -> str:
+    """Check your answers before an irreversible step: each field's answer in words (or, for sending the
+    papers, the papers as written), what is being accepted, and the posted answers carried in hidden
+    fields so "Confirm" takes the step and "Change" goes back to the form with them."""
+    definition = definition_of(dispute)
+    answers = presenters.answers(form, info.fields)
+    if not info.fields and str(definition.material_trigger) == info.trigger:
+        texts = {m.key: m.text for m in dispute.material}
+        answers = [(title, texts.get(key, "")) for key, title, _g in presenters.material_headings(definition, dispute)]
+        if dispute.principles:
+            answers.append(("Schedule 3 principles cited", ", ".join(p.code for p in dispute.principles)))
+    carried = [(k, v) for k, v in request.form.items(multi=True) if k not in ("confirmed", "change", "csrf_token")]
+    if not any(k == "expected_version" for k, _ in carried):
+        carried.append(("expected_version", str(dispute.version)))
+    label = info.label[:1].lower() + info.label[1:]
+    return render_template("disputes/check.html", dispute=dispute, info=info, form=form, answers=answers,
+                           carried=carried, label=label, outcome=presenters.outcome_of(dispute),
+                           leader=definition.role_name("stp_leader"))
+
+
+@bp.get("/<int:dispute_id>/confirmed/<trigger>")
+@login_required
+def confirmed(dispute_id: int, trigger: str) -> str:
+    """The confirmation page after an irreversible step: the reference, what happens next and by when,
+    and the record."""
+    dispute = _dispute_or_404(dispute_id)
+    definition = definition_of(dispute)
+    if trigger not in definition.triggers:
+        abort(404)
+    view = presenters.view_of(dispute, current_user, clock.now())
+    return render_template("disputes/confirmed.html", v=view, label=_label(definition, trigger), who=presenters.who)
 
 
 #: Fields that name organisations for the panel; any other organisation field names parties.
