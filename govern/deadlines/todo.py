@@ -26,7 +26,7 @@ LIMIT = 50
 
 #: Steps every organisation in a role does once on its own (each panel member declares, each party
 #: responds): done for this user's organisation once it has, though the step stays open for the others.
-_PER_ORGANISATION = {"declarations", "responses"}
+PER_ORGANISATION = frozenset({"declarations", "responses"})
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def tasks_for(user: Any, now: datetime, limit: int = LIMIT) -> list[Task]:
         .order_by(CaseDeadline.due_at.is_(None), CaseDeadline.due_at, CaseDeadline.id)
         .limit(limit + 20)
     ).all()
-    done = _done_by_my_organisation(user, [d.case_id for d, _ in rows if d.step_key in _PER_ORGANISATION])
+    done = _done_by_my_organisation(user, [d.case_id for d, _ in rows if d.step_key in PER_ORGANISATION])
     tasks = [
         Task(d.title, d.clause, d.reference, title or "", case_link(d.case_kind, d.case_id), d.due_at,
              d.due_at is not None and d.due_at < now)

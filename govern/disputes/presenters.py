@@ -161,6 +161,10 @@ class DisputeView:
     follow_ups: list[Any]
     record_name: str = "dispute record"
     latest: tuple[str, datetime] | None = None
+    #: What happened, newest first (the MOJ timeline pattern).
+    history: list[TimelineEntry] | None = None
+    #: Steps waiting for this user's own organisation (the "respond by" banner).
+    yours: list[NextStep] | None = None
 
 
 def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
@@ -186,6 +190,8 @@ def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
         follow_ups=follow_ups(dispute, user),
         record_name=record_name(dispute, outcome),
         latest=latest_event(dispute),
+        history=timeline_of(dispute),
+        yours=your_steps(dispute, actor, next_steps(definition, facts, now), facts),
     )
 
 
@@ -424,3 +430,54 @@ def answers(form: Any, fields: Any) -> list[tuple[str, str]]:
             text = (value or "").strip()
         rows.append((spec.label, text or "Not given"))
     return rows
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened: in the process's words, who did it (person and organisation), when,
+    and the clause of the step."""
+
+    title: str
+    by: str
+    at: datetime
+    clause: str
+
+
+#: The longest timeline a page shows (a dispute has tens of events; this bounds a pathological one).
+TIMELINE_MAX = 200
+
+
+def timeline_of(dispute: Dispute) -> list[TimelineEntry]:
+    """What happened in the dispute, newest first, in one query (events with who recorded them)."""
+    from govern.auth.models import User
+
+    definition = definition_of(dispute)
+    rows = db.session.execute(
+        select(CaseEvent.name, CaseEvent.occurred_at, User.name, Organisation.name)
+        .outerjoin(User, User.id == CaseEvent.recorded_by_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id)
+        .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc()).limit(TIMELINE_MAX)
+    ).all()
+    clauses = {s.done_event: s.clause for s in definition.steps}
+    labels = {e: t.clause for t in definition.transitions for e in t.events}
+    entries = []
+    for name, at, person, organisation in rows:
+        by = f"{person}, {organisation}" if person and organisation else (person or "govern")
+        entries.append(TimelineEntry(event_title(definition, name), by, at,
+                                     clauses.get(name) or labels.get(name) or definition.clause))
+    return entries
+
+
+def your_steps(dispute: Dispute, actor: Any, waiting: list[NextStep], facts: DisputeFacts) -> list[NextStep]:
+    """The waiting steps that are this user's organisation's to do (a party's response, its part of the
+    papers; a panel member's declaration), leaving out those its organisation has already done."""
+    from govern.deadlines.todo import PER_ORGANISATION
+
+    org = actor.organisation_id
+    done = set()
+    if org in facts.responses:
+        done.add("responses")
+    if any(m.organisation_id == org and m.declaration.value != "pending" for m in facts.panel):
+        done.add("declarations")
+    return [n for n in waiting if set(n.roles) & set(actor.roles) and n.step not in PER_ORGANISATION & done]
