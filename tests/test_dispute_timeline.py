@@ -33,7 +33,7 @@ def test_the_timeline_says_who_did_what_when_with_the_clause(
     run.run(SCENARIO_1[:5])
 
     html = client_for(run.who("NDHT")).get(f"/disputes/{dispute.id}").get_data(as_text=True)
-    timeline = Page(html).text("timeline") or ""
+    timeline = Page(html).text("history") or ""
 
     assert 'class="moj-timeline"' in html
     assert "Notification of the dispute to the STP Leader" in timeline
