@@ -847,3 +847,20 @@ def test_the_second_party_saving_the_joint_pack_keeps_its_text_and_sees_both_ver
         **_material({**texts, "background": "Both backgrounds, merged"}, "save"), "version": page.values["version"]})
     assert merged.status_code == 302
     assert _stored_material(dispute)["background"] == "Both backgrounds, merged"
+
+
+def test_papers_refused_on_sending_can_be_completed_and_sent_from_the_same_page(
+    run: Run, as_: Callable[[str], FlaskClient],
+) -> None:
+    """The page shown after a refused send is of the papers as saved: the next save is not stale."""
+    dispute = _at(run, "scenario_2")
+    opened = FormPage.of(as_("RDE").get(_papers(dispute))).values["version"]
+    texts = {**complete_texts(dispute), "impact": ""}
+    refused = FormPage.of(as_("RDE").post(_papers(dispute), data={**_material(texts, "submit", ("V1",)),
+                                                                   "version": opened}))
+    assert "'Impact' is missing" in (refused.text("h_impact-error") or "")
+
+    sent = as_("RDE").post(_papers(dispute), data={**_material(complete_texts(dispute), "submit", ("V1",)),
+                                                   "version": refused.values["version"]})
+
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/actions/submit_report")

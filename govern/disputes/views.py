@@ -261,6 +261,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
                 form.form_errors.append(error.message)
             else:
                 db.session.commit()
+                form.version.data = str(dispute.version)  # the page shown next is of the papers as saved
                 intent = request.form.get("intent", "save")
                 if intent == "save":
                     flash("Draft saved. Nothing has been sent yet.", "success")
