@@ -268,7 +268,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
                     return redirect(url_for("disputes.papers", dispute_id=dispute.id))
                 trigger = str(definition.material_trigger) if intent == "submit" else "agree_pack"
                 try:
-                    if intent == "submit":
+                    if intent == "submit" and any(t.confirm for t in definition.transitions_for(trigger)):
                         # Sending is irreversible: problems show here, beside the headings; if none, the
                         # person checks the papers and confirms on the check page.
                         ops.check_action(dispute, current_user, trigger, {})
