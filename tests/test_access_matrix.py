@@ -395,6 +395,9 @@ MATRIX: dict[str, Route] = {
     "disputes.show":         Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}", expect=DISPUTE_READERS),
     "disputes.papers":       Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/papers",
                                    expect=DISPUTE_READERS),
+    # The confirmation page after an irreversible step: whoever may see the dispute.
+    "disputes.confirmed":    Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/confirmed/nominate_panel",
+                                   expect=DISPUTE_READERS),
     # Setting out a bespoke process is the STP Leader's, and only for a dispute no scenario fits (16.2): the
     # target dispute follows Scenario 2, so even the STP Leader is refused.
     "disputes.set_out_process": Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/process",

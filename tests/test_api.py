@@ -25,7 +25,7 @@ from govern.auth.models import Role, User
 from govern.core import clock
 from govern.core.errors import OperationError
 from govern.extensions import db
-from govern.pdeg.models import Ratification, RatificationState
+from govern.pdeg.models import Ratification
 from tests.conftest import Page
 from tests.scale import counting_queries
 from tests.test_access_matrix import Targets
@@ -253,7 +253,7 @@ def test_a_read_only_token_cannot_record(make_user: Callable[..., User], client:
         "decision": "ratify", "meeting_date": TODAY.isoformat(), "minute_reference": "B1"})
     assert response.status_code == 403 and "only read" in response.get_json()["detail"]
     db.session.expire_all()
-    assert db.session.get(Ratification, ratification.id).state is RatificationState.AWAITING_BOARD
+    assert db.session.get(Ratification, ratification.id).state == "awaiting_board"
 
 
 def test_another_boards_secretary_cannot_record(make_user: Callable[..., User], client: FlaskClient) -> None:
@@ -298,7 +298,7 @@ def test_a_refusal_carries_the_pages_message_and_clause(
     shown = page.text(f"{field}-error") or ""
     assert found["message"] in shown and found["clause"] in shown
     db.session.expire_all()
-    assert db.session.get(Ratification, ratification.id).state is RatificationState.AWAITING_BOARD
+    assert db.session.get(Ratification, ratification.id).state == "awaiting_board"
 
 
 def test_a_stale_version_is_a_409_and_records_nothing(make_user: Callable[..., User], client: FlaskClient) -> None:

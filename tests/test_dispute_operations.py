@@ -552,3 +552,55 @@ def test_a_hearing_with_a_party_called_needs_the_other_present_or_a_reason(
         held = stored_event(CaseKind.DISPUTE, dispute.id, "hearing_held")
         assert held.data.get("absence_reason") == (reason or None)
         assert dispute.state == "hearing_held"
+
+
+# --- Scenario 1's hearing held on another day than arranged, or after its due date (issue 11, defect 3) ----
+
+
+def _day(year: int, month: int, day: int, hour: int = 11) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(year, month, day, hour, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("arranged", "held_on", "reason", "refused"),
+    [
+        # Notified Wed 1 Mar 2023; the panel was nominated the same day: the hearing is due Wed 8 Mar.
+        ((2023, 3, 6), (2023, 3, 7), "", True),  # not the day arranged
+        ((2023, 3, 6), (2023, 3, 7), "The room flooded; both parties agreed to meet the next day.", False),
+        ((2023, 3, 6), (2023, 3, 6), "", False),  # as arranged, on time
+        (None, (2023, 3, 10), "", True),  # after the due date (Wed 8 Mar)
+        (None, (2023, 3, 10), "A panel member was ill; the parties agreed the new date.", False),
+        (None, (2023, 3, 8), "", False),  # on the due day
+    ],
+)
+def test_a_hearing_held_on_another_day_than_arranged_or_late_needs_a_reason(
+    run: Run, arranged: tuple[int, int, int] | None, held_on: tuple[int, int, int], reason: str, refused: bool
+) -> None:
+    from datetime import date
+
+    run.file("RDE", "scenario_1", other="NDHT")
+    run.run(SCENARIO_1[:9])
+    dispute = run.dispute
+    assert dispute is not None
+    if arranged is not None:
+        run.do("DCC", "schedule_hearing", {"hearing_date": date(*arranged), "arrangements": "Room 2, County Hall"})
+    run.clock.now = _day(*held_on, hour=16)
+    payload: dict[str, Any] = {"attended": ["RDE", "NDHT"], "held_at": _day(*held_on),
+                               **({"date_reason": reason} if reason else {})}
+    before = (audit_count(), dispute.state)
+    if refused:
+        with pytest.raises(RulesRefused) as refusal:
+            run.do("DCC", "hold_hearing", payload)
+        db.session.rollback()
+        problem = refusal.value.problems[0]
+        assert (problem.field, problem.clause) == ("date_reason", "Schedule 8, scenario 1, step three")
+        expected = "not the day arranged (Mon 6 Mar 2023)" if arranged else "after its due date (Wed 8 Mar 2023)"
+        assert expected in problem.message
+        assert (audit_count(), db.session.get(Dispute, dispute.id).state) == before
+    else:
+        run.do("DCC", "hold_hearing", payload)
+        held = stored_event(CaseKind.DISPUTE, dispute.id, "hearing_held")
+        assert held.data.get("date_reason") == (reason or None)
+        assert dispute.state == "hearing_held"

@@ -163,7 +163,8 @@ def _post_action(client: FlaskClient, dispute: Dispute, trigger: str, data: dict
     """Post an action form as the page would: with the version the page was drawn from."""
     if version is None:
         version = _fresh(dispute).version
-    return client.post(_action(dispute, trigger), data={"expected_version": str(version), **data})
+    # An irreversible step's check page is confirmed as the person would (tests/test_check_answers.py).
+    return client.post(_action(dispute, trigger), data={"expected_version": str(version), "confirmed": "1", **data})
 
 
 # --- filing: the notification to the STP Leader -------------------------------------------------------
@@ -233,6 +234,25 @@ def test_filing_with_bad_input_keeps_what_was_typed(
     for field_name in ("other_party_ids", "respondent_ids"):
         if field_name in page.options:
             assert page.checked.get(field_name, []) == ([data[field_name]] if data.get(field_name) else [])
+
+
+def test_the_filing_form_shows_all_its_problems_at_once(
+    run: Run, as_: Callable[[str], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    data = _filing(org, title="", negotiation_attempted=None, negotiation_account="", other_party_ids=None)
+
+    response = as_("RDE").post("/disputes/new/scenario_1", data=data)
+
+    assert response.status_code == 400
+    page = Page.of(response)
+    for field, message in (
+        ("title", "Give the dispute a short title"),
+        ("negotiation_attempted", "negotiation in good faith (16.1)"),
+        ("negotiation_account", "Give a short account of the negotiation you tried"),
+        ("other_party_ids", "name exactly 1 (Schedule 8, scenario 1)"),
+    ):
+        assert message in (page.text(f"{field}-error") or ""), field
+    assert _dispute_count() == 0
 
 
 # --- the written material ---------------------------------------------------------------------------
@@ -522,14 +542,14 @@ def test_the_panel_arranges_the_hearing_and_records_who_was_present(
     panel = as_("DCC")
 
     arranged = _post_action(panel, dispute, "schedule_hearing", {
-        "hearing_date[day]": "6", "hearing_date[month]": "3", "hearing_date[year]": "2023",
+        "hearing_date[day]": "1", "hearing_date[month]": "3", "hearing_date[year]": "2023",  # today: held as arranged
         "arrangements": "County Hall, Exeter, 10am",
     })
     held = _post_action(panel, dispute, "hold_hearing", {"attended": [str(i) for i in run.ids("RDE", "NDHT")]})
 
     assert (arranged.status_code, held.status_code) == (302, 302)
     page = panel.get(f"/disputes/{dispute.id}").get_data(as_text=True)
-    assert "Hearing arranged for" in page and "6 March 2023. County Hall, Exeter, 10am" in page
+    assert "Hearing arranged for" in page and "1 March 2023. County Hall, Exeter, 10am" in page
     assert "Parties present" in page
     assert "Royal Devon and Exeter NHS Foundation Trust, Northern Devon Healthcare NHS Trust" in page
 
@@ -538,7 +558,7 @@ DOUBLE_SUBMITS = [
     # (steps before, who, action, what they send, the event it records, what the second submission is told,
     #  where the dispute then stands)
     (SCENARIO_2_TO_DECLARATIONS, "DCC", "declare_interest", {"conflict": "no"}, "interest_declared",
-     "This case has changed since you opened it. Here is where it stands now.",
+     "That action is no longer available",  # a member declares once (issue 11): not offered again
      "Panel nominated; awaiting each member's declaration of interest"),
     (TO_PANEL["scenario_2"][:4], "leader", "release_papers", {}, "papers_released",
      "That action is no longer available", "Papers with the panel"),
@@ -712,7 +732,8 @@ def test_the_time_the_panel_convened_is_read_as_london_time_and_recorded(
     run.clock.tick(timedelta(days=130))  # into British Summer Time: London is an hour ahead of UTC
     panel = as_("DCC")
 
-    response = _post_action(panel, dispute, "hold_hearing", {"held_at": "2023-07-01T09:30"})
+    response = _post_action(panel, dispute, "hold_hearing", {"held_at": "2023-07-01T09:30",
+                                                             "date_reason": "Months late: the panel awaited data"})
 
     assert response.status_code == 302
     held = stored_event(CaseKind.DISPUTE, dispute.id, "hearing_held").occurred_at
@@ -777,3 +798,71 @@ def test_a_process_that_cannot_run_is_refused_and_changes_nothing(
     assert response.status_code == 400
     assert "a deadline in days or weeks is between 1 and 52" in response.get_data(as_text=True)
     assert _fresh(dispute).bespoke_spec == before
+
+
+# --- the joint pack: two parties saving the same papers at once (issue 11, defect 5) ----------------
+
+
+def test_a_save_of_the_joint_pack_made_on_an_older_version_is_refused_as_stale_and_changes_nothing(
+    run: Run,
+) -> None:
+    from govern.core.errors import StaleCase
+    from govern.disputes import operations as ops
+
+    dispute = _at(run, "scenario_1")
+    opened = dispute.version  # both parties open the papers at this version
+    ops.save_written_material(dispute, run.who("RDE"), {"background": "RDE's background"}, expected_version=opened)
+    db.session.commit()
+    before = (audit_count(), _stored_material(dispute))
+
+    with pytest.raises(StaleCase):
+        ops.save_written_material(dispute, run.who("NDHT"), {"background": "NDHT's background"},
+                                  expected_version=opened)
+    db.session.rollback()
+
+    assert (audit_count(), _stored_material(dispute)) == before
+
+
+def test_the_second_party_saving_the_joint_pack_keeps_its_text_and_sees_both_versions_side_by_side(
+    run: Run, as_: Callable[[str], FlaskClient],
+) -> None:
+    dispute = _at(run, "scenario_1")
+    rde_page = FormPage.of(as_("RDE").get(_papers(dispute)))
+    ndht_page = FormPage.of(as_("NDHT").get(_papers(dispute)))
+    texts = complete_texts(dispute)
+
+    as_("RDE").post(_papers(dispute), data={**_material({**texts, "background": "RDE's background"}, "save"),
+                                            "version": rde_page.values["version"]})
+    response = as_("NDHT").post(_papers(dispute), data={
+        **_material({**texts, "background": "NDHT's background"}, "save"), "version": ndht_page.values["version"]})
+
+    assert response.status_code == 409
+    page = FormPage.of(response)
+    assert page.text("h_background") == "NDHT's background"  # what NDHT typed is kept in the box
+    compare = page.text("compare-background") or ""
+    assert "Your version NDHT's background" in compare
+    assert "Saved by" in compare and "RDE's background" in compare
+    assert "changed since you opened" in (page.text("maincontent") or "")
+    assert _stored_material(dispute)["background"] == "RDE's background"
+    # Saving again from this page (after merging) is no longer stale.
+    merged = as_("NDHT").post(_papers(dispute), data={
+        **_material({**texts, "background": "Both backgrounds, merged"}, "save"), "version": page.values["version"]})
+    assert merged.status_code == 302
+    assert _stored_material(dispute)["background"] == "Both backgrounds, merged"
+
+
+def test_papers_refused_on_sending_can_be_completed_and_sent_from_the_same_page(
+    run: Run, as_: Callable[[str], FlaskClient],
+) -> None:
+    """The page shown after a refused send is of the papers as saved: the next save is not stale."""
+    dispute = _at(run, "scenario_2")
+    opened = FormPage.of(as_("RDE").get(_papers(dispute))).values["version"]
+    texts = {**complete_texts(dispute), "impact": ""}
+    refused = FormPage.of(as_("RDE").post(_papers(dispute), data={**_material(texts, "submit", ("V1",)),
+                                                                   "version": opened}))
+    assert "'Impact' is missing" in (refused.text("h_impact-error") or "")
+
+    sent = as_("RDE").post(_papers(dispute), data={**_material(complete_texts(dispute), "submit", ("V1",)),
+                                                   "version": refused.values["version"]})
+
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/actions/submit_report")

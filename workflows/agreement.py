@@ -257,6 +257,10 @@ class NoticeDecl(_Model):
 
     to: list[Key] = Field(min_length=1)
     text: Text
+    #: Only the organisations named in this field of the transition are told (of the roles in ``to``).
+    named_in: Key | None = None
+    #: Told only when this yes/no field of the transition is yes.
+    when: Key | None = None
 
 
 class TransitionDecl(_Model):
@@ -275,6 +279,8 @@ class TransitionDecl(_Model):
     records: list[RecordDecl] = []
     effects: list[RuleRef] = []
     notify: list[NoticeDecl] = []
+    #: Irreversible: a check-your-answers page before, a confirmation page after.
+    confirm: bool = False
 
 
 class StateDecl(_Model):
@@ -499,9 +505,10 @@ def _transitions(decls: Sequence[TransitionDecl], kind: str) -> list[TransitionD
             return tuple(e for fn in effects for e in fn(ctx))
 
         fields = tuple(_field(f) for f in t.fields)
-        notify = tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text) for n in t.notify)
+        notify = tuple(Notice(tuple(CaseRole(r) for r in n.to), n.text, n.named_in, n.when) for n in t.notify)
         out.extend(TransitionDef(t.trigger, source, t.dest, frozenset(CaseRole(r) for r in t.by), t.label, t.clause,
-                                 fields, requires, checks, route, records, run_effects, notify, tuple(events))
+                                 fields, requires, checks, route, records, run_effects, notify, tuple(events),
+                                 t.confirm)
                    for source in sources)
     return out
 
@@ -622,6 +629,11 @@ class _Checker:
             for n_index, notice in enumerate(t.notify):
                 for role in notice.to:
                     self.role((*where, "notify", n_index, "to"), role, t.clause)
+                for attr in ("named_in", "when"):
+                    value = getattr(notice, attr)
+                    if value is not None and value not in {f.key for f in t.fields}:
+                        self.add((*where, "notify", n_index, attr),
+                                 f"{value!r} is not one of the transition's fields", t.clause)
             self.rule((*where, "requires"), t.requires, library.RULES, "rule", t.clause)
             self.rule((*where, "rules"), t.rules, library.RULES, "rule", t.clause)
             self.rule((*where, "effects"), t.effects, library.EFFECTS, "effect", t.clause)

@@ -89,8 +89,12 @@ def statutory_due_date(step: StepDef, events: Mapping[str, datetime]) -> date | 
     return found[0] if found else None
 
 
-def _day_text(day: date) -> str:
+def day_text(day: date) -> str:
+    """A day as people read it in messages: "Tue 1 Dec 2026"."""
     return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+_day_text = day_text
 
 
 def _not_working(calendar: WorkingCalendar, day: date) -> str:

@@ -160,10 +160,19 @@ class Effect:
 
 @dataclass(frozen=True)
 class Notice:
-    """Who is told when a transition happens, and what: roles relative to the case and a line of text."""
+    """Who is told when a transition happens, and what: roles relative to the case and a line of text.
+
+    ``when``: told only if that yes/no field was answered yes. ``named_in``: only the organisations (of
+    those roles) named in this field of the transition are told (the party the panel calls). ``text``
+    may name the transition's fields in braces (``{hearing_date}``), filled with their values in words
+    when the notice is sent.
+    """
 
     roles: tuple[CaseRole, ...]
     text: str
+    named_in: str | None = None
+    #: Told only when this (yes/no) field of the transition is yes (the STP Leader, of a conflict).
+    when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +242,8 @@ class TransitionDef:
     notify: tuple[Notice, ...] = ()
     #: Events this transition may record (declared in the agreement file; for checks and diagrams).
     events: tuple[str, ...] = ()
+    #: Irreversible: the person checks their answers first and gets a confirmation page after.
+    confirm: bool = False
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,8 @@ class DisputeFacts:
     #: The parties the panel last called for clarification, and those invited to be present.
     called: frozenset[int] = frozenset()
     invited: frozenset[int] = frozenset()
+    #: The day the panel last arranged to convene (Scenario 1, step three), if it arranged one.
+    hearing_date: date | None = None
 
     @property
     def party_ids(self) -> frozenset[int]:
@@ -202,7 +204,7 @@ def _int(value: object) -> int:
 def _fold_dispute(facts: DisputeFacts, events: Iterable[Event]) -> DisputeFacts:
     pack, responses = dict(facts.pack_agreements), dict(facts.responses)
     panel, route, authority = list(facts.panel), facts.panel_route, facts.external_authority
-    called, invited = facts.called, facts.invited
+    called, invited, arranged = facts.called, facts.invited, facts.hearing_date
     for event in events:
         data = event.data
         match event.name:
@@ -222,10 +224,13 @@ def _fold_dispute(facts: DisputeFacts, events: Iterable[Event]) -> DisputeFacts:
             case "parties_called":
                 called = frozenset(_int(i) for i in data.get("called") or ())  # type: ignore[attr-defined]
                 invited = frozenset(_int(i) for i in data.get("invited") or ())  # type: ignore[attr-defined]
+            case "hearing_scheduled":
+                day = data.get("hearing_date")
+                arranged = date.fromisoformat(str(day)[:10]) if day else None
             case "outcome_accepted" | "outcome_withdrew":
                 responses[_int(data["organisation_id"])] = ResponseKind(str(data["response"]))
     return replace(facts, pack_agreements=pack, panel=tuple(panel), panel_route=route, external_authority=authority,
-                   responses=responses, called=called, invited=invited)
+                   responses=responses, called=called, invited=invited, hearing_date=arranged)
 
 
 def fold(facts: Facts, events: Iterable[Event]) -> Facts:

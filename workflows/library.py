@@ -53,6 +53,7 @@ RULES: dict[str, LibraryEntry] = {
     "principles_cited": _rule(rules.principles_cited, "At least one agreed principle is cited where required."),
     "pack_agreed_by_all": _rule(rules.pack_agreed_by_all, "Every party has agreed the pack as it stands."),
     "pack_not_yet_agreed_by_actor": _rule(rules.pack_not_yet_agreed_by_actor, "A party agrees the pack once."),
+    "pack_written": _rule(rules.pack_written, "There is a pack to agree: something is written under its headings."),
     # Panels
     "panel_neutral": _rule(
         rules.nominated_panel_valid, "The panel is neutral (no party or respondent) and large enough."
@@ -62,6 +63,7 @@ RULES: dict[str, LibraryEntry] = {
     "panel_declared_no_conflict": _rule(rules.all_declared_no_conflict, "Every member declared no conflict."),
     "actor_on_panel": _rule(rules.actor_on_panel, "The actor's organisation is on the panel."),
     "conflict_explained": _rule(rules.conflict_explained, "A declared conflict is described."),
+    "actor_yet_to_declare": _rule(rules.actor_yet_to_declare, "A panel member declares its interest once."),
     # Hearings
     "other_party_present_if_called": _rule(
         rules.clarification_call, "If either party is called, the other must be invited to be present."
@@ -69,6 +71,15 @@ RULES: dict[str, LibraryEntry] = {
     "attendance_as_called": LibraryEntry(
         "Recording the hearing: every party called or invited is present, or the reason is recorded.",
         lambda p, c: rules.attendance_as_called(p.get("clause", c)),
+    ),
+    "held_as_arranged": LibraryEntry(
+        "Recording when an arranged step took place: on another day than arranged, or after its due date, "
+        "the reason is given.",
+        lambda p, c: rules.held_as_arranged(p.get("step", "hearing"), p.get("reason", "date_reason"),
+                                            p.get("at", "held_at"), p.get("clause", c)),
+        {"step": "the step whose due date counts (default hearing)",
+         "reason": "the payload field holding the reason (default date_reason)",
+         "at": "the payload field holding when it took place (default held_at)"},
     ),
     "moment_not_in_future": LibraryEntry(
         "A recorded moment is not in the future (nor before an earlier event).",

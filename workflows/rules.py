@@ -227,11 +227,21 @@ def pack_not_yet_agreed_by_actor() -> Rule:
                     "Your organisation has already agreed the pack as it stands", str(_param(ctx, "material_clause"))
                 )
             ]
-        if not facts.written_material:
-            return [Problem("There is no pack to agree yet", str(_param(ctx, "material_clause")))]
         return []
 
     return Rule("Schedule 8, scenario 1, step one", "Each party agrees the pack once.", check)
+
+
+def pack_written() -> Rule:
+    """Agreeing the pack needs a pack: something written under its headings (checked when agreeing, so
+    "agree" is offered from the start and the page saves the text first)."""
+
+    def check(ctx: Context) -> list[Problem]:
+        if not any(text.strip() for text in _dispute(ctx).written_material.values()):
+            return [Problem("There is no pack to agree yet: write it first", str(_param(ctx, "material_clause")))]
+        return []
+
+    return Rule("Schedule 8, scenario 1, step one", "There is a pack to agree.", check)
 
 
 # --- Panel ----------------------------------------------------------------------------------------
@@ -354,6 +364,20 @@ def actor_on_panel() -> Rule:
     return Rule("16.2", "The actor's organisation is on the panel.", check)
 
 
+def actor_yet_to_declare() -> Rule:
+    """A panel member declares once: offered only until its organisation has declared (a member with a
+    conflict is replaced by the STP Leader, and the replacement declares in its turn)."""
+
+    def check(ctx: Context) -> list[Problem]:
+        org = ctx.actor.organisation_id
+        for member in _dispute(ctx).panel:
+            if member.organisation_id == org and member.declaration is not DeclarationStatus.PENDING:
+                return [Problem("Your organisation has already declared its interest", "16.2")]
+        return []
+
+    return Rule("16.2", "Each panel member declares once.", check)
+
+
 def conflict_explained() -> Rule:
     """A declared conflict says what it is, so the STP Lead can judge the replacement."""
 
@@ -417,6 +441,38 @@ def attendance_as_called(clause: str) -> Rule:
         return []
 
     return Rule(clause, "Every party called or invited is present, or the reason is recorded.", check)
+
+
+def held_as_arranged(step_key: str, reason_key: str, at_key: str, clause: str) -> Rule:
+    """Recording when something arranged took place (the hearing): on a day other than the one arranged,
+    or after the step's due date, the reason is given (and then stands in the record)."""
+
+    def check(ctx: Context) -> list[Problem]:
+        from .deadlines import current_due_date
+        from .deadlines import day_text as _day_text
+
+        if ctx.values.get(reason_key):
+            return []
+        moment = ctx.values.get(at_key) or ctx.now
+        if not isinstance(moment, datetime):
+            return []
+        step = ctx.definition.step(step_key)
+        calendar = step.deadline.calendar if step.deadline else None
+        held = calendar.local_day(moment) if calendar else local_day(moment)
+        arranged = getattr(ctx.facts, "hearing_date", None)
+        due = current_due_date(step, ctx.facts.events, ctx.facts.extensions)
+        problems = []
+        if arranged is not None and held != arranged:
+            problems.append(Problem(
+                f"{_day_text(held)} is not the day arranged ({_day_text(arranged)}): say why the day changed",
+                clause, reason_key))
+        elif due is not None and held > due:
+            problems.append(Problem(
+                f"{_day_text(held)} is after its due date ({_day_text(due)}): say why it was later",
+                clause, reason_key))
+        return problems
+
+    return Rule(clause, "Held on another day than arranged, or late: the reason is recorded.", check)
 
 
 def moment_not_in_future(key: str, clause: str, not_before_event: str | None = None) -> Rule:
@@ -533,6 +589,13 @@ def extension_valid() -> Rule:
             ]
         if ctx.now is not None and new_date < local_day(ctx.now):
             return [Problem("The new date cannot be in the past", "16.2", "due_date")]
+        calendar = step.deadline.calendar
+        if not calendar.is_working_day(new_date):
+            from .deadlines import day_text
+
+            why = calendar.holiday_name(new_date) or f"a {new_date:%A}"
+            return [Problem(f"{day_text(new_date)} is not a {calendar.working_day_name} ({why}): a deadline is the "
+                            f"end of a {calendar.working_day_name}, so choose one", "16.2", "due_date")]
         return []
 
     return Rule("16.2", "An extension moves a pending deadline later.", check)

@@ -20,7 +20,8 @@ from govern.core import clock
 from govern.core.errors import OperationError
 from govern.disputes.models import Dispute, Response
 from govern.extensions import db
-from govern.pdeg.models import Recommendation, RecommendationState, is_pdeg_secretariat
+from govern.pdeg import states
+from govern.pdeg.models import Recommendation, is_pdeg_secretariat
 from workflows.calendar import local_day
 
 Subject = Recommendation | Dispute
@@ -38,7 +39,7 @@ def may_add_actions(subject: Subject, user: Any) -> bool:
     if user is None or not user.is_authenticated:
         return False
     if isinstance(subject, Recommendation):
-        return subject.state is RecommendationState.RATIFIED and (bool(user.is_stp_leader) or is_pdeg_secretariat(user))
+        return subject.state in states.ratified_by_all() and (bool(user.is_stp_leader) or is_pdeg_secretariat(user))
     return outcome_accepted(subject) and bool(user.is_stp_leader)
 
 
@@ -46,7 +47,7 @@ def _check_may_add(subject: Subject, user: Any) -> None:
     if may_add_actions(subject, user):
         return
     if isinstance(subject, Recommendation):
-        if subject.state is not RecommendationState.RATIFIED:
+        if subject.state not in states.ratified_by_all():
             raise OperationError("Actions follow a decision once every Board has ratified it", clause="10.6")
         raise OperationError("Only the STP Leader or the PDEG secretariat adds actions to a decision", clause="10.6")
     if not outcome_accepted(subject):

@@ -17,12 +17,12 @@ from govern.boards.models import RatificationCertificate
 from govern.cases import signals
 from govern.cases.models import CaseKind
 from govern.extensions import db
-from govern.pdeg.models import RecommendationState
+from govern.pdeg import states
 
 
 @signals.case_transitioned.connect
 def _issue_on_ratification(kind: CaseKind, *, row: Any, outcome: Any, now: Any, **_: Any) -> None:
-    if kind is not CaseKind.RECOMMENDATION or outcome.state_after != RecommendationState.RATIFIED.value:
+    if kind is not CaseKind.RECOMMENDATION or outcome.state_after not in states.ratified_by_all():
         return
     issue_certificate(row, now)
 

@@ -17,14 +17,14 @@ from sqlalchemy import select
 from govern.audit import chain
 from govern.auth.models import Role, User
 from govern.boards.dates import day_words
-from govern.boards.forecast import UNDECIDED
 from govern.boards.ledger import insert_once
 from govern.boards.models import BoardChaser, BoardMeeting, ChaserKind
 from govern.cases.models import CaseKind
 from govern.core import clock
 from govern.extensions import db
 from govern.notify.queue import Message, queue, queue_digests
-from govern.pdeg.models import Ratification, Recommendation, RecommendationState
+from govern.pdeg import states
+from govern.pdeg.models import Ratification, Recommendation
 from workflows.calendar import local_day, working_days_after
 
 #: How far back a passed papers' deadline is still chased (a sweep that was stopped for a while).
@@ -40,9 +40,9 @@ def chase_board_secretaries() -> int:
         select(Ratification.id, Ratification.organisation_id, Ratification.created_at,
                Recommendation.reference, Recommendation.title, Recommendation.is_variation)
         .join(Recommendation, Recommendation.id == Ratification.recommendation_id)
-        .where(Recommendation.state == RecommendationState.AWAITING_RATIFICATION,
+        .where(Recommendation.state.in_(states.with_the_boards()),
                Ratification.version == Recommendation.amendment_version,
-               Ratification.state.in_(UNDECIDED))
+               Ratification.state.in_(states.board_undecided()))
         .order_by(Ratification.id)
     ).all()
     if not open_ones:

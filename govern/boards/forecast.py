@@ -19,11 +19,11 @@ from govern.boards.models import BoardMeeting
 from govern.core import clock
 from govern.extensions import db
 from govern.partnership.models import Organisation
-from govern.pdeg.models import Ratification, RatificationState, Recommendation, RecommendationState
+from govern.pdeg import states
+from govern.pdeg.models import Ratification, Recommendation
 from workflows.calendar import local_day
 
 #: The Board has not yet decided (a deferral is not a decision).
-UNDECIDED = (RatificationState.AWAITING_BOARD, RatificationState.DEFERRED)
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class BoardOutlook:
     @property
     def refused(self) -> bool:
         """The Board did not ratify: nothing completes until it reconsiders."""
-        return self.ratification.state is RatificationState.NOT_RATIFIED
+        return self.ratification.state in states.board_refused()
 
 
 @dataclass(frozen=True)
@@ -90,14 +90,14 @@ def _outlook(recommendation: Recommendation, ratifications: Iterable[Ratificatio
         BoardOutlook(r.organisation, r, meetings.get(r.organisation_id))
         for r in ratifications
         if r.version == recommendation.amendment_version
-        and r.state in (*UNDECIDED, RatificationState.NOT_RATIFIED)
+        and r.state in states.board_undecided() | states.board_refused()
     ]
     return Forecast(sorted(remaining, key=lambda b: b.organisation.name))
 
 
 def for_decision(recommendation: Recommendation) -> Forecast | None:
     """The forecast of one decision awaiting ratification (None for any other state)."""
-    if recommendation.state is not RecommendationState.AWAITING_RATIFICATION:
+    if recommendation.state not in states.with_the_boards():
         return None
     ratifications = list(recommendation.ratifications)
     return _outlook(recommendation, ratifications, next_meetings(r.organisation_id for r in ratifications))
@@ -109,7 +109,7 @@ def for_register(rows: Iterable[Any]) -> dict[int, Forecast]:
     ``rows`` are the register's rows (``recommendation`` and ``cells``, the current version's
     ratifications by party, already loaded): one query more, however many rows.
     """
-    awaiting = [row for row in rows if row.recommendation.state is RecommendationState.AWAITING_RATIFICATION]
+    awaiting = [row for row in rows if row.recommendation.state in states.with_the_boards()]
     meetings = next_meetings(org_id for row in awaiting for org_id in row.cells)
     return {row.recommendation.id: _outlook(row.recommendation, row.cells.values(), meetings) for row in awaiting}
 

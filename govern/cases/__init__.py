@@ -4,6 +4,6 @@ A case is a dispute, a recommendation or one Board's ratification. Their due dat
 by ``workflows.deadlines`` from these events, so correcting an event's time moves them.
 """
 
-from govern.cases.runner import act
+from govern.cases.runner import act, check
 
-__all__ = ["act"]
+__all__ = ["act", "check"]

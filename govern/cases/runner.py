@@ -120,6 +120,20 @@ def act(row: Any, user: Any, trigger: str, payload: Mapping[str, object] | None 
     return outcome
 
 
+def check(row: Any, user: Any, trigger: str, payload: Mapping[str, object] | None = None,
+          expected_version: int | None = None) -> None:
+    """Everything that would refuse :func:`act`, without taking it (for a check-your-answers page): raises
+    :class:`StaleCase`, :class:`OperationError` or :class:`RulesRefused`; changes nothing."""
+    case_type = registry.case_type_of(row)
+    check_version(row, expected_version, case_type.version_attr)
+    if case_type.before is not None:
+        case_type.before(row, user, trigger)
+    problems = wf_engine.check(case_type.definition(row), case_type.facts(row), case_type.actor(row, user), trigger,
+                               dict(payload or {}), clock.now())
+    if problems:
+        raise RulesRefused(tuple(problems))
+
+
 def fire(
     *,
     kind: CaseKind,

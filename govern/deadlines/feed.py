@@ -93,6 +93,12 @@ def _mine(user: User) -> tuple[ColumnElement[bool], bool] | None:
     return (or_(*conditions), is_leader) if conditions else None
 
 
+def my_steps(user: Any) -> ColumnElement[bool] | None:
+    """The condition "a step on which ``user`` must act", in SQL (None if nothing can be theirs)."""
+    mine = _mine(user)
+    return None if mine is None else mine[0]
+
+
 def open_deadlines_query(user: User) -> Select[Any] | None:
     """The open deadlines on which ``user`` must act, soonest first (None if none can be)."""
     mine = _mine(user)

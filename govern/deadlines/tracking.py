@@ -7,8 +7,8 @@ from ``workflows.deadlines.schedule`` over the recorded events and extensions, n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -131,12 +131,21 @@ def after_transition(
     state_title = definition.state(outcome.state_after).title
     reference = str(getattr(row, "reference", "") or "")
     # Who is told of the transition is the agreement's word (its ``notify``), not this module's.
+    actor_org = getattr(getattr(user, "organisation", None), "name", None)
     for notice in outcome.notices:
+        if notice.when is not None and outcome.values.get(notice.when) is not True:
+            continue
+        text = notice_text(notice.text, {"organisation": actor_org, **outcome.values}, definition.calendar)
         if replacements and notice.roles == (CaseRole.PANEL_MEMBER,):
             for organisation_id in replacements:
-                tell(audiences.officers.get(organisation_id, set()), notice.text)
+                tell(audiences.officers.get(organisation_id, set()), text)
             continue
-        tell(audiences.users(case, list(notice.roles)), notice.text)
+        users = audiences.users(case, list(notice.roles))
+        if notice.named_in is not None:
+            # Only the organisations the transition names (the party called), of those the roles cover.
+            named = _ids(outcome.values.get(notice.named_in))
+            users &= set().union(set(), *(audiences.officers.get(o, set()) for o in named))
+        tell(users, text)
     for deadline in opened:
         due = f", due by the end of {_day(deadline.due_at)}" if deadline.due_at else ""
         tell(audiences.users(case, deadline.roles), f"For you to do: {deadline.title} ({deadline.clause}){due}.")
@@ -159,6 +168,57 @@ def _on_transition(kind: CaseKind, *, row: Any, definition: ProcessDefinition, o
 @signals.case_changed.connect
 def _on_change(kind: CaseKind, *, row: Any, definition: ProcessDefinition, now: datetime) -> None:
     refresh(kind, row, definition, now)
+
+
+def _ids(value: object) -> list[int]:
+    if value is None or isinstance(value, str | bytes):
+        return []
+    if isinstance(value, int):
+        return [value]
+    return [int(str(v)) for v in value]  # type: ignore[attr-defined]
+
+
+class _Words(dict):  # type: ignore[type-arg]
+    """A transition's values in words for a notice's ``{field}``s; a field not given reads "none given"."""
+
+    def __missing__(self, key: str) -> str:
+        return "none given"
+
+
+def notice_text(text: str, values: Mapping[str, object], calendar: Any = None) -> str:
+    """A notice's text with the transition's values filled in: dates as "Mon 6 Mar 2023", organisations
+    by name (one query, only when the text names organisations), anything else as given."""
+    from workflows.deadlines import day_text
+
+    if "{" not in text:
+        return text
+    words = _Words()
+    org_ids = {i for v in values.values() if isinstance(v, list | tuple | frozenset | set) for i in _ids(v)}
+    names: dict[int, str] = {}
+    if org_ids:
+        from govern.partnership.models import Organisation
+
+        names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
+            Organisation.id.in_(sorted(org_ids)))).all())
+    for key, value in values.items():
+        if isinstance(value, datetime):
+            from workflows.calendar import ENGLAND
+
+            zone = (calendar or ENGLAND).zone
+            words[key] = f"{day_text(value.astimezone(zone).date())} at {value.astimezone(zone):%H:%M}"
+        elif isinstance(value, date):
+            words[key] = day_text(value)
+        elif isinstance(value, list | tuple | frozenset | set):
+            listed = [names.get(i, f"organisation {i}") for i in _ids(value)]
+            words[key] = " and ".join(listed) if listed else "none"
+        elif value in (None, ""):
+            continue
+        else:
+            words[key] = str(value).strip()
+    try:
+        return text.format_map(words)
+    except (ValueError, IndexError, KeyError):  # a stray brace in the agreement's text: send it as written
+        return text
 
 
 def _day(moment: datetime | None) -> str:

@@ -35,8 +35,10 @@ from govern.disputes.models import (
 from govern.extensions import db
 from govern.partnership.models import Organisation, Principle
 from workflows import SpecError, registry
+from workflows import engine as wf_engine
 from workflows.definitions import REFERENCE_FIELD, EffectKind, ProcessDefinition
 from workflows.engine import Outcome
+from workflows.errors import Problem
 
 
 def _reference(dispute: Dispute) -> str:
@@ -87,20 +89,22 @@ def file_dispute(
             "(clause 10.3; parties represent themselves).",
             clause=definition.clause,
         )
+    # Every problem at once (the form shows them all on one submission): this operation's own, then the
+    # engine's rules for the notification, checked on the dispute as it would be filed.
+    problems: list[Problem] = []
     title = single_line(title)  # a title goes into mail subjects and calendars: one line
     if not title:
-        raise OperationError("Give the dispute a short title.", field="title")
+        problems.append(Problem("Give the dispute a short title.", definition.clause, "title"))
     if filing is not None and filing.decision is not None and not decision_reference.strip():
-        raise OperationError(
+        problems.append(Problem(
             "Choose the decision from the register, or give the reference of the document that contains it.",
-            field="decision_id", clause=filing.decision.clause,
-        )
+            filing.decision.clause, "decision_id"))
     named = [*other_parties, *respondents]
     if any(o.id == user.organisation_id for o in named):
-        raise OperationError("Name organisations other than your own.",
-                             field="respondent_ids" if respondents else "other_party_ids")
-    if len({o.id for o in named}) != len(named):
-        raise OperationError("An organisation is named twice.", field="respondent_ids")
+        problems.append(Problem("Name organisations other than your own.", definition.clause,
+                                "respondent_ids" if respondents else "other_party_ids"))
+    elif len({o.id for o in named}) != len(named):
+        problems.append(Problem("An organisation is named twice.", definition.clause, "respondent_ids"))
     now = clock.now()
     dispute = Dispute(
         reference=f"new-{uuid4().hex[:16]}",  # fits String(20), never clashes; replaced once the id is known
@@ -128,7 +132,14 @@ def file_dispute(
             DisputeMaterial(key=REFERENCE_FIELD, text=decision_reference.strip(), updated_by_id=user.id, updated_at=now)
         )
     db.session.flush()
-    runner.act(dispute, user, "notify", {"negotiation_attempted": negotiation_attempted},
+    payload = {"negotiation_attempted": negotiation_attempted}
+    if problems:
+        # Refused already: ask the engine only what else it would refuse (nothing is fired); the caller
+        # rolls the unfiled dispute back.
+        problems.extend(wf_engine.check(definition, dispute_facts(dispute), dispute_actor(dispute, user), "notify",
+                                        payload, now))
+        raise runner.RulesRefused(tuple(problems))
+    runner.act(dispute, user, "notify", payload,
                audit_changes={"reference": [None, dispute.reference], "process_key": [None, process_key],
                               "parties": [None, sorted(dispute.party_ids)],
                               "respondents": [None, sorted(p.organisation_id for p in dispute.respondents)]})
@@ -136,13 +147,17 @@ def file_dispute(
 
 
 def save_written_material(
-    dispute: Dispute, user: Any, texts: Mapping[str, str], principle_codes: Iterable[str] | None = None
+    dispute: Dispute, user: Any, texts: Mapping[str, str], principle_codes: Iterable[str] | None = None,
+    expected_version: int | None = None,
 ) -> Dispute:
     """Save the written material as a draft, heading by heading; nothing typed is ever thrown away.
 
     Scenario 1's pack is joint: either party may edit it, and an edit after a party agreed the pack
-    means that party must agree it again (the agreement is to the text as it stood).
+    means that party must agree it again (the agreement is to the text as it stood). Two parties saving
+    at once: the save made on an older version of the dispute is refused (:class:`StaleCase`), so it
+    never silently replaces the other's text; the page shows both versions to merge.
     """
+    runner.check_version(dispute, expected_version)
     definition = definition_of(dispute)
     roles = dispute_actor(dispute, user).roles
     from workflows import CaseRole

@@ -158,6 +158,12 @@ class DisputeView:
     papers_visible: bool
     outcome: dict[str, Any] | None
     follow_ups: list[Any]
+    record_name: str = "dispute record"
+    latest: tuple[str, datetime] | None = None
+    #: What happened, newest first (the MOJ timeline pattern).
+    history: list[TimelineEntry] | None = None
+    #: Steps waiting for this user's own organisation (the "respond by" banner).
+    yours: list[NextStep] | None = None
 
 
 def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
@@ -166,6 +172,7 @@ def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
     facts = dispute_facts(dispute)
     actor = dispute_actor(dispute, user)
     organisations = {o.id: o for o in db.session.scalars(select(Organisation))}
+    outcome = outcome_of(dispute)
     return DisputeView(
         dispute=dispute,
         definition=definition,
@@ -178,8 +185,12 @@ def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
         roles=actor.roles,
         organisations=organisations,
         papers_visible=dispute.can_view_papers(user),
-        outcome=outcome_of(dispute),
+        outcome=outcome,
         follow_ups=follow_ups(dispute, user),
+        record_name=record_name(dispute, outcome),
+        latest=latest_event(dispute),
+        history=timeline_of(dispute),
+        yours=your_steps(dispute, actor, next_steps(definition, facts, now), facts),
     )
 
 
@@ -328,3 +339,158 @@ def who_was_told(definition: Any) -> str:
     text = " and ".join(names)
     text = text if text.lower().startswith(("the ", "each ")) else f"the {text}"
     return f"{text[:1].upper()}{text[1:]} {'have' if len(names) > 1 else 'has'}"
+
+
+def material_conflicts(dispute: Dispute, headings: list[tuple[str, str, str]], yours: dict[str, str]
+                       ) -> dict[str, dict[str, Any]]:
+    """Headings where the text someone else saved differs from what this person typed: heading key ->
+    {yours, saved, by, at}, for the papers page to show side by side (the joint pack, Scenario 1)."""
+    from govern.auth.models import User
+    from govern.disputes.models import DisputeMaterial
+
+    saved = {m.key: m for m in db.session.scalars(
+        select(DisputeMaterial).where(DisputeMaterial.dispute_id == dispute.id))}
+    names = dict(db.session.execute(select(User.id, User.name).where(
+        User.id.in_(sorted({m.updated_by_id for m in saved.values()})))).all()) if saved else {}
+    found: dict[str, dict[str, Any]] = {}
+    for key, _title, _guidance in headings:
+        row = saved.get(key)
+        theirs = row.text if row is not None else ""
+        mine = (yours.get(key) or "").replace("\r\n", "\n")
+        if theirs.strip() != mine.strip():
+            found[key] = {"yours": mine, "saved": theirs, "by": names.get(row.updated_by_id, "") if row else "",
+                          "at": row.updated_at if row else None}
+    return found
+
+
+def step_choices(dispute: Dispute, fields: Any, now: datetime) -> dict[str, list[tuple[str, str]]]:
+    """A choice field whose choices are the process's steps (the STP Leader's extension) offers only the
+    steps not yet done, each labelled with its current due date ("Panel nominated: due Mon 6 Mar 2023")."""
+    from workflows.deadlines import day_text
+
+    definition = definition_of(dispute)
+    keys = {s.key for s in definition.steps}
+    wanted = [f for f in fields if f.kind.value == "choice" and f.choices and set(f.choices) <= keys]
+    if not wanted:
+        return {}
+    facts = dispute_facts(dispute)
+    rows = {row.step: row for row in schedule(definition, facts.events, facts.extensions, now)}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for spec in wanted:
+        offered = []
+        for key in spec.choices:
+            row = rows.get(key)
+            if row is None or row.done_at is not None:
+                continue
+            due = f"due {day_text(row.due_date)}" if row.due_date else "not yet running"
+            offered.append((key, f"{row.title}: {due}"))
+        found[spec.key] = offered
+    return found
+
+
+def record_name(dispute: Dispute, outcome: dict[str, Any] | None) -> str:
+    """What the dispute's PDF record is called: the "decision record" once the panel has decided or the
+    STP Leader has proposed, the "dispute record" until then."""
+    decided = bool(outcome) and any(k in outcome for k in ("decision_presented", "solution_proposed",
+                                                            "recommendation_made"))
+    return "decision record" if decided else "dispute record"
+
+
+def latest_event(dispute: Dispute) -> tuple[str, datetime] | None:
+    """The last thing that happened, in the process's words (the title of the step it completed), and
+    when: "Where it stands" says it, since a state can hold while steps within it are done."""
+    definition = definition_of(dispute)
+    row = db.session.execute(
+        select(CaseEvent.name, CaseEvent.occurred_at)
+        .where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id)
+        .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    return event_title(definition, row.name), row.occurred_at
+
+
+def event_title(definition: Any, name: str) -> str:
+    """An event in the process's words: the title of the step it completes, else its name in words."""
+    step = next((s for s in definition.steps if s.done_event == name), None)
+    if step is not None:
+        return step.title
+    for t in definition.transitions:
+        if t.events and name in t.events:
+            return t.label
+    return name.replace("_", " ").capitalize()
+
+
+def answers(form: Any, fields: Any) -> list[tuple[str, str]]:
+    """Each field's label and the answer given, in words (organisations and choices by their labels,
+    dates as people read them), for the check-your-answers page."""
+    from govern.web.template_helpers import local_date, local_datetime
+
+    rows: list[tuple[str, str]] = []
+    for spec in fields:
+        field = getattr(form, spec.key)
+        value = field.data
+        kind = spec.kind.value
+        if kind in ("org_id", "org_ids", "choice", "bool"):
+            labels = {str(v): str(label) for v, label in (field.choices or [])}
+            values = value if isinstance(value, list) else ([] if value in (None, "") else [value])
+            text = ", ".join(labels.get(str(v), str(v)) for v in values)
+        elif kind == "date":
+            text = local_date(value) if value else ""
+        elif kind == "datetime":
+            text = local_datetime(value) if value else "Now"
+        else:
+            text = (value or "").strip()
+        rows.append((spec.label, text or "Not given"))
+    return rows
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One thing that happened: in the process's words, who did it (person and organisation), when,
+    and the clause of the step."""
+
+    title: str
+    by: str
+    at: datetime
+    clause: str
+
+
+#: The longest timeline a page shows (a dispute has tens of events; this bounds a pathological one).
+TIMELINE_MAX = 200
+
+
+def timeline_of(dispute: Dispute) -> list[TimelineEntry]:
+    """What happened in the dispute, newest first, in one query (events with who recorded them)."""
+    from govern.auth.models import User
+
+    definition = definition_of(dispute)
+    rows = db.session.execute(
+        select(CaseEvent.name, CaseEvent.occurred_at, User.name, Organisation.name)
+        .outerjoin(User, User.id == CaseEvent.recorded_by_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id)
+        .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc()).limit(TIMELINE_MAX)
+    ).all()
+    clauses = {s.done_event: s.clause for s in definition.steps}
+    labels = {e: t.clause for t in definition.transitions for e in t.events}
+    entries = []
+    for name, at, person, organisation in rows:
+        by = f"{person}, {organisation}" if person and organisation else (person or "govern")
+        entries.append(TimelineEntry(event_title(definition, name), by, at,
+                                     clauses.get(name) or labels.get(name) or definition.clause))
+    return entries
+
+
+def your_steps(dispute: Dispute, actor: Any, waiting: list[NextStep], facts: DisputeFacts) -> list[NextStep]:
+    """The waiting steps that are this user's organisation's to do (a party's response, its part of the
+    papers; a panel member's declaration), leaving out those its organisation has already done."""
+    from govern.deadlines.todo import PER_ORGANISATION
+
+    org = actor.organisation_id
+    done = set()
+    if org in facts.responses:
+        done.add("responses")
+    if any(m.organisation_id == org and m.declaration.value != "pending" for m in facts.panel):
+        done.add("declarations")
+    return [n for n in waiting if set(n.roles) & set(actor.roles) and n.step not in PER_ORGANISATION & done]

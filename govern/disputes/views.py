@@ -18,7 +18,9 @@ from govern.actions.queries import panel as follow_up_panel
 from govern.agreements import service
 from govern.attachments.queries import attachments_for
 from govern.cases.models import CaseKind
+from govern.cases.runner import RulesRefused
 from govern.core import clock
+from govern.core.errors import OperationError, StaleCase
 from govern.disputes import listing, presenters
 from govern.disputes import operations as ops
 from govern.disputes.facts import definition_of, dispute_actor, dispute_facts
@@ -32,7 +34,7 @@ from govern.extensions import db
 from govern.interests.queries import panel_extract as interests_extract
 from govern.partnership.models import Organisation, Principle
 from govern.pdeg.models import Recommendation
-from govern.web.actions import action_form_class, expected_version, payload_from, run
+from govern.web.actions import action_form_class, expected_version, payload_from, refusal_text, run, show_refusal
 from workflows import CaseRole
 from workflows import engine as wf_engine
 from workflows.definitions import FieldKind
@@ -111,17 +113,63 @@ def file(process_key: str) -> str | Response | tuple[str, int]:
             form.decision_id.data = match.id
         else:
             form.decision_reference.data = request.args["decision"][:300]
-    if form.validate_on_submit():
-        filed = run(form, lambda: _file(process_key, form, filing), stale_url=request.path)
-        if filed.ok and (dispute := filed.value) is not None:
-            flash(f"Dispute {dispute.reference} filed. {presenters.who_was_told(dispute.definition)} "
-                  "been notified and the clock has started.", "success")
-            papers = dispute.definition.material_open(dispute.state)
-            return redirect(url_for("disputes.papers" if papers else "disputes.show", dispute_id=dispute.id))
-    status = 400 if form.is_submitted() else 200
+    # The operation runs even when the form has its own errors, so every problem shows at once (the
+    # form's and the agreement's); anything it stored is rolled back unless all is well.
+    valid = form.validate_on_submit()
+    if form.is_submitted() and not getattr(getattr(form, "csrf_token", None), "errors", None):
+        try:
+            dispute = _file(process_key, form, filing)
+        except RulesRefused as refused:
+            db.session.rollback()
+            for problem in refused.problems:
+                _attach(form, OperationError(problem.message, clause=problem.clause, field=problem.field),
+                        once=True)
+        except OperationError as error:
+            db.session.rollback()
+            _attach(form, error, once=True)
+        else:
+            if not valid:
+                db.session.rollback()
+        if valid and not any(f.errors for f in form) and not form.form_errors:
+            if request.form.get("confirmed") != "1" or request.form.get("change") == "1":
+                # Filing is irreversible: nothing is kept until the person has checked the answers.
+                db.session.rollback()
+                if request.form.get("change") != "1":
+                    return _filing_check_page(option, form, filing)
+            else:
+                db.session.commit()
+                flash(f"Dispute {dispute.reference} filed. {presenters.who_was_told(dispute.definition)} "
+                      "been notified and the clock has started.", "success")
+                return redirect(url_for("disputes.confirmed", dispute_id=dispute.id, trigger="notify"))
+    status = 400 if form.is_submitted() and request.form.get("change") != "1" else 200
     return render_template("disputes/file.html", form=form, option=option, filing=filing,
                            leader=option.definition.role_name("stp_leader"),
                            bespoke=process_key == service.BESPOKE), status
+
+
+def _filing_check_page(option: Any, form: FileDisputeForm, filing: Any) -> str:
+    """Check your answers before filing: what the form says, in words, on the one generic check page."""
+    def names(field: Any) -> str:
+        labels = {v: label for v, label in field.choices or []}
+        return ", ".join(str(labels.get(v, v)) for v in field.data or []) or "None"
+
+    answers = [("What the dispute is about", option.title), (form.title.label.text, form.title.data or "")]
+    if filing.other_parties:
+        answers.append((filing.other_parties.label, names(form.other_party_ids)))
+    if filing.respondents:
+        answers.append((filing.respondents.label, names(form.respondent_ids)))
+    if filing.decision is not None:
+        decision = dict(form.decision_id.choices or []).get(form.decision_id.data) if form.decision_id.data else None
+        answers.append((filing.decision.label, str(decision or form.decision_reference.data or "")))
+    answers.append(("Negotiation in good faith tried first (16.1)", "Yes" if form.negotiation_attempted.data else "No"))
+    answers.append((form.negotiation_account.label.text, form.negotiation_account.data or ""))
+    carried = [(k, v) for k, v in request.form.items(multi=True) if k not in ("confirmed", "change", "csrf_token")]
+    return render_template(
+        "disputes/check.html", dispute=None, info={"trigger": "notify", "label": "File the dispute",
+                                                   "clause": filing.clause, "fields": True},
+        form=form, answers=answers, carried=carried, label="file the dispute", outcome=None,
+        post_url=url_for("disputes.file", process_key=option.key), caption=option.definition.title,
+        back_url=url_for("disputes.choose"))
 
 
 def _file(process_key: str, form: FileDisputeForm, filing: Any) -> Dispute:
@@ -177,6 +225,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
     roles = dispute_actor(dispute, current_user).roles
     editable = CaseRole.PARTY in roles and definition.material_open(dispute.state)
     if request.method == "GET":
+        form.version.data = str(dispute.version)
         texts = {m.key: m.text for m in dispute.material}
         for key, _title, _guidance in headings:
             getattr(form, f"h_{key}").data = texts.get(key, "")
@@ -188,23 +237,53 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
         if form.validate_on_submit():
             texts = {key: getattr(form, f"h_{key}").data or "" for key, _t, _g in headings}
-            here = url_for("disputes.papers", dispute_id=dispute.id)
-            saved = run(form, lambda: ops.save_written_material(dispute, current_user, texts,
-                                                                form.principles.data if principles else None),
-                        stale_url=here)
-            if saved.stale:
-                return saved.stale
-            if saved.ok:
+            version = form.version.data
+            try:
+                ops.save_written_material(dispute, current_user, texts,
+                                          form.principles.data if principles else None,
+                                          expected_version=int(version) if (version or "").isdigit() else None)
+            except StaleCase:
+                # Someone else saved first: keep what this person typed, show the saved text beside it,
+                # and let the next save (after merging) go through on the version now shown.
+                db.session.rollback()
+                conflicts = presenters.material_conflicts(dispute, headings, texts)
+                form.version.data = str(dispute.version)
+                form.form_errors.append(
+                    "These papers have changed since you opened them: your text is kept below. Compare it with "
+                    "the saved version beside each heading, merge the two, then save again.")
+                return render_template(
+                    "disputes/papers.html", dispute=dispute, form=form, headings=headings, editable=editable,
+                    definition=definition, principles=principles, can_submit=False, can_agree=False,
+                    pack_agreed_by=_agreed_as_it_stands(dispute), conflicts=conflicts,
+                    material_clause=definition.params.get("material_clause", definition.clause),
+                    send_label=_label(definition, str(definition.material_trigger)),
+                ), 409
+            except OperationError as error:
+                db.session.rollback()
+                form.form_errors.append(error.message)
+            else:
+                db.session.commit()
+                form.version.data = str(dispute.version)  # the page shown next is of the papers as saved
                 intent = request.form.get("intent", "save")
                 if intent == "save":
                     flash("Draft saved. Nothing has been sent yet.", "success")
                     return redirect(url_for("disputes.papers", dispute_id=dispute.id))
                 trigger = str(definition.material_trigger) if intent == "submit" else "agree_pack"
-                done = run(form, lambda: cases.act(dispute, current_user, trigger, {}), stale_url=here,
-                           aliases=_heading_aliases(headings))
-                if done.stale:
-                    return done.stale
-                if done.ok:
+                try:
+                    if intent == "submit" and any(t.confirm for t in definition.transitions_for(trigger)):
+                        # Sending is irreversible: problems show here, beside the headings; if none, the
+                        # person checks the papers and confirms on the check page.
+                        cases.check(dispute, current_user, trigger, {})
+                        return redirect(url_for("disputes.action", dispute_id=dispute.id, trigger=trigger))
+                    cases.act(dispute, current_user, trigger, {})
+                except RulesRefused as refused:
+                    db.session.rollback()
+                    show_refusal(form, refused, _heading_aliases(headings))
+                except OperationError as error:
+                    db.session.rollback()
+                    form.form_errors.append(_error_text(error))
+                else:
+                    db.session.commit()
                     flash("You have agreed the documentation as it stands." if trigger == "agree_pack" else
                           f"{_label(definition, trigger)}: done.", "success")
                     return redirect(url_for("disputes.show", dispute_id=dispute.id))
@@ -214,7 +293,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
     return render_template(
         "disputes/papers.html", dispute=dispute, form=form, headings=headings, editable=editable,
         definition=definition, principles=principles, can_submit=definition.material_trigger in available,
-        can_agree="agree_pack" in available, pack_agreed_by=_agreed_as_it_stands(dispute),
+        can_agree="agree_pack" in available, pack_agreed_by=_agreed_as_it_stands(dispute), conflicts={},
         material_clause=definition.params.get("material_clause", definition.clause),
         send_label=_label(definition, str(definition.material_trigger)),
     ), status
@@ -283,55 +362,137 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
               "stands now.", "info")
         return redirect(url_for("disputes.show", dispute_id=dispute.id))
     org_choices, hints = _org_choices(dispute, info.fields)
-    form = action_form_class(info.fields, org_choices)()
+    form = action_form_class(info.fields, org_choices, presenters.step_choices(dispute, info.fields, clock.now()))()
+    # An irreversible step (the agreement marks it ``confirm``): the answers are checked first, then
+    # confirmed; the person lands on a confirmation page.
+    needs_check = any(t.confirm for t in definition.transitions_for(trigger))
     if request.method == "GET":
         form.expected_version.data = str(dispute.version)
-    if form.validate_on_submit() and not _unoffered_panel(form, dispute, trigger, org_choices):
-        here = url_for("disputes.show", dispute_id=dispute.id)
-        done = run(form, lambda: cases.act(dispute, current_user, trigger, payload_from(form, info.fields),
-                                           expected_version(form) or dispute.version), stale_url=here)
-        if done.stale:
-            return done.stale
-        if done.ok:
+        if needs_check and not info.fields:
+            return _check_page(dispute, info, form)
+    changing = request.form.get("change") == "1"
+    if not changing and form.validate_on_submit() and not _unoffered_panel(form, dispute, trigger, org_choices):
+        confirmed = request.form.get("confirmed") == "1" or not needs_check
+        try:
+            expected = int(form.expected_version.data or dispute.version)
+            payload = payload_from(form, info.fields)
+            if not confirmed:
+                cases.check(dispute, current_user, trigger, payload, expected)
+                return _check_page(dispute, info, form)
+            cases.act(dispute, current_user, trigger, payload, expected)
+        except StaleCase as stale:
+            db.session.rollback()
+            flash(stale.message, "info")
+            return redirect(url_for("disputes.show", dispute_id=dispute.id))
+        except RulesRefused as refused:
+            db.session.rollback()
+            for problem in refused.problems:
+                target = getattr(form, problem.field, None) if problem.field else None
+                text = refusal_text(problem.message, problem.clause)
+                if target is not None:
+                    target.errors = [*target.errors, text]
+                else:
+                    form.form_errors.append(text)
+        except OperationError as error:
+            db.session.rollback()
+            form.form_errors.append(_error_text(error))
+        else:
+            db.session.commit()
+            if needs_check:
+                return redirect(url_for("disputes.confirmed", dispute_id=dispute.id, trigger=trigger))
             flash(f"{info.label}: done.", "success")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
-    status = 400 if form.is_submitted() else 200
+    status = 400 if form.is_submitted() and not changing else 200
     return render_template("disputes/action.html", dispute=dispute, info=info, form=form, hints=hints,
                            FieldKind=FieldKind, fields=info.fields, **interests_extract(form)), status
+
+
+def _check_page(dispute: Dispute, info: Any, form: Any) -> str:
+    """Check your answers before an irreversible step: each field's answer in words (or, for sending the
+    papers, the papers as written), what is being accepted, and the posted answers carried in hidden
+    fields so "Confirm" takes the step and "Change" goes back to the form with them."""
+    definition = definition_of(dispute)
+    answers = presenters.answers(form, info.fields)
+    if not info.fields and str(definition.material_trigger) == info.trigger:
+        texts = {m.key: m.text for m in dispute.material}
+        answers = [(title, texts.get(key, "")) for key, title, _g in presenters.material_headings(definition, dispute)]
+        if dispute.principles:
+            answers.append(("Schedule 3 principles cited", ", ".join(p.code for p in dispute.principles)))
+    carried = [(k, v) for k, v in request.form.items(multi=True) if k not in ("confirmed", "change", "csrf_token")]
+    if not any(k == "expected_version" for k, _ in carried):
+        carried.append(("expected_version", str(dispute.version)))
+    label = info.label[:1].lower() + info.label[1:]
+    return render_template("disputes/check.html", dispute=dispute, info=info, form=form, answers=answers,
+                           carried=carried, label=label, outcome=presenters.outcome_of(dispute),
+                           leader=definition.role_name("stp_leader"))
+
+
+@bp.get("/<int:dispute_id>/confirmed/<trigger>")
+@login_required
+def confirmed(dispute_id: int, trigger: str) -> str:
+    """The confirmation page after an irreversible step: the reference, what happens next and by when,
+    and the record."""
+    dispute = _dispute_or_404(dispute_id)
+    definition = definition_of(dispute)
+    if trigger not in definition.triggers:
+        abort(404)
+    view = presenters.view_of(dispute, current_user, clock.now())
+    return render_template("disputes/confirmed.html", v=view, label=_label(definition, trigger), who=presenters.who)
 
 
 #: Fields that name organisations for the panel; any other organisation field names parties.
 PANEL_FIELDS = frozenset({"organisation_ids", "replacement"})
 
 
-def _org_choices(dispute: Dispute, fields: Any) -> tuple[list[tuple[int, str]], dict[int, str]]:
-    """Organisations an action's fields may name, with hints (e.g. each panel candidate's other
-    involvement): panel candidates for the panel's fields (and the current members for the one being
-    replaced), the dispute's parties for any other."""
+def _org_choices(dispute: Dispute, fields: Any) -> tuple[dict[str, list[tuple[int, str]]], dict[int, str]]:
+    """Organisations each of an action's fields may name, with hints (e.g. each panel candidate's other
+    involvement): panel candidates for the panel's fields, the current members for the one being
+    replaced, the dispute's parties for any other."""
     keys = {f.key for f in fields if f.kind in (FieldKind.ORG_ID, FieldKind.ORG_IDS)}
     if not keys:
-        return [], {}
+        return {}, {}
+    found: dict[str, list[tuple[int, str]]] = {}
+    hints: dict[int, str] = {}
     if keys & PANEL_FIELDS:
         candidates = presenters.panel_candidates(dispute)
-        choices = [(o.id, o.name) for o, _ in candidates]
+        members = {m.organisation_id for m in dispute.active_panel}
         hints = {o.id: hint for o, hint in candidates}
-        if "replace" in keys:
-            choices = [(m.organisation_id, m.organisation.name) for m in dispute.active_panel] + choices
-        return choices, hints
-    return [(p.organisation_id, p.organisation.name) for p in dispute.parties], {}
+        for key in keys & PANEL_FIELDS:
+            found[key] = [(o.id, o.name) for o, _ in candidates if o.id not in members]
+    for key in keys - PANEL_FIELDS:
+        found[key] = ([(m.organisation_id, m.organisation.name) for m in dispute.active_panel] if key == "replace"
+                      else [(p.organisation_id, p.organisation.name) for p in dispute.parties])
+    return found, hints
 
 
-def _unoffered_panel(form: Any, dispute: Dispute, trigger: str, choices: list[tuple[int, str]]) -> bool:
+def _unoffered_panel(form: Any, dispute: Dispute, trigger: str, choices: dict[str, list[tuple[int, str]]]
+                     ) -> bool:
     """Organisations named for the panel that the page did not offer, each refused with the reason
     (so one posted anyway is never nominated, e.g. Scenario 4's organisation whose practice changed)."""
     if not hasattr(form, "organisation_ids"):
         return False
-    offered = {value for value, _label in choices}
+    offered = {value for value, _label in choices.get("organisation_ids", [])}
     refused = [o for o in (form.organisation_ids.data or []) if o not in offered]
     for organisation_id in refused:
         form.organisation_ids.errors = [*form.organisation_ids.errors,
                                         presenters.why_not_on_panel(dispute, organisation_id)]
     return bool(refused)
+
+
+def _error_text(error: OperationError) -> str:
+    return refusal_text(error.message, error.clause)
+
+
+def _attach(form: Any, error: OperationError, once: bool = False) -> None:
+    """Show ``error`` beside its field (``once``: unless the field already shows a problem)."""
+    field = getattr(form, error.field, None) if error.field else None
+    text = _error_text(error)
+    if field is not None:
+        if once and field.errors:
+            return
+        field.errors = [*field.errors, text]
+    else:
+        form.form_errors.append(text)
 
 
 def _label(definition: Any, trigger: str) -> str:

@@ -151,6 +151,8 @@ class DisputeRecord:
     reference: str
     produced_at: datetime
     audit: AuditMark | None
+    #: "decision record" once there is a decision or proposal, "dispute record" until then.
+    record_name: str = "decision record"
 
 
 def dispute_record(dispute: Dispute, user: Any) -> DisputeRecord:
@@ -179,6 +181,7 @@ def dispute_record(dispute: Dispute, user: Any) -> DisputeRecord:
     mark = last_audit_events([(DISPUTE, str(dispute.id))]).get((DISPUTE, str(dispute.id)))
     responses = {r.organisation_id: r for r in dispute.responses}
     return DisputeRecord(
+        record_name=view.record_name,
         dispute=dispute,
         process_title=definition.title,
         process_clause=definition.clause,

@@ -35,7 +35,9 @@ _ORGANISATION_ID = re.compile(r"\b[Oo]rganisation (\d+)\b")
 T = TypeVar("T")
 
 
-def _field(spec: FieldSpec, org_choices: Sequence[tuple[int, str]]) -> Any:
+def _field(spec: FieldSpec, org_choices: Any, choice_labels: Mapping[str, Sequence[tuple[str, str]]]) -> Any:
+    if isinstance(org_choices, Mapping):
+        org_choices = org_choices.get(spec.key, [])
     required = [InputRequired(f"Enter {spec.label.lower()}")] if spec.required else [Optional()]
     match spec.kind:
         case FieldKind.TEXT if spec.key in ONE_LINE:
@@ -60,20 +62,28 @@ def _field(spec: FieldSpec, org_choices: Sequence[tuple[int, str]]) -> Any:
             return MultiCheckboxField(spec.label, coerce=int, choices=list(org_choices), validators=[Optional()],
                                       validate_choice=False)
         case FieldKind.CHOICE:
-            return RadioField(spec.label, choices=[(c, spec.choice_label(c)) for c in spec.choices],
+            offered = choice_labels.get(spec.key)
+            return RadioField(spec.label, choices=list(offered) if offered is not None
+                              else [(c, spec.choice_label(c)) for c in spec.choices],
                               validators=[InputRequired(f"Choose {spec.label.lower()}")] if spec.required
                               else [Optional()])
     raise ValueError(f"unknown field kind {spec.kind}")  # pragma: no cover - a new kind must be added here
 
 
-def action_form_class(fields: Sequence[FieldSpec], org_choices: Sequence[tuple[int, str]] = ()) -> type[FlaskForm]:
-    """A form class for one action, from its field specs, with the version of the case the page showed."""
+def action_form_class(fields: Sequence[FieldSpec], org_choices: Any = (),
+                      choice_labels: Mapping[str, Sequence[tuple[str, str]]] | None = None) -> type[FlaskForm]:
+    """A form class for one action, from its field specs, with the version of the case the page showed.
+
+    ``org_choices``: the organisations offered, one list for every organisation field or a mapping of
+    field key -> list. ``choice_labels``: a choice field's options as this case offers them (field key ->
+    (value, label)), e.g. only the steps not yet done, each with its current due date.
+    """
 
     class ActionForm(FlaskForm):
         expected_version = HiddenField()
 
     for spec in fields:
-        setattr(ActionForm, spec.key, _field(spec, org_choices))
+        setattr(ActionForm, spec.key, _field(spec, org_choices, choice_labels or {}))
     return ActionForm
 
 

@@ -13,7 +13,21 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def home() -> str:
-    """Each person's starting page."""
+    """Each person's starting page: a to-do list (what needs them now, with its due date), then their
+    open disputes, the decisions awaiting their Board and the meetings coming up. A fixed number of
+    queries however many cases there are (``tests/test_home_todo.py`` counts them)."""
+    from govern.core import clock
+    from govern.deadlines.todo import tasks_for
+    from govern.disputes import listing
+    from govern.pdeg import queries as pdeg_queries
+
+    now = clock.now()
+    user = current_user
+    sees_disputes = user.role.acts_for_organisation or user.is_stp_leader or user.is_administrator
+    disputes = listing.disputes_page(user, listing.DisputeFilters(), None, now) if sees_disputes else None
+    awaiting = (pdeg_queries.awaiting_board_page(user.organisation_id, None)
+                if user.role.value == "board_secretary" else None)
     return render_template(
-        "home.html", user=current_user, stp_leader=current_stp_leader_assignment()
+        "home.html", user=user, stp_leader=current_stp_leader_assignment(), tasks=tasks_for(user, now),
+        disputes=disputes, awaiting=awaiting, meetings=pdeg_queries.upcoming_meetings()[:5],
     )

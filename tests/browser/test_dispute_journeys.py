@@ -56,19 +56,41 @@ def _act(page: Page, action: str) -> None:
     expect(actions).to_contain_text(action)
     with page.expect_navigation():
         actions.get_by_role("link", name=action, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(action)
+    # A step that asks nothing more and cannot be undone opens straight on its check page.
+    check = f"Check your answers before you {action[:1].lower()}{action[1:]}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(f"^({re.escape(action)}|{re.escape(check)})$"))
 
 
 def _done(page: Page, button: str) -> None:
-    """Submit the action's form and land back on the dispute, with the confirmation."""
+    """Submit the action's form and land back on the dispute, with the confirmation (an irreversible
+    step: check the answers, confirm, read the confirmation page, go back to the dispute)."""
+    if _confirmed(page):  # already on the check page (the step asked nothing more)
+        return
     _click(page, "button", button)
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text(": done.")
+    if not _confirmed(page):
+        expect(page.locator(".nhsuk-notification-banner")).to_contain_text(": done.")
+
+
+def _confirmed(page: Page) -> bool:
+    """On a check-your-answers page: confirm, see the confirmation page, go back to the dispute."""
+    if not page.locator("#check-heading").count():
+        return False
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check your answers before you")
+    with page.expect_navigation():
+        page.locator("button[name=confirmed]").click()
+    expect(page.locator("#confirmation-title")).to_contain_text(": done")
+    expect(page.locator("#what-happens-next")).to_be_visible()
+    with page.expect_navigation():
+        page.locator("#record-link").click()
+    return True
 
 
 def _send(page: Page) -> None:
-    """Save the written material and send it: the button says what the agreement's step does."""
+    """Save the written material and send it: the button says what the agreement's step does; the
+    papers are checked on the check page, then confirmed."""
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile(r"^Save and submit the .* to the STP Leader$")).click()
+    _confirmed(page)
 
 
 def _state(page: Page) -> object:
@@ -95,7 +117,13 @@ def _file(page: Page, visit, login, code: str, scenario: str, title: str, *, oth
     page.get_by_label(re.compile("We have tried to resolve this by negotiation")).check()
     page.get_by_label("How you tried to resolve it").fill("The chief executives met twice in October.")
     _click(page, "button", "File the dispute")
+    expect(page.locator("#check-heading")).to_have_text("Check your answers before you file the dispute")
+    expect(page.locator("#answers")).to_contain_text(title)
+    with page.expect_navigation():
+        page.locator("button[name=confirmed]").click()
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("The STP Leader has been notified")
+    expect(page.locator("#confirmation-title")).to_have_text("Notify the STP Leader of the dispute: done")
+    _click(page, "link", "Write the papers")
     expect(page.get_by_role("heading", level=1)).to_have_text("Written material")
     path = re.sub(r"^https?://[^/]+", "", page.url).removesuffix("/papers")
     assert re.fullmatch(r"/disputes/\d+", path), page.url
@@ -278,7 +306,12 @@ def test_scenario_1_two_trusts_agree_a_pack_and_a_panel_hears_and_decides(
     tab_to(page, "Accept the outcome", role="link")
     with page.expect_navigation():
         page.keyboard.press("Enter")
+    expect(page.locator("#check-heading")).to_have_text("Check your answers before you accept the outcome")
     tab_to(page, "Accept the outcome", role="button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#confirmation-title")).to_have_text("Accept the outcome: done")
+    tab_to(page, re.compile(r"^Go to dispute "), role="link")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     _state(page).to_contain_text("Closed")
@@ -343,7 +376,9 @@ def test_scenario_3_a_party_gives_notice_of_withdrawal_after_the_outcome(page: P
     expect(explained).to_contain_text("stop taking part in collective decisions")
     expect(explained).to_contain_text("There is no appeal")
     page.get_by_label("Notice of withdrawal").fill("Our Board has resolved to leave the partnership.")
-    _done(page, "Give notice of withdrawal")
+    _click(page, "button", "Give notice of withdrawal")
+    expect(page.locator("button.nhsuk-button--warning")).to_have_text("Give notice of withdrawal from the MoU")
+    _confirmed(page)
     _state(page).to_contain_text("Closed")
     expect(page.locator("#parties + dl")).to_contain_text(
         f"{NAMES['tsdft']} — gave notice of withdrawal (clause 15)")

@@ -224,8 +224,10 @@ def test_the_integration_scheme_runs_from_raising_the_issue_to_the_directions_of
     page.get_by_role("checkbox", name=re.compile("negotiation")).check()
     page.get_by_label("How you tried to resolve it").fill("Officers met twice in March without agreement.")
     j.click("button", "File the dispute")
+    expect(page.locator("#check-heading")).to_have_text("Check your answers before you file the dispute")
+    j.click("button", "File the dispute")  # confirmed: the confirmation page
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("filed")
-    dispute = re.sub(r"^https?://[^/]+", "", page.url).removesuffix("/papers")
+    dispute = re.sub(r"^https?://[^/]+", "", page.url).removesuffix("/papers").removesuffix("/confirmed/notify")
     assert re.fullmatch(r"/disputes/\d+", dispute), page.url
     j.visit(dispute)
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
