@@ -247,7 +247,7 @@ def test_the_filing_form_shows_all_its_problems_at_once(
     page = Page.of(response)
     for field, message in (
         ("title", "Give the dispute a short title"),
-        ("negotiation_attempted", "negotiation in good faith (16.1)"),
+        ("negotiation_attempted", "negotiation in good faith (clause 16.1)"),
         ("negotiation_account", "Give a short account of the negotiation you tried"),
         ("other_party_ids", "name exactly 1 (Schedule 8, scenario 1)"),
     ):

@@ -57,9 +57,7 @@ def test_every_party_respondents_included_is_told_when_and_where_the_panel_conve
     from govern.disputes import operations as ops
 
     dispute = run.file("TC", "bespoke", respondents=[org("DCC")])
-    ops.set_out_process(dispute, cast.leader, {"written_material": (1, "weeks"),
-                                               "panel_nomination": (3, "working_days"), "hearing": (0, "none"),
-                                               "panel_decision": (0, "same_day")})
+    ops.set_out_process(dispute, cast.leader, "panel_decides", {})  # the panel hears the parties and decides
     db.session.commit()
     respondent_deputy = cast.deputy("DCC")
     run.run([

@@ -66,6 +66,7 @@ RECOMMENDATION_TABLE = [
     ("draft", "raise_recommendation", R.RAISER, "Schedule 4 (Delegation to subordinate groups)"),
     ("raised", "record_within_delegation", R.RAISER, "Schedule 4 (Delegation to subordinate groups)"),
     ("raised", "place_on_agenda", R.PDEG_SECRETARIAT, "10.5"),
+    ("on_agenda", "take_off_agenda", R.PDEG_SECRETARIAT, "10.5"),
     ("on_agenda", "agree", R.PDEG_SECRETARIAT, "10.6"),
     ("on_agenda", "amend_and_agree", R.PDEG_SECRETARIAT, "10.6"),
     ("on_agenda", "not_agree", R.PDEG_SECRETARIAT, "10.6"),
