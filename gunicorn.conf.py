@@ -33,8 +33,9 @@ loglevel = os.environ.get("GOVERN_LOG_LEVEL", "info")
 preload_app = True
 
 
-def when_ready(server):
-    """In the master, after the app is loaded and before any worker is forked: warm it up (our
+def on_starting(server):
+    """In the master, after the app is loaded (preload_app) and before the port is opened or any
+    worker forked, so no request waits on it: warm it up (our
     templates compiled, the agreement parsed; ``govern.warm_up``), then freeze what start-up made, so
     each worker's garbage collector never walks it again and copy-on-write pages stay shared."""
     app = server.app.wsgi()

@@ -38,7 +38,7 @@ def warm_up(app: Flask) -> None:
     """Do once, before a server forks its workers, what each worker would otherwise do on its first
     requests: compile our templates and parse the running agreement. Workers then share it (and a
     worker replaced after ``max_requests`` starts warm). Call :func:`gc.freeze` after it (gunicorn's
-    ``when_ready``, ``gunicorn.conf.py``): objects made at start-up are never garbage, and a full
+    ``on_starting``, ``gunicorn.conf.py``): objects made at start-up are never garbage, and a full
     collection in a worker then looks only at what requests make. Nothing from the database is kept
     but the parsed agreement (named by its text's digest, so never stale); the connections opened are
     closed, so no worker shares one."""
