@@ -166,7 +166,12 @@ class Targets:
     def ratification_in(self, organisation: Organisation | None = None) -> Ratification:
         """``organisation``'s (by default RDE's) Board's ratification of a decision agreed at PDEG."""
         recommendation = self.raised_recommendation(organisation.code if organisation else "RDE")
-        item = pdeg_ops.add_to_agenda(self.meeting, recommendation, self.secretariat, part=AgendaPart.ONE)
+        meeting = self.meeting
+        if meeting.has_outcomes:  # a meeting's agenda is closed once its outcomes are recorded: another meeting
+            meeting = pdeg_ops.schedule_meeting(self.secretariat, meeting_date=meeting.meeting_date,
+                                                title=f"Target PDEG {len(meeting.items) + 1}")
+            quorate(meeting, self.secretariat)
+        item = pdeg_ops.add_to_agenda(meeting, recommendation, self.secretariat, part=AgendaPart.ONE)
         pdeg_ops.record_outcome(item, self.secretariat, outcome=AgendaOutcome.AGREED, minute_reference="M1",
                                 reasons="R")
         db.session.commit()

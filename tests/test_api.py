@@ -58,6 +58,7 @@ def audit_actions(action: str) -> int:
 # --- tokens: made and revoked by their owner, shown once, stored hashed -----------------------------------
 
 
+@pytest.mark.real_commits  # the count and the last use are kept on their own connection, committed at once
 def test_a_token_is_made_on_the_account_pages_and_shown_once(
     make_user: Callable[..., User], client_for: Callable[[User], FlaskClient], client: FlaskClient,
 ) -> None:
@@ -182,6 +183,7 @@ def test_a_disabled_account_s_token_is_refused(make_user: Callable[..., User], c
     assert client.get("/api/v1/me", headers=bearer(secret)).status_code == 401
 
 
+@pytest.mark.real_commits  # the count and the last use are kept on their own connection, committed at once
 def test_the_rate_limit_counts_each_token_in_the_database(
     app: Flask, make_user: Callable[..., User], client: FlaskClient,
 ) -> None:
@@ -267,11 +269,11 @@ def test_another_boards_secretary_cannot_record(make_user: Callable[..., User], 
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"decision": "ratify", "minute_reference": "B1"}, "meeting_date", "Board meeting date is required"),
+        ({"decision": "ratify", "minute_reference": "B1"}, "meeting_date", "Enter the Board meeting date"),
         ({"decision": "ratify", "meeting_date": (TODAY + timedelta(days=1)).isoformat(), "minute_reference": "B1"},
          "meeting_date", "cannot be in the future"),
         ({"decision": "not_ratify", "meeting_date": TODAY.isoformat(), "minute_reference": "B1"}, "reasons",
-         "Reasons is required"),
+         "Enter the reasons"),
     ],
 )
 def test_a_refusal_carries_the_pages_message_and_clause(

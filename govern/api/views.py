@@ -142,7 +142,7 @@ def _visible(model: type[Any], ident: int) -> Any:
 def _board(ratification: Ratification, organisation: Any) -> schemas.BoardOutcome:
     return schemas.BoardOutcome(
         ratification_id=ratification.id, organisation_code=organisation.code, organisation=organisation.name,
-        board=organisation.board_name, state=ratification.state.value,
+        board=organisation.board_name, state=str(ratification.state),
         status=queries.BOARD_STATUS_TITLES[ratification.state], meeting_date=ratification.meeting_date,
         minute_reference=ratification.minute_reference, version=ratification.lock_version,
     )
@@ -168,10 +168,10 @@ def register() -> schemas.RegisterPage:
     items = []
     for row in page.items:
         rec = row.recommendation
-        title, clause = queries.state_title(rec)
+        title, clause = queries.state_title(rec, row.cells.values())
         boards = sorted(row.cells.values(), key=lambda r: r.organisation.name)
         items.append(schemas.RegisterRow(
-            id=rec.id, reference=rec.reference, title=rec.title, state=rec.state.value, status=title, clause=clause,
+            id=rec.id, reference=rec.reference, title=rec.title, state=str(rec.state), status=title, clause=clause,
             raised_by=queries.raised_by_text(rec), is_variation=rec.is_variation,
             pdeg_meeting_date=rec.agenda_meeting_date, boards=[_board(r, r.organisation) for r in boards],
         ))
@@ -186,7 +186,7 @@ def decision(decision_id: int) -> schemas.Decision:
     title, clause = queries.state_title(rec)
     return schemas.Decision(
         id=rec.id, reference=rec.reference, title=rec.title, summary=rec.summary,
-        decision_sought=rec.decision_sought, state=rec.state.value, status=title, clause=clause,
+        decision_sought=rec.decision_sought, state=str(rec.state), status=title, clause=clause,
         raised_by=queries.raised_by_text(rec), is_variation=rec.is_variation,
         amendment_version=rec.amendment_version, pdeg_meeting_date=rec.agenda_meeting_date,
         created_at=rec.created_at,

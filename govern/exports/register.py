@@ -48,7 +48,7 @@ def _boards(parties: list[Any], row: RegisterRow) -> list[dict[str, Any]]:
             continue
         found.append({
             "organisation": party.name, "code": party.code,
-            "status": queries.BOARD_STATUS_TITLES[cell.state], "state": cell.state.value,
+            "status": queries.BOARD_STATUS_TITLES[cell.state], "state": str(cell.state),
             "meeting_date": cell.meeting_date.isoformat() if cell.meeting_date else None,
             "minute_reference": cell.minute_reference or None,
         })
@@ -58,10 +58,10 @@ def _boards(parties: list[Any], row: RegisterRow) -> list[dict[str, Any]]:
 def as_dict(parties: list[Any], row: RegisterRow) -> dict[str, Any]:
     """One decision as the JSON export gives it."""
     rec = row.recommendation
-    title, clause = queries.state_title(rec)
+    title, clause = queries.state_title(rec, row.cells.values())
     return {
         "reference": rec.reference, "title": rec.title, "raised_by": queries.raised_by_text(rec),
-        "status": title, "state": rec.state.value, "clause": clause,
+        "status": title, "state": str(rec.state), "clause": clause,
         "pdeg_meeting": rec.agenda_meeting_date.isoformat() if rec.agenda_meeting_date else None,
         "variation": rec.is_variation,
         "parties_affected": [o.name for o in rec.affected],

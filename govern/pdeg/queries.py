@@ -539,9 +539,9 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
     )
     cells: dict[int, dict[int, Any]] = {r.id: {} for r in page.items}
     if cells:
-        for ratification in db.session.execute(
-            select(Ratification.id, Ratification.recommendation_id, Ratification.organisation_id, Ratification.state)
-            .join(Recommendation, current)
+        for ratification in db.session.scalars(
+            select(Ratification).join(Recommendation, current)
+            .options(joinedload(Ratification.organisation), raiseload("*"))
             .where(Ratification.recommendation_id.in_(list(cells)))
         ):
             cells[ratification.recommendation_id][ratification.organisation_id] = ratification

@@ -50,7 +50,7 @@ from govern.pdeg.models import (
     is_pdeg_secretariat,
 )
 from govern.web.access import requires
-from govern.web.actions import action_form, show_refusal
+from govern.web.actions import action_form, expected_version, run, show_refusal
 from workflows.rules import day_text
 
 bp = Blueprint("pdeg", __name__)
@@ -276,17 +276,13 @@ def act(recommendation_id: int, trigger: str) -> Response | tuple[str, int]:
     if not form.validate():
         return _recommendation_page(rec, {trigger: form}, 400)
     payload = {spec.key: getattr(form, spec.key).data for spec in info.fields}
-    try:
-        cases.act(rec, current_user, trigger, payload, form.expected_version.data)
-    except StaleCase:
-        return _stale(here)
-    except OperationError as error:
-        db.session.rollback()
-        show_refusal(form, error)
+    done = run(form, lambda: cases.act(rec, current_user, trigger, payload, expected_version(form)), stale_url=here)
+    if done.stale:
+        return done.stale
+    if not done.ok:
         rec = _recommendation_or_404(recommendation_id)
         return _recommendation_page(rec, {trigger: form}, 400)
-    db.session.commit()
-    flash(f"Done: {info.label.lower()} ({rec.reference}).", "success")
+    flash(f"{info.label}: done ({rec.reference}).", "success")
     return redirect(here)
 
 
