@@ -152,6 +152,7 @@ def test_connections_are_checked_before_use_on_a_database_server_not_on_a_sqlite
     assert sqlite_file.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
 
 
+@pytest.mark.real_commits  # reads a connection of the app's own engine
 def test_a_sqlite_connection_keeps_a_page_cache_large_enough_for_the_lists(app: Flask) -> None:
     from sqlalchemy import text
 

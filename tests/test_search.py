@@ -25,6 +25,7 @@ from govern.search.index import rebuild
 from govern.search.models import SearchDocument
 from tests.casework import Cast, Clock, Run, complete_texts, start_run
 from tests.conftest import Page
+from tests.meetings import quorate
 
 REASONS = "The shared back office saves four million pounds over three years and keeps payroll local."
 
@@ -56,6 +57,7 @@ def decision(cast: Cast, org: Callable[[str], Organisation], *, title: str = "On
         raised_by=RaisedBy.SUBORDINATE_GROUP, affected=[org("RDE"), org("PHNT")], group=chair.group)
     meeting = pdeg_ops.schedule_meeting(cast.secretariat, meeting_date=meeting_on or clock.now().date(),
                                         title="PDEG monthly meeting")
+    quorate(meeting, cast.secretariat)
     item = pdeg_ops.add_to_agenda(meeting, rec, cast.secretariat, part=AgendaPart.ONE)
     pdeg_ops.record_outcome(item, cast.secretariat, outcome=AgendaOutcome.AGREED, minute_reference="PDEG/42",
                             reasons=reasons)
