@@ -211,7 +211,8 @@ def _material_keys(definition: Any, dispute: Dispute) -> set[str]:
 
 
 def _apply(dispute: Dispute, user: Any, outcome: Outcome) -> None:
-    """Update the dispute's rows from the outcome's events (mirrors ``workflows.memory``)."""
+    """Update the dispute's rows from the outcome's events: the rows the pages query (the engine reads the
+    same events through ``workflows.facts.fold``)."""
     for event in outcome.events:
         data = event.data
         match event.name:

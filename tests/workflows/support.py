@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from workflows import engine, memory, registry
-from workflows.definitions import REFERENCE_FIELD, ProcessDefinition
+from workflows import engine, registry
+from workflows.definitions import REFERENCE_FIELD, EffectKind, ProcessDefinition
 from workflows.engine import Outcome
 from workflows.facts import (
     Actor,
@@ -22,9 +22,27 @@ from workflows.facts import (
     RatificationFacts,
     RecommendationFacts,
     SubordinateGroup,
+    fold,
 )
 from workflows.roles import CaseRole
 from workflows.rules import pack_digest
+
+
+def apply(facts: Facts, outcome: Outcome) -> Facts:
+    """``facts`` after ``outcome`` is stored: its events by the app's own fold (``workflows.facts.fold``), and
+    the effects the app carries out on other rows (a party withdrawing, ratification starting again)."""
+    facts = fold(replace(facts, state=outcome.state_after), outcome.events)
+    for effect in outcome.effects:
+        if isinstance(facts, DisputeFacts) and effect.kind is EffectKind.PARTY_WITHDRAWS:
+            org = int(str(effect.data["organisation_id"]))
+            facts = replace(facts, withdrawn_organisations=facts.withdrawn_organisations | {org},
+                            current_parties=facts.current_parties - {org})
+        if isinstance(facts, RecommendationFacts) and effect.kind in (EffectKind.START_RATIFICATION,
+                                                                      EffectKind.RESTART_RATIFICATION):
+            # A new version goes to every Board afresh: earlier ratifications no longer count.
+            facts = replace(facts, version=int(str(effect.data["version"])), ratified_by=frozenset())
+    return facts
+
 
 PARTIES = frozenset(range(1, 14))
 FILER, OTHER = 1, 2
@@ -155,7 +173,7 @@ class Driver:
         """Advance the clock by ``after``, fire ``trigger`` and apply its outcome."""
         self.now += after
         outcome = engine.fire(self.definition, self.facts, who, trigger, payload or {}, self.now)
-        self.facts = memory.apply(self.facts, outcome)
+        self.facts = apply(self.facts, outcome)
         self.history.append(outcome)
         return outcome
 

@@ -15,7 +15,8 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from workflows import RulesNotMet, TransitionNotAllowed, engine, memory
+from tests.workflows.support import apply
+from workflows import RulesNotMet, TransitionNotAllowed, engine
 from workflows.agreement import parse_agreement
 from workflows.calendar import local_day
 from workflows.definitions import ProcessDefinition
@@ -233,7 +234,7 @@ def test_generated_agreements_run_only_their_declared_moves(document: dict[str, 
         first = next(t for t in definition.transitions_for(trigger, before) if t.roles & who.roles)
         assert outcome.state_after == (first.dest or before)
         assert {e.name for e in outcome.events} == set(first.events)
-        facts = memory.apply(facts, outcome)
+        facts = apply(facts, outcome)
         moved += 1
         now += timedelta(hours=data.draw(st.integers(0, 72), label="hours"))
     event(f"{definition.kind}: {'no move' if not moved else 'moved'}, ended "

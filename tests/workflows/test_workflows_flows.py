@@ -393,7 +393,7 @@ def test_fire_never_changes_the_facts_it_was_given() -> None:
 
 def test_workflows_import_neither_flask_nor_sqlalchemy() -> None:
     code = (
-        "import sys, workflows, workflows.engine, workflows.registry, workflows.deadlines, workflows.memory, "
+        "import sys, workflows, workflows.engine, workflows.registry, workflows.deadlines, "
         "tests.workflows.support; bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', "
         "'flask_sqlalchemy', 'govern')]; print(bad); sys.exit(1 if bad else 0)"
     )
