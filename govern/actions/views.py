@@ -19,6 +19,7 @@ from govern.core.errors import OperationError, StaleCase
 from govern.disputes.models import Dispute
 from govern.extensions import db
 from govern.pdeg.models import Recommendation
+from govern.web.actions import show_refusal
 
 bp = Blueprint("actions", __name__)
 
@@ -51,15 +52,6 @@ def subject_url(kind: str, subject_id: int) -> str:
     return url_for("disputes.show", dispute_id=subject_id)
 
 
-def _attach(form: Any, error: OperationError) -> None:
-    text = error.message + (f" (clause {error.clause})" if error.clause else "")
-    field = getattr(form, error.field or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, text] if isinstance(field.errors, list) else [text]
-    else:
-        form.form_errors.append(text)
-
-
 @bp.route("/<any(recommendation, dispute):kind>s/<int:subject_id>/follow-up/new", methods=["GET", "POST"])
 @login_required
 def new_action(kind: str, subject_id: int) -> str | Response | tuple[str, int]:
@@ -74,7 +66,7 @@ def new_action(kind: str, subject_id: int) -> str | Response | tuple[str, int]:
                                            description=form.description.data or "", due_date=form.due_date.data)
         except OperationError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_refusal(form, error)
             subject = _subject_or_404(kind, subject_id)
         else:
             db.session.commit()
@@ -99,7 +91,7 @@ def review(kind: str, subject_id: int) -> str | Response | tuple[str, int]:
             found = operations.set_review_date(subject, current_user, review_date=form.review_date.data)
         except OperationError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_refusal(form, error)
             subject = _subject_or_404(kind, subject_id)
         else:
             db.session.commit()
@@ -142,7 +134,7 @@ def action(action_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("actions.action", action_id=action_id))
         except OperationError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_refusal(form, error)
             found, subject = _action_or_404(action_id)
         else:
             db.session.commit()

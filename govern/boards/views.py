@@ -6,8 +6,6 @@ refusal is shown beside its field with its clause, keeping what was typed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -24,19 +22,11 @@ from govern.pdeg.queries import BOARD_STATUS_TITLES
 from govern.records import queries as record_queries
 from govern.records.views import render_pdf
 from govern.web.access import requires
+from govern.web.actions import show_refusal
 
 bp = Blueprint("boards", __name__)
 
 bp.add_app_template_filter(day_words, "day_words")
-
-
-def _attach(form: Any, error: OperationError) -> None:
-    text = error.message + (f" (clause {error.clause})" if error.clause else "")
-    field = getattr(form, error.field or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, text] if isinstance(field.errors, list) else [text]
-    else:
-        form.form_errors.append(text)
 
 
 @bp.route("/boards/meetings", methods=["GET", "POST"])
@@ -50,7 +40,7 @@ def meetings() -> str | Response | tuple[str, int]:
                                                    papers_due=form.papers_due.data)
         except OperationError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(f"Meeting on {day_words(meeting.meeting_date)} added; papers due {day_words(meeting.papers_due)}.",
@@ -86,7 +76,7 @@ def edit_meeting(meeting_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("boards.edit_meeting", meeting_id=meeting_id))
         except OperationError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_refusal(form, error)
             meeting = _meeting_or_404(meeting_id)
         else:
             db.session.commit()

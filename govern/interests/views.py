@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,17 +14,9 @@ from govern.interests import operations, queries
 from govern.interests.forms import DeclarationForm, EndForm, RegisterFilterForm
 from govern.interests.models import RegisteredInterest
 from govern.partnership.models import Organisation
+from govern.web.actions import show_refusal
 
 bp = Blueprint("interests", __name__)
-
-
-def _attach(form: Any, error: OperationError) -> None:
-    text = error.message
-    field = getattr(form, error.field or "", None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, text] if isinstance(field.errors, list) else [text]
-    else:
-        form.form_errors.append(text)
 
 
 @bp.route("/interests", methods=["GET", "POST"])
@@ -41,7 +31,7 @@ def mine() -> str | Response | tuple[str, int]:
                                                 for_organisation=bool(form.for_organisation.data))
         except OperationError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(f"Declared: {found.description[:80]} (since {day_words(found.since)}).", "success")
@@ -86,7 +76,7 @@ def end(declaration_id: int) -> str | Response | tuple[str, int]:
             return redirect(url_for("interests.mine"))
         except OperationError as error:
             db.session.rollback()
-            _attach(form, error)
+            show_refusal(form, error)
             found = db.session.get(RegisteredInterest, declaration_id)
         else:
             db.session.commit()
