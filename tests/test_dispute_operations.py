@@ -604,3 +604,39 @@ def test_a_hearing_held_on_another_day_than_arranged_or_late_needs_a_reason(
         held = stored_event(CaseKind.DISPUTE, dispute.id, "hearing_held")
         assert held.data.get("date_reason") == (reason or None)
         assert dispute.state == "hearing_held"
+
+
+def test_the_stp_leader_adds_the_other_side_when_setting_out_a_process(
+    run: Run, cast: Cast, org: Callable[[str], Organisation],
+) -> None:
+    # Issue 11: a 16.2 dispute's other side may be named by the STP Leader when he sets out its process.
+    from govern.notify.models import Notice
+
+    dispute = run.file("TC", "bespoke")
+    before = audit_count()
+    ops.set_out_process(dispute, cast.leader, "leader_proposes", respondents=[org("DCC")])
+    db.session.commit()
+
+    stored = db.session.get(Dispute, dispute.id)
+    assert {p.organisation.code for p in stored.respondents} == {"DCC"}
+    assert audit_count() - before == 1  # still one operation, one audit event
+    assert CaseRole_RESPONDENT in dispute_roles(stored, cast.ceo("DCC"))
+    told = db.session.scalars(select(Notice).where(Notice.user_id == cast.ceo("DCC").id)).all()
+    assert any("party to a dispute" in n.subject for n in told)
+
+
+@pytest.mark.parametrize("code", ["TC", "SWAST"])
+def test_the_other_side_added_must_be_a_current_party_not_already_in_the_dispute(
+    run: Run, cast: Cast, org: Callable[[str], Organisation], code: str,
+) -> None:
+    dispute = run.file("TC", "bespoke")
+    before = audit_count()
+    with pytest.raises(OperationError) as refused:
+        ops.set_out_process(dispute, cast.leader, "leader_proposes", respondents=[org(code)])
+    db.session.rollback()
+    assert refused.value.field == "respondent_ids" and refused.value.clause.startswith("16")
+    assert audit_count() == before
+    assert {p.organisation.code for p in db.session.get(Dispute, dispute.id).respondents} == set()
+
+
+CaseRole_RESPONDENT = __import__("workflows").CaseRole.RESPONDENT

@@ -866,3 +866,36 @@ def test_papers_refused_on_sending_can_be_completed_and_sent_from_the_same_page(
                                                    "version": refused.values["version"]})
 
     assert sent.status_code == 302 and sent.headers["Location"].endswith("/actions/submit_report")
+
+
+def test_the_stp_leader_names_the_other_side_on_the_set_out_page_and_it_can_see_the_dispute(
+    run: Run, as_: Callable[[str], FlaskClient],
+) -> None:
+    # Issue 11: the other side of a 16.2 dispute, added by the STP Leader, is a party from then on.
+    dispute = _file(run, "bespoke")
+    leader = as_("leader")
+    page = Page.of(leader.get(f"/disputes/{dispute.id}/process"))
+    dcc = run.org("DCC")
+    assert "Anyone else on the other side of the dispute" in (page.text("maincontent") or "")
+    assert as_("DCC").get(f"/disputes/{dispute.id}").status_code == 404
+
+    response = leader.post(f"/disputes/{dispute.id}/process", data={
+        "expected_version": str(_fresh(dispute).version), **PROCESS_FORM, "respondent_ids": [str(dcc.id)]})
+
+    assert response.status_code == 302
+    assert {p.organisation_id for p in _fresh(dispute).respondents} == {dcc.id}
+    assert as_("DCC").get(f"/disputes/{dispute.id}").status_code == 200
+
+
+def test_naming_a_party_already_in_the_dispute_is_refused_beside_the_field(
+    run: Run, as_: Callable[[str], FlaskClient],
+) -> None:
+    dispute = _file(run, "bespoke")
+    before = (_fresh(dispute).bespoke_spec, _fresh(dispute).version)
+    response = as_("leader").post(f"/disputes/{dispute.id}/process", data={
+        "expected_version": str(_fresh(dispute).version), **PROCESS_FORM,
+        "respondent_ids": [str(run.org("RDE").id)]})
+
+    assert response.status_code == 400
+    assert "already a party" in (Page.of(response).text("respondent_ids-error") or "")
+    assert (_fresh(dispute).bespoke_spec, _fresh(dispute).version) == before

@@ -63,6 +63,8 @@ def process_form_class(shapes: Sequence[Any]) -> type:
         shape = RadioField("Which process fits the circumstances of the dispute?",
                            choices=[(s.key, s.label) for s in shapes],
                            validators=[InputRequired("Choose the process that fits the dispute")])
+        respondent_ids = MultiCheckboxField("The other organisation or organisations in the dispute", coerce=int,
+                                            validators=[Optional()], validate_choice=False)
 
     for shape in shapes:
         for step in shape.steps:

@@ -298,12 +298,13 @@ def correct_event_time(dispute: Dispute, user: Any, event_name: str, occurred_at
 
 
 def set_out_process(dispute: Dispute, user: Any, shape: str, deadlines: Mapping[str, tuple[int, str]] | None = None,
-                    expected_version: int | None = None) -> Dispute:
+                    expected_version: int | None = None, respondents: Sequence[Organisation] = ()) -> Dispute:
     """The STP Lead sets out the process for a dispute no scenario fits (16.2: "proposals for dispute
     resolution will be set out by the STP lead according to the circumstances of the dispute"): one of the
     shapes the agreement declares, with each step's deadline (``deadlines``: step key -> (amount, unit);
     unit ``weeks``, ``working_days``, ``calendar_days``, ``same_day`` or ``none``; steps left out keep the
-    shape's own).
+    shape's own). ``respondents``: the other side, if the filer did not name it (or not all of it): each
+    becomes a party (16.2), is told, and may never sit on the panel.
 
     Only before anything but the notification has happened, so no step already taken changes meaning.
     """
@@ -326,13 +327,52 @@ def set_out_process(dispute: Dispute, user: Any, shape: str, deadlines: Mapping[
         registry.bespoke(spec, agreement)
     except SpecError as error:
         raise OperationError("; ".join(error.errors), clause=clause) from error
+    added = _added_respondents(dispute, respondents, clause)
     before = dispute.bespoke_spec
     dispute.bespoke_spec = spec
+    for organisation in added:
+        dispute.parties.append(DisputeParty(organisation_id=organisation.id, filed=False, respondent=True))
     runner.touch(dispute, clock.now())
     runner.flush_or_stale()
-    chain.record("set_out_process", "dispute", dispute.id, {"bespoke_spec": [before, spec]}, actor=user)
+    changes: dict[str, Any] = {"bespoke_spec": [before, spec]}
+    if added:
+        changes["respondents_added"] = [None, sorted(o.id for o in added)]
+    chain.record("set_out_process", "dispute", dispute.id, changes, actor=user)
+    _tell_added_respondents(dispute, added, leader, clause)
     signals.case_changed.send(CaseKind.DISPUTE, row=dispute, definition=definition_of(dispute), now=clock.now())
     return dispute
+
+
+def _added_respondents(dispute: Dispute, respondents: Sequence[Organisation], clause: str) -> list[Organisation]:
+    """The organisations the STP Leader names as the other side: current parties, not already in the dispute."""
+    added: list[Organisation] = []
+    for organisation in respondents:
+        if organisation.id in dispute.party_ids or organisation in added:
+            raise OperationError(f"{organisation.name} is already a party to this dispute.", clause=clause,
+                                 field="respondent_ids")
+        if not organisation.is_party:
+            raise OperationError(f"{organisation.name} is not a party to the agreement, so it cannot be a party to "
+                                 "this dispute.", clause=clause, field="respondent_ids")
+        added.append(organisation)
+    return added
+
+
+def _tell_added_respondents(dispute: Dispute, added: Sequence[Organisation], leader: str, clause: str) -> None:
+    """Each organisation added as the other side is told, as those named at filing were at notification."""
+    from govern.auth.models import User
+    from govern.notify.queue import Message, queue
+
+    if not added:
+        return
+    officers = [u for u in db.session.scalars(select(User).where(
+        User.organisation_id.in_([o.id for o in added]), User.active.is_(True))) if u.role.acts_for_organisation]
+    queue([Message(
+        user_id=u.id, subject=f"{dispute.reference}: your organisation is a party to a dispute",
+        body=(f"The {leader} has named your organisation as a party to dispute {dispute.reference}, "
+              f"\"{dispute.title}\", in setting out its process ({clause}). You can see it, you are told of "
+              "each step, and you respond to the outcome."),
+        link=f"/disputes/{dispute.id}", case_kind=CaseKind.DISPUTE, case_id=dispute.id,
+    ) for u in officers], {u.id: u.email for u in officers})
 
 
 register(CaseType(

@@ -319,6 +319,9 @@ def set_out_process(dispute_id: int) -> str | Response | tuple[str, int]:
         abort(403)
     shapes = presenters.bespoke_shapes(dispute)
     form = process_form_class(shapes)()
+    organisations = {o.id: o for o in db.session.scalars(select(Organisation).order_by(Organisation.name))}
+    form.respondent_ids.choices = [(o.id, o.name) for o in organisations.values()
+                                   if o.is_party and o.id not in dispute.party_ids]
     if request.method == "GET":
         form.expected_version.data = str(dispute.version)
         stored = dispute.bespoke_spec or {}
@@ -332,13 +335,17 @@ def set_out_process(dispute_id: int) -> str | Response | tuple[str, int]:
         chosen = next(s for s in shapes if s.key == form.shape.data)
         deadlines = {step.key: (getattr(form, f"amount_{chosen.key}__{step.key}").data or 0,
                                 getattr(form, f"unit_{chosen.key}__{step.key}").data) for step in chosen.steps}
+        named = [organisations[i] for i in form.respondent_ids.data or [] if i in organisations]
         done = run(form, lambda: ops.set_out_process(dispute, current_user, chosen.key, deadlines,
-                                                     expected_version=expected_version(form) or dispute.version),
+                                                     expected_version=expected_version(form) or dispute.version,
+                                                     respondents=named),
                    stale_url=url_for("disputes.show", dispute_id=dispute.id))
         if done.stale:
             return done.stale
         if done.ok:
-            flash("The process for this dispute is set out. The parties see its steps and deadlines.", "success")
+            flash("The process for this dispute is set out. The parties see its steps and deadlines"
+                  + (f"; {', '.join(o.name for o in named)} are now parties and have been told." if named else "."),
+                  "success")
             return redirect(url_for("disputes.show", dispute_id=dispute.id))
     status = 400 if form.is_submitted() else 200
     return render_template("disputes/process.html", dispute=dispute, form=form, shapes=shapes,
