@@ -62,6 +62,10 @@ def _bespoke_template(agreement: Any) -> dict[str, Any]:
     return {"shape": next(iter(agreement.declaration.bespoke.shapes))}
 
 
+#: The longest title a dispute may have (it heads pages, mail subjects and calendars).
+TITLE_MAX = 200
+
+
 def file_dispute(
     user: Any,
     *,
@@ -95,6 +99,9 @@ def file_dispute(
     title = single_line(title)  # a title goes into mail subjects and calendars: one line
     if not title:
         problems.append(Problem("Give the dispute a short title.", definition.clause, "title"))
+    elif len(title) > TITLE_MAX:
+        problems.append(Problem(f"The title must be {TITLE_MAX} characters or fewer.", definition.clause, "title"))
+        title = title[:TITLE_MAX]  # only to ask the engine what else it refuses: nothing is kept
     if filing is not None and filing.decision is not None and not decision_reference.strip():
         problems.append(Problem(
             "Choose the decision from the register, or give the reference of the document that contains it.",
