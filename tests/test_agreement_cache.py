@@ -107,3 +107,47 @@ def test_what_is_derived_from_the_agreement_follows_a_new_version(app: Flask, tm
         db.session.commit()
     with app.app_context():
         assert service.derived("title", title_of) == NEW_TITLE
+
+
+def test_pdeg_asks_the_running_version_what_its_states_mean(
+    app: Flask, make_app: Callable[..., Flask], tmp_path: Path,
+) -> None:
+    """What a Board's state means comes from the version the partnership runs (stored in the database),
+    not from the file on this server's disk: a server whose file is older still reads the new version."""
+    from govern.pdeg import states
+
+    assert states.board_refused() == {"not_ratified"}
+    text = registry.default_path().read_text(encoding="utf-8")
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(text.replace(" not_ratified", " not_supported").replace(
+        "[not_ratified]", "[not_supported]"), encoding="utf-8")
+    other = make_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    with other.app_context():
+        service.load_file(renamed)
+        db.session.commit()
+
+    with app.app_context():  # a fresh request on this server, whose file still says "not_ratified"
+        assert states.board_refused() == {"not_supported"}
+        assert states.board_meaning("not_supported") == "refused"
+        assert "not_ratified" not in states.board_open()
+
+
+def test_a_register_page_reads_no_agreement_file(
+    client_for: Callable[[User], FlaskClient], make_user: Callable[..., User], monkeypatch: object,
+) -> None:
+    """Pages run the stored agreement, parsed once per process: none reads the file (the register had
+    read and parsed-checked it once per cell, 700 times a page)."""
+    reader = client_for(make_user())
+    assert reader.get("/register").status_code == 200
+    reads: list[Path] = []
+    original = Path.read_text
+
+    def counting(self: Path, *args: object, **kwargs: object) -> str:
+        if self.suffix == ".yaml":
+            reads.append(self)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "read_text", counting)  # type: ignore[attr-defined]
+    for path in ("/register", "/boards/awaiting", "/"):
+        reader.get(path)
+    assert reads == []

@@ -23,6 +23,7 @@ from govern.core import clock
 from govern.deadlines.dashboard import build_dashboard
 from govern.deadlines.feed import deadlines_for
 from govern.deadlines.sweep import send_reminders
+from govern.deadlines.todo import tasks_for
 from govern.extensions import db
 from tests.scale import NOW, build_partnership
 
@@ -67,18 +68,23 @@ def partnership(app: Flask) -> None:
     clock.freeze(NOW)
 
 
-@pytest.mark.parametrize("work", ["sweep", "dashboard", "feed"])
+@pytest.mark.parametrize("work", ["sweep", "dashboard", "feed", "to-do"])
 def test_what_reads_open_deadlines_uses_the_partial_index(app: Flask, partnership: None, work: str) -> None:
     leader = db.session.get(User, db.session.scalar(db.select(User.id).where(User.email.like("stp.leader@%"))))
     run: dict[str, Callable[[], object]] = {
         "sweep": send_reminders, "dashboard": build_dashboard, "feed": lambda: deadlines_for(leader),
+        "to-do": lambda: tasks_for(leader, NOW),
     }
     with captured() as statements:
         run[work]()
     reads = open_deadline_statements(statements)
     assert reads, f"{work} read no open deadlines"
     for statement, parameters in reads:
-        assert OPEN_DUE_INDEX in plan(statement, parameters), statement
+        explained = plan(statement, parameters)
+        assert OPEN_DUE_INDEX in explained, statement
+        if work == "to-do" and db.engine.dialect.name == "sqlite":
+            # The home page's first 70 steps are read in the index's order, not by sorting every open step.
+            assert "TEMP B-TREE" not in explained, explained
     db.session.rollback()
 
 

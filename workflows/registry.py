@@ -37,9 +37,19 @@ def agreement_from_text(text: str) -> Agreement:
     return parse_agreement(text)
 
 
+#: The file last read by ``default()``: (path, modification time, size) and its agreement.
+_last_read: tuple[tuple[str, int, int], Agreement] | None = None
+
+
 def default() -> Agreement:
-    """The agreement at ``default_path()``."""
-    return agreement_from_text(default_path().read_text(encoding="utf-8"))
+    """The agreement at ``default_path()`` (read again only when the file changes)."""
+    global _last_read
+    path = default_path()
+    stat = path.stat()
+    stamp = (str(path), stat.st_mtime_ns, stat.st_size)
+    if _last_read is None or _last_read[0] != stamp:
+        _last_read = (stamp, agreement_from_text(path.read_text(encoding="utf-8")))
+    return _last_read[1]
 
 
 def get(process_key: str, agreement: Agreement | None = None) -> ProcessDefinition:

@@ -38,7 +38,6 @@ from govern.pdeg.models import (
     is_pdeg_secretariat,
 )
 from workflows import engine as wf_engine
-from workflows import registry
 from workflows.definitions import Context, EffectKind
 from workflows.engine import Outcome
 from workflows.rules import day_text
@@ -227,7 +226,7 @@ def tell_chief_executive(ratification: Ratification) -> int:
 
 def conclude_if_ratified(recommendation: Recommendation, user: Any) -> bool:
     """Mark the decision ratified once every required Board has ratified (10.6; 17.2 for a variation)."""
-    definition = registry.get("recommendation")
+    definition = states.recommendation_process()
     facts = recommendation_facts(recommendation)
     problems = wf_engine.check(definition, facts, runner.SYSTEM_ACTOR, "conclude_ratification", {}, clock.now())
     if problems:
@@ -656,13 +655,13 @@ def declare_interest(meeting: PdegMeeting, user: Any, *, person: str, interest: 
 
 
 register(CaseType(
-    kind=CaseKind.RECOMMENDATION, model=Recommendation, definition=lambda _row: registry.get("recommendation"),
+    kind=CaseKind.RECOMMENDATION, model=Recommendation, definition=lambda _row: states.recommendation_process(),
     facts=recommendation_facts, actor=recommendation_actor, version_attr="lock_version",
     before=_before_recommendation, apply=_apply_recommendation,
     carry_out=_carry_out_recommendation,
 ))
 register(CaseType(
-    kind=CaseKind.RATIFICATION, model=Ratification, definition=lambda _row: registry.get("ratification"),
+    kind=CaseKind.RATIFICATION, model=Ratification, definition=lambda _row: states.ratification_process(),
     facts=ratification_facts, actor=ratification_actor, version_attr="lock_version",
     apply=_apply_ratification, carry_out=_carry_out_ratification,
 ))

@@ -32,7 +32,6 @@ from govern.pdeg.models import (
 from govern.web import paging
 from govern.web.paging import Page
 from workflows import engine as wf_engine
-from workflows import registry
 from workflows.engine import TriggerInfo
 from workflows.rules import day_text
 
@@ -182,7 +181,7 @@ def available_actions(recommendation: Recommendation, user: Any) -> list[Trigger
     if not recommendation.can_take_actions(user):
         return []
     return wf_engine.available(
-        registry.get("recommendation"), recommendation_facts(recommendation),
+        states.recommendation_process(), recommendation_facts(recommendation),
         recommendation_actor(recommendation, user), clock.now(),
     )
 
@@ -576,7 +575,7 @@ class Quorum:
 
 def quorum_rule() -> tuple[int | None, str]:
     """The quorum the agreement sets for recording PDEG's outcomes (its ``pdeg_quorate`` rule), and its clause."""
-    decl = registry.default().declaration.processes.get(states.RECOMMENDATION)
+    decl = states.declared(states.RECOMMENDATION)
     for transition in decl.transitions if decl is not None else []:
         for ref in transition.rules:
             if isinstance(ref, dict) and "pdeg_quorate" in ref:
