@@ -79,3 +79,21 @@ def test_steps_done_leave_the_feed_after_90_days_and_steps_to_do_stay(
         f"{dispute.reference}: Panel nominated",
         f"{dispute.reference}: The STP Leader proposes that the decision stands or is revisited",
     ]
+
+
+
+def test_a_poll_after_a_done_step_leaves_the_90_days_gets_the_feed_without_it(
+    run: Run, cast: Cast, client: FlaskClient, client_for: Callable[[User], FlaskClient]
+) -> None:
+    """Nothing in the partnership changes, but the window of steps done moves on: the tag must too."""
+    dispute = run.file("RDE", "scenario_2")
+    run.run(WRITE_THE_REPORT)
+    path = feed_address(client_for(cast.ceo("RDE")))
+    run.clock.tick(timedelta(days=89))
+    before = client.get(path)
+    assert summaries(before) == [f"{dispute.reference}: Written report to the STP Leader (done)"]
+
+    run.clock.tick(timedelta(days=2))
+    after = client.get(path, headers={"If-None-Match": before.headers["ETag"]})
+
+    assert after.status_code == 200 and summaries(after) == []

@@ -100,3 +100,21 @@ def test_every_foreign_key_has_an_index(app: Flask) -> None:
             if not any(found[:len(columns)] == columns for found in leading):
                 unindexed.append(f"{table.name}.{', '.join(columns)}")
     assert unindexed == []
+
+
+def test_a_calendar_poll_reads_index_ends_not_the_users_steps(app: Flask, partnership: None) -> None:
+    """A poll that finds nothing changed costs the same whatever the size of the partnership: its ETag
+    comes from the newest change and the newest step (the ends of two indexes), not from the user's rows."""
+    from govern.deadlines.feed import reset_calendar_token, version_of
+
+    leader = db.session.get(User, db.session.scalar(db.select(User.id).where(User.email.like("stp.leader@%"))))
+    feed = reset_calendar_token(leader)
+    with captured() as statements:
+        version_of(feed, leader, NOW)
+    reads = [(s, p) for s, p in statements if "case_deadline" in s]
+    assert len(reads) == 1
+    explained = plan(*reads[0])
+    assert "ix_case_deadline_changed_at" in explained, explained
+    if db.engine.dialect.name == "sqlite":
+        assert "SCAN case_deadline" not in explained.replace("SCAN case_deadline USING COVERING INDEX", ""), explained
+    db.session.rollback()

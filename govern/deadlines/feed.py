@@ -27,7 +27,7 @@ from govern.disputes.models import DisputeParty, PanelMember
 from govern.extensions import db
 from govern.notify.queue import case_link
 from workflows import CaseRole
-from workflows.calendar import local_day
+from workflows.calendar import LONDON, local_day
 
 
 def feed_of(user: Any) -> CalendarFeed | None:
@@ -142,20 +142,34 @@ class FeedVersion:
 
 
 def version_of(feed: CalendarFeed, user: User, now: datetime) -> FeedVersion:
-    """The feed's ETag and Last-Modified, from two aggregate queries (no rows loaded), so a poll that
-    finds nothing changed costs little. Every change a calendar shows sets the step's ``changed_at``
-    (``govern.deadlines.tracking``); a step leaving the feed changes the count and the sum of ids."""
-    digest = hashlib.sha256(f"{feed.token}|{user.name}|{current_app.config.get('PUBLIC_BASE_URL', '')}".encode())
-    changed = [feed.created_at]
-    for part in _parts(user, now):
-        count, latest, ids, due = db.session.execute(
-            part.with_only_columns(func.count(), func.max(CaseDeadline.changed_at), func.sum(CaseDeadline.id),
-                                   func.max(CaseDeadline.due_at))
-        ).one()
-        digest.update(repr((count, latest, ids, due)).encode())
-        if latest is not None:
-            changed.append(latest if latest.tzinfo else latest.replace(tzinfo=UTC))
-    return FeedVersion(digest.hexdigest()[:32], max(changed))
+    """The feed's ETag and Last-Modified, from one query that reads two index ends, so a poll costs the
+    same whatever the size of the partnership. Every change a calendar shows sets its step's
+    ``changed_at`` (``govern.deadlines.tracking``), and a new step has a new id, so the newest change
+    and the newest id in the whole table move whenever any feed's content may have; what else decides
+    this user's feed is in the tag too: who they are and act as, the cases their organisation is in,
+    and today's date (the 90 days of steps done move on each day). A change elsewhere in the
+    partnership costs a poll a full answer, never a stale one."""
+    from govern.auth.models import current_stp_leader_assignment
+
+    assignment = current_stp_leader_assignment()
+    leader = assignment is not None and assignment.user_id == user.id
+    today = local_day(now)
+    columns = [select(func.max(CaseDeadline.changed_at)).scalar_subquery(),
+               select(func.max(CaseDeadline.id)).scalar_subquery()]
+    if user.role.acts_for_organisation:  # the cases the organisation is a party to, or on the panel of
+        for model in (DisputeParty, PanelMember):
+            condition = model.organisation_id == user.organisation_id
+            if model is PanelMember:
+                condition = and_(condition, PanelMember.active.is_(True))
+            columns += [select(func.count(model.id)).where(condition).scalar_subquery(),
+                        select(func.max(model.id)).where(condition).scalar_subquery()]
+    latest, *rest = db.session.execute(select(*columns)).one()
+    base = current_app.config.get("PUBLIC_BASE_URL", "")
+    key = (feed.token, user.name, base, user.role, user.organisation_id, leader, today.isoformat(), latest, *rest)
+    changed = [feed.created_at, datetime.combine(today, datetime.min.time(), tzinfo=LONDON).astimezone(UTC)]
+    if latest is not None:
+        changed.append(latest if latest.tzinfo else latest.replace(tzinfo=UTC))
+    return FeedVersion(hashlib.sha256(repr(key).encode()).hexdigest()[:32], max(changed))
 
 
 def ics_for(user: User, rows: list[CaseDeadline] | None = None, stamp: datetime | None = None) -> bytes:

@@ -35,6 +35,8 @@ class CaseDeadline(db.Model):
         Index("ix_case_deadline_process_step", "process_key", "step_key"),
         # The dashboard's history figures read the steps done within a window.
         Index("ix_case_deadline_done_at", "done_at"),
+        # A calendar's poll reads the newest change from the end of this index (its ETag).
+        Index("ix_case_deadline_changed_at", "changed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
