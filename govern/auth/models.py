@@ -228,6 +228,10 @@ def current_stp_leader_assignment() -> StpLeaderAssignment | None:
     :func:`current_stp_leader_id` keeps it: one query, not two, when a page asks both)."""
     from flask import g, has_app_context
 
+    if has_app_context() and "stp_leader_assignment" in g:
+        kept = g.stp_leader_assignment
+        if kept is None or (kept in db.session and not kept.ended_at):
+            return kept  # type: ignore[no-any-return]
     assignment = db.session.scalars(
         select(StpLeaderAssignment)
         .where(StpLeaderAssignment.ended_at.is_(None))
@@ -235,6 +239,7 @@ def current_stp_leader_assignment() -> StpLeaderAssignment | None:
     ).first()
     if has_app_context():
         g.stp_leader_id = assignment.user_id if assignment else None
+        g.stp_leader_assignment = assignment
     return assignment
 
 

@@ -544,6 +544,7 @@ def assign_stp_leader(user: User, *, authority: str, actor: User) -> StpLeaderAs
     db.session.add(assignment)
     db.session.flush()
     g.pop("stp_leader_id", None)
+    g.pop("stp_leader_assignment", None)
     chain.record(
         "assign_stp_leader",
         "stp_leader_assignment",

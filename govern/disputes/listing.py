@@ -93,10 +93,10 @@ def _rows(query: Select[Any], limit: int) -> list[Dispute]:
     return list(db.session.scalars(query.options(raiseload("*")).limit(limit)))
 
 
-def disputes_page(user: Any, filters: DisputeFilters, cursor: str | None, now: datetime) -> paging.Page[DisputeRow]:
-    """One page of the disputes ``user`` may see, with the number that match in all."""
+def disputes_page(user: Any, filters: DisputeFilters, cursor: str | None, now: datetime,
+                  size: int = paging.PAGE_SIZE) -> paging.Page[DisputeRow]:
+    """One page of ``size`` disputes ``user`` may see, with the number that match in all."""
     query = _filtered(user, filters, now)
-    size = paging.PAGE_SIZE
     after = paging.decode(cursor)
     if filters.sort == "newest":
         keys = (Dispute.created_at, Dispute.id)

@@ -263,7 +263,7 @@ def awaiting_board(organisation_id: int) -> list[Ratification]:
     )
 
 
-def awaiting_board_page(organisation_id: int, cursor: str | None) -> Page[Ratification]:
+def awaiting_board_page(organisation_id: int, cursor: str | None, size: int = paging.PAGE_SIZE) -> Page[Ratification]:
     """A page of what this party's Board must consider, oldest first, each with its decision loaded
     (any other relationship read in the list raises rather than query once per row)."""
     query = select(Ratification).where(
@@ -271,7 +271,7 @@ def awaiting_board_page(organisation_id: int, cursor: str | None) -> Page[Ratifi
     )
     return paging.keyset(
         query.options(joinedload(Ratification.recommendation), raiseload("*")),
-        (Ratification.created_at, Ratification.id), lambda r: (r.created_at, r.id), cursor=cursor,
+        (Ratification.created_at, Ratification.id), lambda r: (r.created_at, r.id), cursor=cursor, size=size,
     )
 
 

@@ -9,6 +9,9 @@ from govern.auth.models import current_stp_leader_assignment
 
 bp = Blueprint("main", __name__)
 
+#: How many of the open disputes, and of the decisions awaiting a Board, the home page lists.
+HOME_LIST = 10
+
 
 @bp.get("/")
 @login_required
@@ -24,8 +27,10 @@ def home() -> str:
     now = clock.now()
     user = current_user
     sees_disputes = user.role.acts_for_organisation or user.is_stp_leader or user.is_administrator
-    disputes = listing.disputes_page(user, listing.DisputeFilters(), None, now) if sees_disputes else None
-    awaiting = (pdeg_queries.awaiting_board_page(user.organisation_id, None)
+    # The first few of each list, with a link to the whole list.
+    disputes = (listing.disputes_page(user, listing.DisputeFilters(), None, now, size=HOME_LIST)
+                if sees_disputes else None)
+    awaiting = (pdeg_queries.awaiting_board_page(user.organisation_id, None, size=HOME_LIST)
                 if user.role.value == "board_secretary" else None)
     return render_template(
         "home.html", user=user, stp_leader=current_stp_leader_assignment(), tasks=tasks_for(user, now),
