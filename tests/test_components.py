@@ -38,6 +38,8 @@ CASES = [
                 "items": [{"value": "", "text": "Any party"}, {"value": 3, "text": "R & D", "selected": True}]}),
     ("input", {"label": {"text": "Title"}, "id": "title", "name": "title", "value": "<script>",
                "errorMessage": {"text": Markup("Enter a title")}}),
+    ("pagination", {"previousUrl": "/disputes", "previousPage": "First page", "nextUrl": "/disputes?after=a&b",
+                    "nextPage": "Next page", "ariaLabel": "Pages of disputes"}),
 ]
 
 

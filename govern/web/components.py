@@ -44,6 +44,7 @@ COMPONENTS = {
     "radios": "radios",
     "checkboxes": "checkboxes",
     "errorSummary": "error-summary",
+    "pagination": "pagination",
 }
 
 
