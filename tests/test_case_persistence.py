@@ -465,3 +465,14 @@ def test_a_recommendation_raised_at_any_moment_gets_its_reference(run: Run) -> N
     db.session.commit()
 
     assert recommendation.reference == f"R2023-{recommendation.id:04d}"
+
+
+def test_a_late_decision_is_refused_with_its_due_day_in_words(run: Run) -> None:
+    """Dates in messages read as people write them (issue 12, defect 4), never as 2023-03-08."""
+    dispute = _prepare(run, "scenario_1", [*S1_WITH_PANEL, ("DCC", "hold_hearing", {}), ("clock", "tick", {"days": 1})])
+    with pytest.raises(RulesRefused) as refused:
+        cases.act(dispute, run.who("DCC"), "present_decision", {"decision": "D", "reasons": "R"})
+    message = str(refused.value)
+    assert "after the due day (" in message
+    due = message.split("due day (")[1].split(")")[0]
+    assert len(due.split()) == 4 and due.split()[0] in {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}, due

@@ -487,7 +487,7 @@ ACTION_PROBLEMS = [
       "reason": "Illness"}, "due_date", "must be a real date"),
     ("scenario_2", [], "leader", "extend_deadline",
      {"step": "report", "due_date[day]": "2", "due_date[month]": "3", "due_date[year]": "2023",
-      "reason": "Illness"}, "due_date", "The new date must be after the current due date (2023-03-08) (clause 16.2)"),
+      "reason": "Illness"}, "due_date", "The new date must be after the current due date (Wed 8 Mar 2023) (clause 16.2)"),
     ("scenario_2", [], "leader", "extend_deadline",
      {"step": "report", "due_date[day]": "20", "due_date[month]": "3", "due_date[year]": "2023"}, "reason",
      "Enter reason"),

@@ -518,7 +518,7 @@ def delay_explained(step_key: str) -> Rule:
         if due is not None and local_day(ctx.now) > due and not ctx.values.get("delay_reason"):
             return [
                 Problem(
-                    f"This is after the due day ({due.isoformat()}): set out clearly the reason for the delay",
+                    f"This is after the due day ({day_text(due)}): set out clearly the reason for the delay",
                     step.deadline.clause,
                     "delay_reason",
                 )
@@ -585,14 +585,12 @@ def extension_valid() -> Rule:
         current = current_due_date(step, ctx.facts.events, ctx.facts.extensions)
         if current is not None and new_date <= current:
             return [
-                Problem(f"The new date must be after the current due date ({current.isoformat()})", "16.2", "due_date")
+                Problem(f"The new date must be after the current due date ({day_text(current)})", "16.2", "due_date")
             ]
         if ctx.now is not None and new_date < local_day(ctx.now):
             return [Problem("The new date cannot be in the past", "16.2", "due_date")]
         calendar = step.deadline.calendar
         if not calendar.is_working_day(new_date):
-            from .deadlines import day_text
-
             why = calendar.holiday_name(new_date) or f"a {new_date:%A}"
             return [Problem(f"{day_text(new_date)} is not a {calendar.working_day_name} ({why}): a deadline is the "
                             f"end of a {calendar.working_day_name}, so choose one", "16.2", "due_date")]
