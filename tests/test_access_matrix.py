@@ -366,6 +366,9 @@ MATRIX: dict[str, Route] = {
                                    expect=expect(everyone_else=403, pdeg_secretariat=400)),
     "pdeg.minute_extract":   Route(lambda t: (lambda i: f"/pdeg/meetings/{i.meeting_id}/items/{i.id}/extract")(
                                    t.decided_item()), expect=SIGNED_IN),
+    # The confirmation after PDEG's outcome: what the agenda and the minute extract already show everyone.
+    "pdeg.outcome_recorded": Route(lambda t: (lambda i: f"/pdeg/meetings/{i.meeting_id}/items/{i.id}/recorded")(
+                                   t.decided_item()), expect=SIGNED_IN),
     "pdeg.awaiting":         Route("/boards/awaiting", expect=expect(everyone_else=403, board_secretary=200)),
     # Each Board secretary keeps their own Board's meeting dates (10.6): another Board's meeting is 404.
     "boards.meetings":       Route("/boards/meetings", expect=expect(everyone_else=403, board_secretary=200)),

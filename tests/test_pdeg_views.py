@@ -17,6 +17,7 @@ from govern import cases
 from govern.audit.models import AuditEvent
 from govern.auth.models import Role, User
 from govern.core import clock
+from govern.core.errors import OperationError
 from govern.extensions import db
 from govern.partnership.models import MouStatus, Organisation, SubordinateGroup
 from govern.pdeg import operations
@@ -152,7 +153,7 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
 
     response = as_secretariat.post(f"/pdeg/meetings/{meeting.id}/items/{item.id}", data={
         "outcome": "agreed", "minute_reference": "PDEG/12", "reasons": "Agreed unanimously",
-        "expected_version": str(item.lock_version),
+        "expected_version": str(item.lock_version), "confirmed": "1",
     })
     assert response.status_code == 302
     assert _state(rec.id) == "awaiting_ratification"
@@ -362,7 +363,8 @@ def test_a_double_submitted_outcome_changes_state_once(
     rec = _raise(chair, org)
     item = _on_agenda(rec, secretariat)
     client = client_for(secretariat)
-    data = {"outcome": "agreed", "minute_reference": "M1", "reasons": "R", "expected_version": str(item.lock_version)}
+    data = {"outcome": "agreed", "minute_reference": "M1", "reasons": "R", "expected_version": str(item.lock_version),
+            "confirmed": "1"}
     url = f"/pdeg/meetings/{item.meeting_id}/items/{item.id}"
     assert client.post(url, data=data).status_code == 302
     second = client.post(url, data=data, follow_redirects=True)
@@ -684,3 +686,108 @@ def test_recording_without_a_version_on_a_closed_ratification_is_refused_with_th
     page = Page.of(again)
     assert "nothing more can happen" in (page.text("maincontent") or "")
     assert "Ratified" in (page.text("board-status") or "")
+
+
+# --- check your answers, then a confirmation (issue 11): PDEG's outcome ------------------------------------
+
+
+def _outcome_form(item: AgendaItem, **overrides: str) -> dict[str, str]:
+    return {"outcome": "agreed", "minute_reference": "PDEG/12/3", "reasons": "A safer pathway",
+            "minutes": "PDEG weighed three options.", "expected_version": str(item.lock_version), **overrides}
+
+
+def _audits(action: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)) or 0
+
+
+def test_the_outcome_is_checked_before_it_is_recorded(
+    chair: User, secretariat: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org, codes=("RDE", "DCC"))
+    item = _on_agenda(rec, secretariat)
+    response = client_for(secretariat).post(f"/pdeg/meetings/{item.meeting_id}/items/{item.id}",
+                                            data=_outcome_form(item))
+    assert response.status_code == 200
+    page = Page.of(response)
+    assert page.text("check-heading") == "Check your answers before recording PDEG's outcome"
+    answers = page.text("answers") or ""
+    for shown in (rec.reference, "Agreed", "PDEG/12/3", "A safer pathway", "PDEG weighed three options.",
+                  "Royal Devon and Exeter NHS Foundation Trust", "Devon County Council"):
+        assert shown in answers
+    assert page.values["minute_reference"] == "PDEG/12/3"  # carried, for Confirm and for Change
+    assert _state(rec.id) == "on_agenda" and _audits("record_outcome") == 0
+
+
+def test_confirming_the_outcome_records_it_once_and_says_what_happens_next(
+    chair: User, secretariat: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org, codes=("RDE", "DCC"))
+    item = _on_agenda(rec, secretariat)
+    client = client_for(secretariat)
+    url = f"/pdeg/meetings/{item.meeting_id}/items/{item.id}"
+    data = {**_outcome_form(item), "confirmed": "1"}
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{url}/recorded")
+    again = client.post(url, data=data, follow_redirects=True)
+    assert "This case has changed since you opened it" in again.get_data(as_text=True)
+    assert _state(rec.id) == "awaiting_ratification" and _audits("record_outcome") == 1
+
+    page = Page.of(client.get(f"{url}/recorded"))
+    assert page.text("confirmation-title") == "PDEG's outcome recorded: agreed"
+    assert rec.reference in (page.text("confirmation-reference") or "")
+    assert (f"sent to the Boards of {org('DCC').short_name}, {org('RDE').short_name} for ratification (clause 10.6)"
+            in (page.text("what-happens-next") or ""))
+    assert page.text("record-link") == f"Go to {rec.reference}: {rec.title}"
+
+
+@pytest.mark.parametrize(("outcome", "next_words"), [
+    ("not_agreed", "goes to no Board"),
+    ("deferred", "waits for the agenda of a later PDEG meeting (clause 10.5)"),
+])
+def test_the_confirmation_says_what_follows_an_outcome_that_goes_to_no_board(
+    outcome: str, next_words: str, chair: User, secretariat: User, client_for: Callable[[User], FlaskClient],
+    org: Callable[[str], Organisation],
+) -> None:
+    item = _on_agenda(_raise(chair, org), secretariat)
+    url = f"/pdeg/meetings/{item.meeting_id}/items/{item.id}"
+    client = client_for(secretariat)
+    assert client.post(url, data={**_outcome_form(item, outcome=outcome), "confirmed": "1"}).status_code == 302
+    assert next_words in (Page.of(client.get(f"{url}/recorded")).text("what-happens-next") or "")
+
+
+def test_changing_the_answers_keeps_everything_typed(
+    chair: User, secretariat: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    item = _on_agenda(_raise(chair, org), secretariat)
+    response = client_for(secretariat).post(f"/pdeg/meetings/{item.meeting_id}/items/{item.id}",
+                                            data={**_outcome_form(item, outcome="not_agreed"), "change": "1"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    page = Page(html)
+    assert page.values["minute_reference"] == "PDEG/12/3"
+    assert 'value="not_agreed" checked' in html
+    assert "PDEG weighed three options." in html and "A safer pathway" in html
+    assert page.text("check-heading") is None and _audits("record_outcome") == 0
+
+
+def test_the_check_page_refuses_in_advance_what_recording_would_refuse(
+    chair: User, secretariat: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org)
+    meeting = operations.schedule_meeting(secretariat, meeting_date=TODAY, title="PDEG")  # attendance not taken
+    item = operations.add_to_agenda(meeting, rec, secretariat, part=AgendaPart.ONE)
+    db.session.commit()
+    data = _outcome_form(item)
+    with pytest.raises(OperationError) as refused:  # the operation's own refusal ...
+        operations.check_outcome(item, secretariat, outcome=AgendaOutcome.AGREED, minute_reference="M",
+                                 reasons="R")
+    db.session.rollback()
+    response = client_for(secretariat).post(f"/pdeg/meetings/{item.meeting_id}/items/{item.id}", data=data)
+    assert response.status_code == 400  # ... shown on the form, before any check page
+    page = Page.of(response)
+    assert page.text("check-heading") is None
+    assert refused.value.message.split(":")[0] in (page.text("maincontent") or "")
+    assert "10.3" in (page.text("maincontent") or "")
+    assert page.values["minute_reference"] == "PDEG/12/3"
+    assert _state(rec.id) == "on_agenda" and _audits("record_outcome") == 0

@@ -554,42 +554,79 @@ def _item_or_404(meeting_id: int, item_id: int) -> AgendaItem:
     return item
 
 
+def _carried() -> list[tuple[str, str]]:
+    """What the person posted, to carry through the check page in hidden fields (not its buttons)."""
+    return [(k, v) for k, v in request.form.items(multi=True) if k not in ("confirmed", "change", "csrf_token")]
+
+
 @bp.route("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, int]:
-    """Record PDEG's outcome for one agenda item, with its minute reference."""
+    """Record PDEG's outcome for one agenda item, with its minute reference: the form, then the answers to
+    check (refused in advance by the operation's own rules), then the confirmation."""
     item = _item_or_404(meeting_id, item_id)
     if not item.can_record_outcome(current_user):
         abort(403)
     here = url_for("pdeg.meeting", meeting_id=meeting_id)
     form = OutcomeForm()
-    if form.validate_on_submit():
-        try:
-            operations.record_outcome(
-                item, current_user, outcome=AgendaOutcome(form.outcome.data),
-                minute_reference=form.minute_reference.data or "", reasons=form.reasons.data or "",
-                amendment=form.amendment.data or "", minutes=form.minutes.data or "",
-                expected_version=form.expected_version.data,
-            )
-        except StaleCase:
-            return _stale(here)
-        except OperationError as error:
-            db.session.rollback()
-            show_refusal(form, error)
-            item = _item_or_404(meeting_id, item_id)
+    changing = request.form.get("change") == "1"
+    if not changing and form.validate_on_submit():
+        fields: dict[str, Any] = {
+            "outcome": AgendaOutcome(form.outcome.data), "minute_reference": form.minute_reference.data or "",
+            "reasons": form.reasons.data or "", "amendment": form.amendment.data or "",
+            "minutes": form.minutes.data or "", "expected_version": form.expected_version.data,
+        }
+        if request.form.get("confirmed") != "1":
+            checked = run(form, lambda: operations.check_outcome(item, current_user, **fields), stale_url=here,
+                          commit=False)
+            if checked.stale:
+                return checked.stale
+            if checked.ok:
+                return _outcome_check_page(item, form, fields)
         else:
-            db.session.commit()
-            rec = item.recommendation
-            if rec.state in states.with_the_boards():
-                boards = ", ".join(r.organisation.short_name for r in queries.current_ratifications(rec))
-                flash(f"{rec.reference}: {item.outcome.title.lower()}. It has gone to the Boards of {boards} "
-                      "for ratification, and their secretaries have been told (clause 10.6).", "success")
-            else:
-                flash(f"{rec.reference}: {item.outcome.title.lower()}.", "success")
-            return redirect(here)
-    status = 400 if form.is_submitted() else 200
+            done = run(form, lambda: operations.record_outcome(item, current_user, **fields), stale_url=here)
+            if done.stale:
+                return done.stale
+            if done.ok:
+                return redirect(url_for("pdeg.outcome_recorded", meeting_id=meeting_id, item_id=item_id))
+        item = _item_or_404(meeting_id, item_id)
+    status = 400 if form.is_submitted() and not changing else 200
     return render_template("pdeg/item_outcome.html", item=item, form=form,
                            quorum=queries.quorum_of(item.meeting)), status
+
+
+def _outcome_check_page(item: AgendaItem, form: OutcomeForm, fields: dict[str, Any]) -> str:
+    """Check your answers before PDEG's outcome is recorded: the decision, the outcome, and the Boards an
+    agreed decision will go to."""
+    rec = item.recommendation
+    outcome: AgendaOutcome = fields["outcome"]
+    answers = [("Recommendation", f"{rec.reference}: {rec.title}"),
+               ("The decision sought", rec.decision_sought or "Not given"),
+               (form.outcome.label.text, outcome.title)]
+    if outcome is AgendaOutcome.AMENDED_AND_AGREED:
+        answers.append((form.amendment.label.text, fields["amendment"]))
+    answers += [(form.minute_reference.label.text, fields["minute_reference"]),
+                (form.reasons.label.text, fields["reasons"]),
+                (form.minutes.label.text, fields["minutes"] or "Not given")]
+    boards = (queries.boards_to_ratify(rec) or []) if outcome.is_agreement else []
+    if boards:
+        answers.append(("It will go for ratification to", ", ".join(f"{o.name} ({o.board_name})" for o in boards)))
+    return render_template("pdeg/check_outcome.html", item=item, rec=rec, form=form, answers=answers,
+                           carried=_carried(), outcome=outcome, boards=boards)
+
+
+@bp.get("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/recorded")
+@login_required
+def outcome_recorded(meeting_id: int, item_id: int) -> str:
+    """The confirmation after PDEG's outcome is recorded: the reference, what happens next (and by when,
+    where the Boards' meeting dates are known), and the record."""
+    item = _item_or_404(meeting_id, item_id)
+    if item.outcome is None:
+        abort(404)
+    rec = item.recommendation
+    return render_template("pdeg/outcome_recorded.html", item=item, rec=rec,
+                           ratifications=queries.current_ratifications(rec) if item.outcome.is_agreement else [],
+                           forecast=board_forecast.for_decision(rec), state=queries.state_title(rec))
 
 
 @bp.get("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/extract")
