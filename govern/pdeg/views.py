@@ -556,7 +556,8 @@ def _item_or_404(meeting_id: int, item_id: int) -> AgendaItem:
 
 def _carried() -> list[tuple[str, str]]:
     """What the person posted, to carry through the check page in hidden fields (not its buttons)."""
-    return [(k, v) for k, v in request.form.items(multi=True) if k not in ("confirmed", "change", "csrf_token")]
+    return [(k, v) for k, v in request.form.items(multi=True)
+            if k not in ("confirmed", "change") and not k.endswith("csrf_token")]
 
 
 @bp.route("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
@@ -661,72 +662,144 @@ def awaiting() -> str:
 @bp.route("/ratifications/<int:ratification_id>", methods=["GET", "POST"])
 @login_required
 def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
-    """One Board's consideration of a decision: its status, and for its secretary, the record form."""
+    """One Board's consideration of a decision: its status, and for its secretary, the record form (and the
+    correction of a recorded decision), each checked before it is recorded, then confirmed."""
     found = _ratification_or_404(ratification_id)
     here = url_for("pdeg.ratification", ratification_id=found.id)
     may_record = found.can_record(current_user)
     board = found.organisation.board_name
     form = in_the_boards_words(RatificationForm(), board)
     correction = in_the_boards_words(CorrectionForm(prefix="correct"), board)
-    if request.method == "POST" and request.form.get("correct-reason") is not None:
-        if not may_record:
-            abort(403)
-        if correction.validate_on_submit():
-            try:
-                operations.correct_board_decision(
-                    found, current_user, meeting_date=correction.meeting_date.data,
-                    minute_reference=correction.minute_reference.data or "", reason=correction.reason.data or "",
-                    expected_version=correction.expected_version.data,
-                )
-            except StaleCase:
-                return _stale(here)
-            except OperationError as error:
-                db.session.rollback()
-                show_refusal(correction, error)
-                found = _ratification_or_404(ratification_id)
-            else:
-                db.session.commit()
-                flash(f"The record of the {board}'s decision on {found.recommendation.reference} is corrected.",
-                      "success")
-                return redirect(here)
-    elif request.method == "POST":
-        if not may_record:
-            abort(403)
-        if form.validate_on_submit():
-            decision = form.decision.data or ""
-            payload: dict[str, object] = {"meeting_date": form.meeting_date.data,
-                                          "minute_reference": form.minute_reference.data or ""}
-            if decision == "not_ratify":
-                payload["reasons"] = form.reasons.data or ""
-            if decision == "defer":
-                payload["next_meeting_date"] = form.next_meeting_date.data
-            try:
-                cases.act(found, current_user, decision, payload, form.expected_version.data)
-            except StaleCase:
-                return _stale(here)
-            except OperationError as error:
-                db.session.rollback()
-                show_refusal(form, error)
-                found = _ratification_or_404(ratification_id)
-            else:
-                db.session.commit()
-                flash(f"{found.organisation.board_name} decision on {found.recommendation.reference} recorded: "
-                      f"{queries.BOARD_STATUS_TITLES[found.state].lower()}.", "success")
-                return redirect(here)
-    elif found.meeting_date is not None:
+    changing = request.form.get("change") == "1"
+    confirming = request.form.get("confirmed") == "1"
+    correcting = request.method == "POST" and request.form.get("correct-reason") is not None
+    if request.method == "POST" and not may_record:
+        abort(403)
+    if correcting and not changing and correction.validate_on_submit():
+        fixed: dict[str, Any] = {
+            "meeting_date": correction.meeting_date.data, "minute_reference": correction.minute_reference.data or "",
+            "reason": correction.reason.data or "", "expected_version": correction.expected_version.data,
+        }
+        if not confirming:
+            checked = run(correction, lambda: operations.check_correction(found, current_user, **fixed),
+                          stale_url=here, commit=False)
+            if checked.stale:
+                return checked.stale
+            if checked.ok:
+                return _correction_check_page(found, correction, fixed, board)
+        else:
+            done = run(correction, lambda: operations.correct_board_decision(found, current_user, **fixed),
+                       stale_url=here)
+            if done.stale:
+                return done.stale
+            if done.ok:
+                return redirect(url_for("pdeg.board_decision_recorded", ratification_id=found.id, corrected=1))
+        found = _ratification_or_404(ratification_id)
+    elif request.method == "POST" and not correcting and not changing and form.validate_on_submit():
+        decision = form.decision.data or ""
+        payload: dict[str, object] = {"meeting_date": form.meeting_date.data,
+                                      "minute_reference": form.minute_reference.data or ""}
+        if decision == "not_ratify":
+            payload["reasons"] = form.reasons.data or ""
+        if decision == "defer":
+            payload["next_meeting_date"] = form.next_meeting_date.data
+        version = form.expected_version.data
+        if not confirming:
+            checked = run(form, lambda: cases.check(found, current_user, decision, payload, version),
+                          stale_url=here, commit=False)
+            if checked.stale:
+                return checked.stale
+            if checked.ok:
+                return _decision_check_page(found, form, payload, board)
+        else:
+            done = run(form, lambda: cases.act(found, current_user, decision, payload, version), stale_url=here)
+            if done.stale:
+                return done.stale
+            if done.ok:
+                return redirect(url_for("pdeg.board_decision_recorded", ratification_id=found.id))
+        found = _ratification_or_404(ratification_id)
+    elif request.method == "GET" and found.meeting_date is not None:
         correction.meeting_date.data = found.meeting_date
         correction.minute_reference.data = found.minute_reference
     errors_in_the_boards_words(form, board)
     errors_in_the_boards_words(correction, board)
-    status = 400 if request.method == "POST" else 200
+    status = 400 if request.method == "POST" and not changing else 200
     return render_template(
         "pdeg/ratification.html", ratification=found, rec=found.recommendation, form=form,
         correction=correction, corrections=queries.corrections(found), board=board,
-        may_correct=may_record and found.meeting_date is not None,
+        may_correct=may_record and found.meeting_date is not None, correcting=correcting,
         may_record=may_record and found.is_open, offer=queries.dispute_offer(found, current_user),
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state=queries.state_title(found.recommendation),
     ), status
+
+
+def _decision_check_page(found: Ratification, form: RatificationForm, payload: dict[str, object],
+                         board: str) -> str:
+    """Check your answers before the Board's decision is recorded: the decision, what the Board decided,
+    its meeting and minute, and what recording it will set off."""
+    rec = found.recommendation
+    chosen = dict(form.decision.choices or []).get(form.decision.data or "", "")
+    answers = [("The decision", f"{rec.reference}: {rec.title}"), (form.decision.label.text, chosen),
+               (form.meeting_date.label.text, day_text(form.meeting_date.data)),
+               (form.minute_reference.label.text, str(payload["minute_reference"]))]
+    if "reasons" in payload:
+        answers.append((form.reasons.label.text, str(payload["reasons"])))
+    if form.decision.data == "defer":
+        answers.append((form.next_meeting_date.label.text,
+                        day_text(form.next_meeting_date.data) if form.next_meeting_date.data else "Not known"))
+    return render_template(
+        "pdeg/check_board_decision.html", ratification=found, rec=rec, form=form, board=board, answers=answers,
+        carried=_carried(), decision=form.decision.data, offer=_offered_dispute(),
+        others=[r for r in queries.current_ratifications(rec)
+                if r.id != found.id and r.state in states.board_undecided() | states.board_refused()],
+    )
+
+
+def _correction_check_page(found: Ratification, correction: CorrectionForm, fixed: dict[str, Any],
+                           board: str) -> str:
+    """Check the correction of a recorded decision: the record as it is, and as it will be."""
+    rec = found.recommendation
+    was = day_text(found.meeting_date) if found.meeting_date else "Not recorded"
+    answers = [("The decision", f"{rec.reference}: {rec.title}"),
+               (correction.meeting_date.label.text, f"{was}, corrected to {day_text(fixed['meeting_date'])}"),
+               (correction.minute_reference.label.text,
+                f"{found.minute_reference or 'None'}, corrected to {fixed['minute_reference'] or 'None'}"),
+               (correction.reason.label.text, fixed["reason"])]
+    return render_template(
+        "pdeg/check_board_decision.html", ratification=found, rec=rec, form=correction, board=board,
+        answers=answers, carried=_carried(), decision="correct", offer=None, others=[],
+    )
+
+
+def _offered_dispute() -> dict[str, str] | None:
+    """The dispute the agreement offers a party whose Board does not ratify (Scenario 2 in Devon)."""
+    from govern.agreements import service
+
+    definition = service.current().processes.get(service.offered_dispute() or "")
+    if definition is None:
+        return None
+    return {"title": definition.filing.title if definition.filing else definition.title,
+            "clause": definition.clause}
+
+
+@bp.get("/ratifications/<int:ratification_id>/recorded")
+@login_required
+def board_decision_recorded(ratification_id: int) -> str:
+    """The confirmation after a Board's decision (or its correction) is recorded: the reference, what
+    happens next and by when, and the record."""
+    found = _ratification_or_404(ratification_id)
+    if found.meeting_date is None:
+        abort(404)
+    rec = found.recommendation
+    forecast = board_forecast.for_decision(rec)
+    return render_template(
+        "pdeg/board_decision_recorded.html", ratification=found, rec=rec, board=found.organisation.board_name,
+        corrected=request.args.get("corrected") == "1", offer=_offered_dispute(), forecast=forecast,
+        next_meeting=board_forecast.next_meetings([found.organisation_id]).get(found.organisation_id),
+        certificate=certificate_of(rec.id), state=queries.state_title(rec),
+        board_titles=queries.BOARD_STATUS_TITLES, corrections=queries.corrections(found),
+    )
 
 
 # --- the ratification register -------------------------------------------------------------------------
