@@ -933,3 +933,18 @@ def test_a_correction_is_checked_then_confirmed(
     page = Page.of(client.get(done.headers["Location"]))
     assert page.text("confirmation-title") == "The record of the Board's decision is corrected"
     assert _ratification(rec, "RDE").minute_reference == "B/2"
+
+
+def test_the_correction_form_starts_from_the_record_as_it_is(
+    chair: User, secretariat: User, make_user: Callable[..., User], client_for: Callable[[User], FlaskClient],
+    org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org)
+    _agreed(rec, secretariat)
+    secretary = make_user(Role.BOARD_SECRETARY, "RDE")
+    cases.act(_ratification(rec, "RDE"), secretary, "ratify", {"meeting_date": TODAY, "minute_reference": "B/1"})
+    db.session.commit()
+    page = Page.of(client_for(secretary).get(f"/ratifications/{_ratification(rec, 'RDE').id}"))
+    assert (page.values["correct-meeting_date[day]"], page.values["correct-meeting_date[month]"],
+            page.values["correct-meeting_date[year]"]) == (str(TODAY.day), str(TODAY.month), str(TODAY.year))
+    assert page.values["correct-minute_reference"] == "B/1"

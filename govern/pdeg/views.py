@@ -51,6 +51,7 @@ from govern.pdeg.models import (
 )
 from govern.web.access import requires
 from govern.web.actions import action_form, expected_version, run, show_refusal
+from govern.core.text import single_line
 from workflows.rules import day_text
 
 bp = Blueprint("pdeg", __name__)
@@ -719,7 +720,7 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
                 return redirect(url_for("pdeg.board_decision_recorded", ratification_id=found.id))
         found = _ratification_or_404(ratification_id)
     elif request.method == "GET" and found.meeting_date is not None:
-        correction.meeting_date.data = found.meeting_date
+        correction.meeting_date.process(None, found.meeting_date)  # its three boxes, not only its value
         correction.minute_reference.data = found.minute_reference
     errors_in_the_boards_words(form, board)
     errors_in_the_boards_words(correction, board)
@@ -759,12 +760,16 @@ def _decision_check_page(found: Ratification, form: RatificationForm, payload: d
 def _correction_check_page(found: Ratification, correction: CorrectionForm, fixed: dict[str, Any],
                            board: str) -> str:
     """Check the correction of a recorded decision: the record as it is, and as it will be."""
+    def corrected(was: str, now: str) -> str:
+        return f"{now} (unchanged)" if was == now else f"{was}, corrected to {now}"
+
     rec = found.recommendation
-    was = day_text(found.meeting_date) if found.meeting_date else "Not recorded"
     answers = [("The decision", f"{rec.reference}: {rec.title}"),
-               (correction.meeting_date.label.text, f"{was}, corrected to {day_text(fixed['meeting_date'])}"),
+               (correction.meeting_date.label.text,
+                corrected(day_text(found.meeting_date) if found.meeting_date else "Not recorded",
+                          day_text(fixed["meeting_date"]))),
                (correction.minute_reference.label.text,
-                f"{found.minute_reference or 'None'}, corrected to {fixed['minute_reference'] or 'None'}"),
+                corrected(found.minute_reference or "None", single_line(fixed["minute_reference"]) or "None")),
                (correction.reason.label.text, fixed["reason"])]
     return render_template(
         "pdeg/check_board_decision.html", ratification=found, rec=rec, form=correction, board=board,
@@ -798,6 +803,7 @@ def board_decision_recorded(ratification_id: int) -> str:
         corrected=request.args.get("corrected") == "1", offer=_offered_dispute(), forecast=forecast,
         next_meeting=board_forecast.next_meetings([found.organisation_id]).get(found.organisation_id),
         certificate=certificate_of(rec.id), state=queries.state_title(rec),
+        meaning=states.board_meaning(found.state), all_ratified=rec.state in states.ratified_by_all(),
         board_titles=queries.BOARD_STATUS_TITLES, corrections=queries.corrections(found),
     )
 
