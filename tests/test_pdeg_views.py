@@ -893,7 +893,8 @@ def test_the_boards_check_page_refuses_in_advance_what_recording_would_refuse(
     page = Page.of(response)
     assert page.text("check-heading") is None
     problem = refused.value.problems[0]  # type: ignore[attr-defined]
-    assert problem.message in (page.text("meeting_date-error") or "") and "10.6" in (page.text("meeting_date-error") or "")
+    shown = page.text("meeting_date-error") or ""
+    assert problem.message in shown and "10.6" in shown
     assert page.values["minute_reference"] == "B/2026/7"
     assert _ratification(rec, "RDE").state == "awaiting_board" and _audits("ratify") == 0
 

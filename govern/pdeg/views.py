@@ -22,6 +22,7 @@ from govern.boards import forecast as board_forecast
 from govern.boards.certificates import certificate_of
 from govern.cases.models import CaseKind
 from govern.core.errors import OperationError, StaleCase
+from govern.core.text import single_line
 from govern.extensions import db
 from govern.partnership.models import SubordinateGroup
 from govern.pdeg import operations, queries, states
@@ -51,7 +52,6 @@ from govern.pdeg.models import (
 )
 from govern.web.access import requires
 from govern.web.actions import action_form, expected_version, run, show_refusal
-from govern.core.text import single_line
 from workflows.rules import day_text
 
 bp = Blueprint("pdeg", __name__)
