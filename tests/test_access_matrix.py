@@ -153,6 +153,14 @@ class Targets:
         return db.session.scalars(select(AgendaItem).where(
             AgendaItem.recommendation_id == ratification.recommendation_id)).one()
 
+    def decided_ratification(self) -> Ratification:
+        """RDE's Board's ratification of a decision agreed at PDEG, with the Board's decision recorded."""
+        ratification = self.ratification_in()
+        cases.act(ratification, self.make_user(Role.BOARD_SECRETARY, "RDE", name="Target Secretary"), "ratify",
+                  {"meeting_date": date.today(), "minute_reference": "B1"})
+        db.session.commit()
+        return ratification
+
     def dispute_in(self, organisation: Organisation | None = None) -> Dispute:
         """A Scenario 2 dispute notified by ``organisation`` (by default Plymouth Hospitals)."""
         ceo = self.make_user(Role.PARTNER_CEO, organisation.code if organisation else "PHNT", name="Target CEO")
@@ -366,6 +374,9 @@ MATRIX: dict[str, Route] = {
                                    expect=expect(everyone_else=403, pdeg_secretariat=400)),
     "pdeg.minute_extract":   Route(lambda t: (lambda i: f"/pdeg/meetings/{i.meeting_id}/items/{i.id}/extract")(
                                    t.decided_item()), expect=SIGNED_IN),
+    # The confirmation after PDEG's outcome: what the agenda and the minute extract already show everyone.
+    "pdeg.outcome_recorded": Route(lambda t: (lambda i: f"/pdeg/meetings/{i.meeting_id}/items/{i.id}/recorded")(
+                                   t.decided_item()), expect=SIGNED_IN),
     "pdeg.awaiting":         Route("/boards/awaiting", expect=expect(everyone_else=403, board_secretary=200)),
     # Each Board secretary keeps their own Board's meeting dates (10.6): another Board's meeting is 404.
     "boards.meetings":       Route("/boards/meetings", expect=expect(everyone_else=403, board_secretary=200)),
@@ -391,6 +402,9 @@ MATRIX: dict[str, Route] = {
     # Anyone signed in sees where a Board stands; only that party's Board secretary records its decision.
     "pdeg.ratification":     Route(lambda t, o=None: f"/ratifications/{t.ratification_in(o).id}", "POST",
                                    expect=expect(everyone_else=403, board_secretary=OwnOther(own=400, other=403))),
+    # The confirmation after a Board's decision: what the decision's page already shows everyone.
+    "pdeg.board_decision_recorded": Route(lambda t: f"/ratifications/{t.decided_ratification().id}/recorded",
+                                          expect=SIGNED_IN),
     "pdeg.register":         Route("/register", expect=SIGNED_IN),
     # Disputes are private (Schedule 3 behaviours): their parties (officers and Board secretary), their
     # panel, the STP Leader and administrators; anyone else gets 404, as if there were no such dispute.

@@ -160,6 +160,18 @@ def test_the_record_is_the_dispute_record_until_there_is_a_decision(
     assert page.text("decision-record") == "Download the decision record (PDF)"
 
 
+def test_the_record_downloads_under_the_name_its_link_gives_it(
+    run: Run, as_: Callable[[str], FlaskClient], client_for: Callable[[User], FlaskClient],
+) -> None:
+    dispute = run.file("RDE", "scenario_1", other="NDHT")
+    before = as_("RDE").get(f"/disputes/{dispute.id}/record.pdf")
+    assert before.headers["Content-Disposition"] == f'attachment; filename="{dispute.reference}-dispute-record.pdf"'
+
+    run.run(SCENARIO_1[:11])  # the panel presents its decision
+    after = client_for(run.who("RDE")).get(f"/disputes/{dispute.id}/record.pdf")
+    assert after.headers["Content-Disposition"] == f'attachment; filename="{dispute.reference}-decision-record.pdf"'
+
+
 def test_scenario_1_papers_offer_agree_from_the_start_and_send_only_once_every_party_agreed(
     run: Run, as_: Callable[[str], FlaskClient],
 ) -> None:

@@ -17,6 +17,7 @@ from govern import cases
 from govern.audit.models import AuditEvent
 from govern.auth.models import Role, User
 from govern.core import clock
+from govern.core.errors import OperationError
 from govern.extensions import db
 from govern.partnership.models import MouStatus, Organisation, SubordinateGroup
 from govern.pdeg import operations
@@ -152,7 +153,7 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
 
     response = as_secretariat.post(f"/pdeg/meetings/{meeting.id}/items/{item.id}", data={
         "outcome": "agreed", "minute_reference": "PDEG/12", "reasons": "Agreed unanimously",
-        "expected_version": str(item.lock_version),
+        "expected_version": str(item.lock_version), "confirmed": "1",
     })
     assert response.status_code == 302
     assert _state(rec.id) == "awaiting_ratification"
@@ -165,7 +166,7 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(
         ratification = _ratification(rec, code)
         response = as_secretary.post(f"/ratifications/{ratification.id}", data={
             "decision": "ratify", **_date("meeting_date", TODAY), "minute_reference": f"{code}/7",
-            "expected_version": str(ratification.lock_version),
+            "expected_version": str(ratification.lock_version), "confirmed": "1",
         })
         assert response.status_code == 302, Page.of(response).text("maincontent")
 
@@ -362,7 +363,8 @@ def test_a_double_submitted_outcome_changes_state_once(
     rec = _raise(chair, org)
     item = _on_agenda(rec, secretariat)
     client = client_for(secretariat)
-    data = {"outcome": "agreed", "minute_reference": "M1", "reasons": "R", "expected_version": str(item.lock_version)}
+    data = {"outcome": "agreed", "minute_reference": "M1", "reasons": "R", "expected_version": str(item.lock_version),
+            "confirmed": "1"}
     url = f"/pdeg/meetings/{item.meeting_id}/items/{item.id}"
     assert client.post(url, data=data).status_code == 302
     second = client.post(url, data=data, follow_redirects=True)
@@ -425,7 +427,7 @@ def test_a_double_submitted_board_decision_changes_state_once(
     ratification = _ratification(rec, "RDE")
     client = client_for(make_user(Role.BOARD_SECRETARY, "RDE"))
     data = {"decision": "defer", **_date("meeting_date", TODAY), "minute_reference": "B1",
-            "expected_version": str(ratification.lock_version)}
+            "expected_version": str(ratification.lock_version), "confirmed": "1"}
     first = client.post(f"/ratifications/{ratification.id}", data=data)
     assert first.status_code == 302, Page.of(first).text("maincontent")
     second = client.post(f"/ratifications/{ratification.id}", data=data, follow_redirects=True)
@@ -457,8 +459,9 @@ def test_a_board_that_does_not_ratify_is_offered_scenario_2(
     client = client_for(make_user(Role.BOARD_SECRETARY, "PHNT"))
     response = client.post(f"/ratifications/{ratification.id}", data={
         "decision": "not_ratify", **_date("meeting_date", TODAY), "minute_reference": "PH/3",
-        "reasons": "Unaffordable", "expected_version": str(ratification.lock_version)}, follow_redirects=True)
-    page = Page(response.get_data(as_text=True))
+        "reasons": "Unaffordable", "expected_version": str(ratification.lock_version), "confirmed": "1"})
+    assert response.status_code == 302
+    page = Page.of(client.get(f"/ratifications/{ratification.id}"))
     offer = page.text("scenario-2-offer") or ""
     assert "Your Board cannot support a system decision (Schedule 8, scenario 2)" in offer
     assert rec.reference in (page.text("scenario-2-citation") or "")
@@ -678,9 +681,271 @@ def test_recording_without_a_version_on_a_closed_ratification_is_refused_with_th
     ratification = _ratification(rec, "RDE")
     client = client_for(make_user(Role.BOARD_SECRETARY, "RDE"))
     data = {"decision": "ratify", **_date("meeting_date", TODAY), "minute_reference": "B1"}
-    assert client.post(f"/ratifications/{ratification.id}", data=data).status_code == 302
+    assert client.post(f"/ratifications/{ratification.id}", data={**data, "confirmed": "1"}).status_code == 302
     again = client.post(f"/ratifications/{ratification.id}", data=data)
     assert again.status_code == 400
     page = Page.of(again)
     assert "nothing more can happen" in (page.text("maincontent") or "")
     assert "Ratified" in (page.text("board-status") or "")
+
+
+# --- check your answers, then a confirmation (issue 11): PDEG's outcome ------------------------------------
+
+
+def _outcome_form(item: AgendaItem, **overrides: str) -> dict[str, str]:
+    return {"outcome": "agreed", "minute_reference": "PDEG/12/3", "reasons": "A safer pathway",
+            "minutes": "PDEG weighed three options.", "expected_version": str(item.lock_version), **overrides}
+
+
+def _audits(action: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)) or 0
+
+
+def test_the_outcome_is_checked_before_it_is_recorded(
+    chair: User, secretariat: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org, codes=("RDE", "DCC"))
+    item = _on_agenda(rec, secretariat)
+    response = client_for(secretariat).post(f"/pdeg/meetings/{item.meeting_id}/items/{item.id}",
+                                            data=_outcome_form(item))
+    assert response.status_code == 200
+    page = Page.of(response)
+    assert page.text("check-heading") == "Check your answers before recording PDEG's outcome"
+    answers = page.text("answers") or ""
+    for shown in (rec.reference, "Agreed", "PDEG/12/3", "A safer pathway", "PDEG weighed three options.",
+                  "Royal Devon and Exeter NHS Foundation Trust", "Devon County Council"):
+        assert shown in answers
+    assert page.values["minute_reference"] == "PDEG/12/3"  # carried, for Confirm and for Change
+    assert _state(rec.id) == "on_agenda" and _audits("record_outcome") == 0
+
+
+def test_confirming_the_outcome_records_it_once_and_says_what_happens_next(
+    chair: User, secretariat: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org, codes=("RDE", "DCC"))
+    item = _on_agenda(rec, secretariat)
+    client = client_for(secretariat)
+    url = f"/pdeg/meetings/{item.meeting_id}/items/{item.id}"
+    data = {**_outcome_form(item), "confirmed": "1"}
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{url}/recorded")
+    again = client.post(url, data=data, follow_redirects=True)
+    assert "This case has changed since you opened it" in again.get_data(as_text=True)
+    assert _state(rec.id) == "awaiting_ratification" and _audits("record_outcome") == 1
+
+    page = Page.of(client.get(f"{url}/recorded"))
+    assert page.text("confirmation-title") == "PDEG's outcome recorded: agreed"
+    assert rec.reference in (page.text("confirmation-reference") or "")
+    assert (f"sent to the Boards of {org('DCC').short_name}, {org('RDE').short_name} for ratification (clause 10.6)"
+            in (page.text("what-happens-next") or ""))
+    assert page.text("record-link") == f"Go to {rec.reference}: {rec.title}"
+
+
+@pytest.mark.parametrize(("outcome", "next_words"), [
+    ("not_agreed", "goes to no Board"),
+    ("deferred", "waits for the agenda of a later PDEG meeting (clause 10.5)"),
+])
+def test_the_confirmation_says_what_follows_an_outcome_that_goes_to_no_board(
+    outcome: str, next_words: str, chair: User, secretariat: User, client_for: Callable[[User], FlaskClient],
+    org: Callable[[str], Organisation],
+) -> None:
+    item = _on_agenda(_raise(chair, org), secretariat)
+    url = f"/pdeg/meetings/{item.meeting_id}/items/{item.id}"
+    client = client_for(secretariat)
+    assert client.post(url, data={**_outcome_form(item, outcome=outcome), "confirmed": "1"}).status_code == 302
+    assert next_words in (Page.of(client.get(f"{url}/recorded")).text("what-happens-next") or "")
+
+
+def test_changing_the_answers_keeps_everything_typed(
+    chair: User, secretariat: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    item = _on_agenda(_raise(chair, org), secretariat)
+    response = client_for(secretariat).post(f"/pdeg/meetings/{item.meeting_id}/items/{item.id}",
+                                            data={**_outcome_form(item, outcome="not_agreed"), "change": "1"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    page = Page(html)
+    assert page.values["minute_reference"] == "PDEG/12/3"
+    assert 'value="not_agreed" checked' in html
+    assert "PDEG weighed three options." in html and "A safer pathway" in html
+    assert page.text("check-heading") is None and _audits("record_outcome") == 0
+
+
+def test_the_check_page_refuses_in_advance_what_recording_would_refuse(
+    chair: User, secretariat: User, client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org)
+    meeting = operations.schedule_meeting(secretariat, meeting_date=TODAY, title="PDEG")  # attendance not taken
+    item = operations.add_to_agenda(meeting, rec, secretariat, part=AgendaPart.ONE)
+    db.session.commit()
+    data = _outcome_form(item)
+    with pytest.raises(OperationError) as refused:  # the operation's own refusal ...
+        operations.check_outcome(item, secretariat, outcome=AgendaOutcome.AGREED, minute_reference="M",
+                                 reasons="R")
+    db.session.rollback()
+    response = client_for(secretariat).post(f"/pdeg/meetings/{item.meeting_id}/items/{item.id}", data=data)
+    assert response.status_code == 400  # ... shown on the form, before any check page
+    page = Page.of(response)
+    assert page.text("check-heading") is None
+    assert refused.value.message.split(":")[0] in (page.text("maincontent") or "")
+    assert "10.3" in (page.text("maincontent") or "")
+    assert page.values["minute_reference"] == "PDEG/12/3"
+    assert _state(rec.id) == "on_agenda" and _audits("record_outcome") == 0
+
+
+# --- check your answers, then a confirmation (issue 11): a Board's decision and its correction --------------
+
+
+def _board_form(ratification: Ratification, **overrides: str) -> dict[str, str]:
+    return {"decision": "ratify", **_date("meeting_date", TODAY), "minute_reference": "B/2026/7",
+            "expected_version": str(ratification.lock_version), **overrides}
+
+
+def test_the_boards_decision_is_checked_before_it_is_recorded(
+    chair: User, secretariat: User, make_user: Callable[..., User], client_for: Callable[[User], FlaskClient],
+    org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org)
+    _agreed(rec, secretariat)
+    ratification = _ratification(rec, "PHNT")
+    response = client_for(make_user(Role.BOARD_SECRETARY, "PHNT")).post(
+        f"/ratifications/{ratification.id}", data=_board_form(ratification, decision="not_ratify", reasons="Too dear"))
+    assert response.status_code == 200
+    page = Page.of(response)
+    assert page.text("check-heading") == "Check your answers before recording the Board's decision"
+    answers = page.text("answers") or ""
+    for shown in (rec.reference, "Not ratified", "Wed 25 Nov 2026", "B/2026/7", "Too dear"):
+        assert shown in answers
+    told = page.text("what-it-does") or ""
+    assert "chief executive of Plymouth Hospitals NHS Trust and their deputy are told" in told
+    assert "Your Board cannot support a system decision (Schedule 8, scenario 2)" in told
+    assert page.values["reasons"] == "Too dear"  # carried, for Confirm and for Change
+    assert _ratification(rec, "PHNT").state == "awaiting_board" and _audits("not_ratify") == 0
+
+
+@pytest.mark.parametrize(("code", "decision", "title", "next_words"), [
+    ("PHNT", "not_ratify", "Board's decision recorded: not ratified",
+     "The chief executive of Plymouth Hospitals NHS Trust and their deputy have been told"),
+    ("RDE", "ratify", "Board's decision recorded: ratified", "still waits for the Board of"),
+    ("RDE", "defer", "Board's decision recorded: deferred", "waits for the Board's decision at a later"),
+])
+def test_confirming_the_boards_decision_records_it_once_and_says_what_happens_next(
+    code: str, decision: str, title: str, next_words: str, chair: User, secretariat: User,
+    make_user: Callable[..., User], client_for: Callable[[User], FlaskClient], org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org)
+    _agreed(rec, secretariat)
+    ratification = _ratification(rec, code)
+    client = client_for(make_user(Role.BOARD_SECRETARY, code))
+    url = f"/ratifications/{ratification.id}"
+    data = {**_board_form(ratification, decision=decision, reasons="Too dear"), "confirmed": "1"}
+    response = client.post(url, data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"{url}/recorded")
+    again = client.post(url, data=data, follow_redirects=True)
+    assert "This case has changed since you opened it" in again.get_data(as_text=True)
+    assert _audits(decision) == 1
+
+    page = Page.of(client.get(f"{url}/recorded"))
+    assert (page.text("confirmation-title") or "").lower() == title.lower()
+    assert rec.reference in (page.text("confirmation-reference") or "")
+    assert next_words in (page.text("what-happens-next") or "")
+    if decision == "not_ratify":
+        assert "Your Board cannot support a system decision (Schedule 8, scenario 2) is open to them" in (
+            page.text("what-happens-next") or "")
+    assert page.text("record-link") == f"Go to the record of the Board's decision on {rec.reference}"
+
+
+def test_changing_the_boards_answers_keeps_everything_typed(
+    chair: User, secretariat: User, make_user: Callable[..., User], client_for: Callable[[User], FlaskClient],
+    org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org)
+    _agreed(rec, secretariat)
+    ratification = _ratification(rec, "PHNT")
+    response = client_for(make_user(Role.BOARD_SECRETARY, "PHNT")).post(
+        f"/ratifications/{ratification.id}",
+        data={**_board_form(ratification, decision="not_ratify", reasons="Too dear"), "change": "1"})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    page = Page(html)
+    assert page.values["minute_reference"] == "B/2026/7" and page.values["meeting_date[day]"] == str(TODAY.day)
+    assert 'value="not_ratify" checked' in html and "Too dear" in html
+    assert page.text("check-heading") is None and _ratification(rec, "PHNT").state == "awaiting_board"
+
+
+def test_the_boards_check_page_refuses_in_advance_what_recording_would_refuse(
+    chair: User, secretariat: User, make_user: Callable[..., User], client_for: Callable[[User], FlaskClient],
+    org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org)
+    _agreed(rec, secretariat)
+    ratification = _ratification(rec, "RDE")
+    too_early = TODAY - timedelta(days=30)  # before PDEG agreed it
+    secretary = make_user(Role.BOARD_SECRETARY, "RDE")
+    with pytest.raises(OperationError) as refused:  # the operation's own refusal ...
+        cases.act(ratification, secretary, "ratify", {"meeting_date": too_early, "minute_reference": "B1"})
+    db.session.rollback()
+    ratification = _ratification(rec, "RDE")
+    response = client_for(secretary).post(f"/ratifications/{ratification.id}",
+                                          data=_board_form(ratification, **_date("meeting_date", too_early)))
+    assert response.status_code == 400  # ... beside its field, before any check page
+    page = Page.of(response)
+    assert page.text("check-heading") is None
+    problem = refused.value.problems[0]  # type: ignore[attr-defined]
+    shown = page.text("meeting_date-error") or ""
+    assert problem.message in shown and "10.6" in shown
+    assert page.values["minute_reference"] == "B/2026/7"
+    assert _ratification(rec, "RDE").state == "awaiting_board" and _audits("ratify") == 0
+
+
+def test_a_correction_is_checked_then_confirmed(
+    chair: User, secretariat: User, make_user: Callable[..., User], client_for: Callable[[User], FlaskClient],
+    org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org)
+    _agreed(rec, secretariat)
+    secretary = make_user(Role.BOARD_SECRETARY, "RDE")
+    cases.act(_ratification(rec, "RDE"), secretary, "ratify", {"meeting_date": TODAY, "minute_reference": "B/1"})
+    db.session.commit()
+    clock.freeze(NOW + timedelta(days=3))
+    ratification = _ratification(rec, "RDE")
+    client = client_for(secretary)
+    url = f"/ratifications/{ratification.id}"
+    data = {**{f"correct-{k}": v for k, v in _date("meeting_date", TODAY + timedelta(days=1)).items()},
+            "correct-minute_reference": "B/2", "correct-reason": "The minute gave the wrong date",
+            "correct-expected_version": str(ratification.lock_version)}
+
+    check = Page.of(client.post(url, data=data))
+    assert check.text("check-heading") == "Check your answers before correcting the record of the Board's decision"
+    assert "Wed 25 Nov 2026, corrected to Thu 26 Nov 2026" in (check.text("answers") or "")
+    assert _audits("correct_board_decision") == 0
+
+    changed = client.post(url, data={**data, "change": "1"})
+    assert changed.status_code == 200 and Page.of(changed).values["correct-minute_reference"] == "B/2"
+    assert 'id="correct" open' in changed.get_data(as_text=True)
+
+    refused = client.post(url, data={**data, "correct-reason": ""})
+    assert refused.status_code == 400 and "Enter the reason" in (Page.of(refused).text("correct-reason-error") or "")
+
+    done = client.post(url, data={**data, "confirmed": "1"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"{url}/recorded?corrected=1")
+    assert _audits("correct_board_decision") == 1
+    page = Page.of(client.get(done.headers["Location"]))
+    assert page.text("confirmation-title") == "The record of the Board's decision is corrected"
+    assert _ratification(rec, "RDE").minute_reference == "B/2"
+
+
+def test_the_correction_form_starts_from_the_record_as_it_is(
+    chair: User, secretariat: User, make_user: Callable[..., User], client_for: Callable[[User], FlaskClient],
+    org: Callable[[str], Organisation],
+) -> None:
+    rec = _raise(chair, org)
+    _agreed(rec, secretariat)
+    secretary = make_user(Role.BOARD_SECRETARY, "RDE")
+    cases.act(_ratification(rec, "RDE"), secretary, "ratify", {"meeting_date": TODAY, "minute_reference": "B/1"})
+    db.session.commit()
+    page = Page.of(client_for(secretary).get(f"/ratifications/{_ratification(rec, 'RDE').id}"))
+    assert (page.values["correct-meeting_date[day]"], page.values["correct-meeting_date[month]"],
+            page.values["correct-meeting_date[year]"]) == (str(TODAY.day), str(TODAY.month), str(TODAY.year))
+    assert page.values["correct-minute_reference"] == "B/1"

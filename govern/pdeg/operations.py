@@ -329,22 +329,16 @@ def current_party_list() -> list[Organisation]:
     return [o for o in db.session.scalars(select(Organisation).order_by(Organisation.name)) if o.is_party]
 
 
-def correct_board_decision(ratification: Ratification, user: Any, *, meeting_date: date | None,
-                           minute_reference: str, reason: str, expected_version: int | None = None) -> Ratification:
-    """The Board's secretary corrects the meeting date or minute of a decision already recorded (10.6),
-    giving the reason; the agreement's rules for the date (not in the future, not before PDEG agreed the
-    decision) apply as when it was recorded. The correction is kept in the audit trail and shown on the
-    record."""
-    from govern.audit import chain
-
+def _refuse_correction(ratification: Ratification, user: Any, meeting_date: date | None, reason: str,
+                       expected_version: int | None) -> None:
+    """Every reason a correction of the Board's recorded decision would be refused (the first of them)."""
     if not ratification.can_record(user):
         raise OperationError("Only this party's Board secretary corrects its Board's decision", clause="10.6")
     if ratification.meeting_date is None:
         raise OperationError("There is no recorded decision to correct yet", clause="10.6")
     runner.check_version(ratification, expected_version, "lock_version")
-    reason = reason.strip()
     problems: list[OperationError] = []
-    if not reason:
+    if not reason.strip():
         problems.append(OperationError("Enter the reason for the correction", clause="10.6", field="reason"))
     if meeting_date is None:
         problems.append(OperationError("Enter the meeting date", clause="10.6", field="meeting_date"))
@@ -358,6 +352,26 @@ def correct_board_decision(ratification: Ratification, user: Any, *, meeting_dat
                 problems.append(OperationError(problem.message, clause=problem.clause, field=problem.field))
     if problems:
         raise problems[0]
+
+
+def check_correction(ratification: Ratification, user: Any, *, meeting_date: date | None, minute_reference: str,
+                     reason: str, expected_version: int | None = None) -> None:
+    """Everything that would refuse :func:`correct_board_decision`, without correcting (for the page that
+    asks the Board secretary to check the correction): raises as it would; changes nothing."""
+    _refuse_correction(ratification, user, meeting_date, reason, expected_version)
+
+
+def correct_board_decision(ratification: Ratification, user: Any, *, meeting_date: date | None,
+                           minute_reference: str, reason: str, expected_version: int | None = None) -> Ratification:
+    """The Board's secretary corrects the meeting date or minute of a decision already recorded (10.6),
+    giving the reason; the agreement's rules for the date (not in the future, not before PDEG agreed the
+    decision) apply as when it was recorded. The correction is kept in the audit trail and shown on the
+    record."""
+    from govern.audit import chain
+
+    _refuse_correction(ratification, user, meeting_date, reason, expected_version)
+    assert meeting_date is not None and ratification.meeting_date is not None  # refused above otherwise
+    reason = reason.strip()
     minute_reference = single_line(minute_reference)
     before = {"meeting_date": ratification.meeting_date.isoformat(), "minute_reference": ratification.minute_reference}
     ratification.meeting_date = meeting_date
@@ -444,13 +458,10 @@ def add_to_agenda(meeting: PdegMeeting, recommendation: Recommendation, user: An
     return item
 
 
-def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minute_reference: str,
-                   reasons: str, amendment: str = "", minutes: str = "",
-                   expected_version: int | None = None) -> Outcome:
-    """Record what PDEG decided about an agenda item (10.6): an agreed decision goes at once to the
-    Board of every affected party (every party for a variation, 17.2)."""
-    from govern.audit import chain
-
+def _outcome_payload(item: AgendaItem, outcome: AgendaOutcome, minute_reference: str, reasons: str,
+                     amendment: str, expected_version: int | None) -> dict[str, object]:
+    """The item's own refusals (a cancelled meeting, an outcome already recorded, an older page), then
+    what the recommendation's step is given."""
     runner.check_version(item, expected_version, "lock_version")
     if item.meeting.is_cancelled:
         raise OperationError("This meeting was cancelled: no outcome can be recorded at it", clause="10.5")
@@ -461,6 +472,25 @@ def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minut
     payload: dict[str, object] = {"minute_reference": minute_reference, "reasons": reasons}
     if outcome is AgendaOutcome.AMENDED_AND_AGREED:
         payload["amendment"] = amendment
+    return payload
+
+
+def check_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minute_reference: str,
+                  reasons: str, amendment: str = "", minutes: str = "", expected_version: int | None = None) -> None:
+    """Everything that would refuse :func:`record_outcome`, without recording it (for the page that asks
+    the secretariat to check its answers): raises as it would; changes nothing."""
+    payload = _outcome_payload(item, outcome, minute_reference, reasons, amendment, expected_version)
+    runner.check(item.recommendation, user, outcome.trigger, payload)
+
+
+def record_outcome(item: AgendaItem, user: Any, *, outcome: AgendaOutcome, minute_reference: str,
+                   reasons: str, amendment: str = "", minutes: str = "",
+                   expected_version: int | None = None) -> Outcome:
+    """Record what PDEG decided about an agenda item (10.6): an agreed decision goes at once to the
+    Board of every affected party (every party for a variation, 17.2)."""
+    from govern.audit import chain
+
+    payload = _outcome_payload(item, outcome, minute_reference, reasons, amendment, expected_version)
     result = runner.act(item.recommendation, user, outcome.trigger, payload)
     now = clock.now()
     item.outcome = outcome

@@ -22,6 +22,7 @@ from govern.boards import forecast as board_forecast
 from govern.boards.certificates import certificate_of
 from govern.cases.models import CaseKind
 from govern.core.errors import OperationError, StaleCase
+from govern.core.text import single_line
 from govern.extensions import db
 from govern.partnership.models import SubordinateGroup
 from govern.pdeg import operations, queries, states
@@ -554,42 +555,80 @@ def _item_or_404(meeting_id: int, item_id: int) -> AgendaItem:
     return item
 
 
+def _carried() -> list[tuple[str, str]]:
+    """What the person posted, to carry through the check page in hidden fields (not its buttons)."""
+    return [(k, v) for k, v in request.form.items(multi=True)
+            if k not in ("confirmed", "change") and not k.endswith("csrf_token")]
+
+
 @bp.route("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, int]:
-    """Record PDEG's outcome for one agenda item, with its minute reference."""
+    """Record PDEG's outcome for one agenda item, with its minute reference: the form, then the answers to
+    check (refused in advance by the operation's own rules), then the confirmation."""
     item = _item_or_404(meeting_id, item_id)
     if not item.can_record_outcome(current_user):
         abort(403)
     here = url_for("pdeg.meeting", meeting_id=meeting_id)
     form = OutcomeForm()
-    if form.validate_on_submit():
-        try:
-            operations.record_outcome(
-                item, current_user, outcome=AgendaOutcome(form.outcome.data),
-                minute_reference=form.minute_reference.data or "", reasons=form.reasons.data or "",
-                amendment=form.amendment.data or "", minutes=form.minutes.data or "",
-                expected_version=form.expected_version.data,
-            )
-        except StaleCase:
-            return _stale(here)
-        except OperationError as error:
-            db.session.rollback()
-            show_refusal(form, error)
-            item = _item_or_404(meeting_id, item_id)
+    changing = request.form.get("change") == "1"
+    if not changing and form.validate_on_submit():
+        fields: dict[str, Any] = {
+            "outcome": AgendaOutcome(form.outcome.data), "minute_reference": form.minute_reference.data or "",
+            "reasons": form.reasons.data or "", "amendment": form.amendment.data or "",
+            "minutes": form.minutes.data or "", "expected_version": form.expected_version.data,
+        }
+        if request.form.get("confirmed") != "1":
+            checked = run(form, lambda: operations.check_outcome(item, current_user, **fields), stale_url=here,
+                          commit=False)
+            if checked.stale:
+                return checked.stale
+            if checked.ok:
+                return _outcome_check_page(item, form, fields)
         else:
-            db.session.commit()
-            rec = item.recommendation
-            if rec.state in states.with_the_boards():
-                boards = ", ".join(r.organisation.short_name for r in queries.current_ratifications(rec))
-                flash(f"{rec.reference}: {item.outcome.title.lower()}. It has gone to the Boards of {boards} "
-                      "for ratification, and their secretaries have been told (clause 10.6).", "success")
-            else:
-                flash(f"{rec.reference}: {item.outcome.title.lower()}.", "success")
-            return redirect(here)
-    status = 400 if form.is_submitted() else 200
+            done = run(form, lambda: operations.record_outcome(item, current_user, **fields), stale_url=here)
+            if done.stale:
+                return done.stale
+            if done.ok:
+                return redirect(url_for("pdeg.outcome_recorded", meeting_id=meeting_id, item_id=item_id))
+        item = _item_or_404(meeting_id, item_id)
+    status = 400 if form.is_submitted() and not changing else 200
     return render_template("pdeg/item_outcome.html", item=item, form=form,
                            quorum=queries.quorum_of(item.meeting)), status
+
+
+def _outcome_check_page(item: AgendaItem, form: OutcomeForm, fields: dict[str, Any]) -> str:
+    """Check your answers before PDEG's outcome is recorded: the decision, the outcome, and the Boards an
+    agreed decision will go to."""
+    rec = item.recommendation
+    outcome: AgendaOutcome = fields["outcome"]
+    answers = [("Recommendation", f"{rec.reference}: {rec.title}"),
+               ("The decision sought", rec.decision_sought or "Not given"),
+               (form.outcome.label.text, outcome.title)]
+    if outcome is AgendaOutcome.AMENDED_AND_AGREED:
+        answers.append((form.amendment.label.text, fields["amendment"]))
+    answers += [(form.minute_reference.label.text, fields["minute_reference"]),
+                (form.reasons.label.text, fields["reasons"]),
+                (form.minutes.label.text, fields["minutes"] or "Not given")]
+    boards = (queries.boards_to_ratify(rec) or []) if outcome.is_agreement else []
+    if boards:
+        answers.append(("It will go for ratification to", ", ".join(f"{o.name} ({o.board_name})" for o in boards)))
+    return render_template("pdeg/check_outcome.html", item=item, rec=rec, form=form, answers=answers,
+                           carried=_carried(), outcome=outcome, boards=boards)
+
+
+@bp.get("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/recorded")
+@login_required
+def outcome_recorded(meeting_id: int, item_id: int) -> str:
+    """The confirmation after PDEG's outcome is recorded: the reference, what happens next (and by when,
+    where the Boards' meeting dates are known), and the record."""
+    item = _item_or_404(meeting_id, item_id)
+    if item.outcome is None:
+        abort(404)
+    rec = item.recommendation
+    return render_template("pdeg/outcome_recorded.html", item=item, rec=rec,
+                           ratifications=queries.current_ratifications(rec) if item.outcome.is_agreement else [],
+                           forecast=board_forecast.for_decision(rec), state=queries.state_title(rec))
 
 
 @bp.get("/pdeg/meetings/<int:meeting_id>/items/<int:item_id>/extract")
@@ -624,72 +663,149 @@ def awaiting() -> str:
 @bp.route("/ratifications/<int:ratification_id>", methods=["GET", "POST"])
 @login_required
 def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
-    """One Board's consideration of a decision: its status, and for its secretary, the record form."""
+    """One Board's consideration of a decision: its status, and for its secretary, the record form (and the
+    correction of a recorded decision), each checked before it is recorded, then confirmed."""
     found = _ratification_or_404(ratification_id)
     here = url_for("pdeg.ratification", ratification_id=found.id)
     may_record = found.can_record(current_user)
     board = found.organisation.board_name
     form = in_the_boards_words(RatificationForm(), board)
     correction = in_the_boards_words(CorrectionForm(prefix="correct"), board)
-    if request.method == "POST" and request.form.get("correct-reason") is not None:
-        if not may_record:
-            abort(403)
-        if correction.validate_on_submit():
-            try:
-                operations.correct_board_decision(
-                    found, current_user, meeting_date=correction.meeting_date.data,
-                    minute_reference=correction.minute_reference.data or "", reason=correction.reason.data or "",
-                    expected_version=correction.expected_version.data,
-                )
-            except StaleCase:
-                return _stale(here)
-            except OperationError as error:
-                db.session.rollback()
-                show_refusal(correction, error)
-                found = _ratification_or_404(ratification_id)
-            else:
-                db.session.commit()
-                flash(f"The record of the {board}'s decision on {found.recommendation.reference} is corrected.",
-                      "success")
-                return redirect(here)
-    elif request.method == "POST":
-        if not may_record:
-            abort(403)
-        if form.validate_on_submit():
-            decision = form.decision.data or ""
-            payload: dict[str, object] = {"meeting_date": form.meeting_date.data,
-                                          "minute_reference": form.minute_reference.data or ""}
-            if decision == "not_ratify":
-                payload["reasons"] = form.reasons.data or ""
-            if decision == "defer":
-                payload["next_meeting_date"] = form.next_meeting_date.data
-            try:
-                cases.act(found, current_user, decision, payload, form.expected_version.data)
-            except StaleCase:
-                return _stale(here)
-            except OperationError as error:
-                db.session.rollback()
-                show_refusal(form, error)
-                found = _ratification_or_404(ratification_id)
-            else:
-                db.session.commit()
-                flash(f"{found.organisation.board_name} decision on {found.recommendation.reference} recorded: "
-                      f"{queries.BOARD_STATUS_TITLES[found.state].lower()}.", "success")
-                return redirect(here)
-    elif found.meeting_date is not None:
-        correction.meeting_date.data = found.meeting_date
+    changing = request.form.get("change") == "1"
+    confirming = request.form.get("confirmed") == "1"
+    correcting = request.method == "POST" and request.form.get("correct-reason") is not None
+    if request.method == "POST" and not may_record:
+        abort(403)
+    if correcting and not changing and correction.validate_on_submit():
+        fixed: dict[str, Any] = {
+            "meeting_date": correction.meeting_date.data, "minute_reference": correction.minute_reference.data or "",
+            "reason": correction.reason.data or "", "expected_version": correction.expected_version.data,
+        }
+        if not confirming:
+            checked = run(correction, lambda: operations.check_correction(found, current_user, **fixed),
+                          stale_url=here, commit=False)
+            if checked.stale:
+                return checked.stale
+            if checked.ok:
+                return _correction_check_page(found, correction, fixed, board)
+        else:
+            done = run(correction, lambda: operations.correct_board_decision(found, current_user, **fixed),
+                       stale_url=here)
+            if done.stale:
+                return done.stale
+            if done.ok:
+                return redirect(url_for("pdeg.board_decision_recorded", ratification_id=found.id, corrected=1))
+        found = _ratification_or_404(ratification_id)
+    elif request.method == "POST" and not correcting and not changing and form.validate_on_submit():
+        decision = form.decision.data or ""
+        payload: dict[str, object] = {"meeting_date": form.meeting_date.data,
+                                      "minute_reference": form.minute_reference.data or ""}
+        if decision == "not_ratify":
+            payload["reasons"] = form.reasons.data or ""
+        if decision == "defer":
+            payload["next_meeting_date"] = form.next_meeting_date.data
+        version = form.expected_version.data
+        if not confirming:
+            checked = run(form, lambda: cases.check(found, current_user, decision, payload, version),
+                          stale_url=here, commit=False)
+            if checked.stale:
+                return checked.stale
+            if checked.ok:
+                return _decision_check_page(found, form, payload, board)
+        else:
+            done = run(form, lambda: cases.act(found, current_user, decision, payload, version), stale_url=here)
+            if done.stale:
+                return done.stale
+            if done.ok:
+                return redirect(url_for("pdeg.board_decision_recorded", ratification_id=found.id))
+        found = _ratification_or_404(ratification_id)
+    elif request.method == "GET" and found.meeting_date is not None:
+        correction.meeting_date.process(None, found.meeting_date)  # its three boxes, not only its value
         correction.minute_reference.data = found.minute_reference
     errors_in_the_boards_words(form, board)
     errors_in_the_boards_words(correction, board)
-    status = 400 if request.method == "POST" else 200
+    status = 400 if request.method == "POST" and not changing else 200
     return render_template(
         "pdeg/ratification.html", ratification=found, rec=found.recommendation, form=form,
         correction=correction, corrections=queries.corrections(found), board=board,
-        may_correct=may_record and found.meeting_date is not None,
+        may_correct=may_record and found.meeting_date is not None, correcting=correcting,
         may_record=may_record and found.is_open, offer=queries.dispute_offer(found, current_user),
         board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
         state=queries.state_title(found.recommendation),
     ), status
+
+
+def _decision_check_page(found: Ratification, form: RatificationForm, payload: dict[str, object],
+                         board: str) -> str:
+    """Check your answers before the Board's decision is recorded: the decision, what the Board decided,
+    its meeting and minute, and what recording it will set off."""
+    rec = found.recommendation
+    chosen = dict(form.decision.choices or []).get(form.decision.data or "", "")
+    answers = [("The decision", f"{rec.reference}: {rec.title}"), (form.decision.label.text, chosen),
+               (form.meeting_date.label.text, day_text(form.meeting_date.data)),
+               (form.minute_reference.label.text, str(payload["minute_reference"]))]
+    if "reasons" in payload:
+        answers.append((form.reasons.label.text, str(payload["reasons"])))
+    if form.decision.data == "defer":
+        answers.append((form.next_meeting_date.label.text,
+                        day_text(form.next_meeting_date.data) if form.next_meeting_date.data else "Not known"))
+    return render_template(
+        "pdeg/check_board_decision.html", ratification=found, rec=rec, form=form, board=board, answers=answers,
+        carried=_carried(), decision=form.decision.data, offer=_offered_dispute(),
+        others=[r for r in queries.current_ratifications(rec)
+                if r.id != found.id and r.state in states.board_undecided() | states.board_refused()],
+    )
+
+
+def _correction_check_page(found: Ratification, correction: CorrectionForm, fixed: dict[str, Any],
+                           board: str) -> str:
+    """Check the correction of a recorded decision: the record as it is, and as it will be."""
+    def corrected(was: str, now: str) -> str:
+        return f"{now} (unchanged)" if was == now else f"{was}, corrected to {now}"
+
+    rec = found.recommendation
+    answers = [("The decision", f"{rec.reference}: {rec.title}"),
+               (correction.meeting_date.label.text,
+                corrected(day_text(found.meeting_date) if found.meeting_date else "Not recorded",
+                          day_text(fixed["meeting_date"]))),
+               (correction.minute_reference.label.text,
+                corrected(found.minute_reference or "None", single_line(fixed["minute_reference"]) or "None")),
+               (correction.reason.label.text, fixed["reason"])]
+    return render_template(
+        "pdeg/check_board_decision.html", ratification=found, rec=rec, form=correction, board=board,
+        answers=answers, carried=_carried(), decision="correct", offer=None, others=[],
+    )
+
+
+def _offered_dispute() -> dict[str, str] | None:
+    """The dispute the agreement offers a party whose Board does not ratify (Scenario 2 in Devon)."""
+    from govern.agreements import service
+
+    definition = service.current().processes.get(service.offered_dispute() or "")
+    if definition is None:
+        return None
+    return {"title": definition.filing.title if definition.filing else definition.title,
+            "clause": definition.clause}
+
+
+@bp.get("/ratifications/<int:ratification_id>/recorded")
+@login_required
+def board_decision_recorded(ratification_id: int) -> str:
+    """The confirmation after a Board's decision (or its correction) is recorded: the reference, what
+    happens next and by when, and the record."""
+    found = _ratification_or_404(ratification_id)
+    if found.meeting_date is None:
+        abort(404)
+    rec = found.recommendation
+    forecast = board_forecast.for_decision(rec)
+    return render_template(
+        "pdeg/board_decision_recorded.html", ratification=found, rec=rec, board=found.organisation.board_name,
+        corrected=request.args.get("corrected") == "1", offer=_offered_dispute(), forecast=forecast,
+        next_meeting=board_forecast.next_meetings([found.organisation_id]).get(found.organisation_id),
+        certificate=certificate_of(rec.id), state=queries.state_title(rec),
+        meaning=states.board_meaning(found.state), all_ratified=rec.state in states.ratified_by_all(),
+        board_titles=queries.BOARD_STATUS_TITLES, corrections=queries.corrections(found),
+    )
 
 
 # --- the ratification register -------------------------------------------------------------------------

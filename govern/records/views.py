@@ -49,14 +49,16 @@ def render_pdf(template: str, filename: str, *, issue: dict[str, Any] | None = N
 @bp.get("/disputes/<int:dispute_id>/record.pdf")
 @login_required
 def dispute_record(dispute_id: int) -> Response:
-    """The dispute's decision record, for those who may see the dispute (Schedule 3: privately)."""
+    """The dispute's record, for those who may see the dispute (Schedule 3: privately): named, like the
+    page's link, the "dispute record" until there is a decision, then the "decision record"."""
     dispute = db.session.get(Dispute, dispute_id)
     if dispute is None or not dispute.can_view(current_user):
         abort(404)
     record = queries.dispute_record(dispute, current_user)
     issue = {"kind": "dispute", "reference": record.reference, "mark": record.audit, "subject_type": "dispute",
              "subject_id": dispute.id, "subjects": verify_ops.dispute_subjects(dispute.id)}
-    return render_pdf("records/dispute.html", f"{dispute.reference}-decision-record.pdf", issue=issue, r=record)
+    return render_pdf("records/dispute.html", f"{dispute.reference}-{record.record_name.replace(' ', '-')}.pdf",
+                      issue=issue, r=record)
 
 
 @bp.get("/recommendations/<int:recommendation_id>/record.pdf")

@@ -163,8 +163,9 @@ class Attempt(Generic[T]):
 
 
 def run(form: Any, operation: Callable[[], T], *, stale_url: str,
-        aliases: Mapping[str, str] | None = None) -> Attempt[T]:
-    """Run ``operation`` in the request's transaction and commit once if it succeeds.
+        aliases: Mapping[str, str] | None = None, commit: bool = True) -> Attempt[T]:
+    """Run ``operation`` in the request's transaction and commit once if it succeeds (``commit=False``
+    for a check that changes nothing, before a check-your-answers page).
 
     ``form`` is None for a button with no fields: a refusal is then flashed.
     A refusal rolls everything back and is shown beside its field; a lost race ("this case has
@@ -184,5 +185,6 @@ def run(form: Any, operation: Callable[[], T], *, stale_url: str,
         else:
             show_refusal(form, error, aliases)
         return Attempt(False)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return Attempt(True, value)

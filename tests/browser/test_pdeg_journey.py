@@ -75,7 +75,7 @@ def _raise(page: Page, visit, login, title: str, parties: tuple[str, ...]) -> st
 
 def _pdeg_agrees(page: Page, visit, login, tab_to, reference: str) -> None:
     """The secretariat schedules a meeting, puts the recommendation on its agenda and records
-    PDEG's agreement (the outcome by keyboard only)."""
+    PDEG's agreement (the outcome by keyboard only), checking the answers before confirming."""
     _switch_to(page, login, SECRETARIAT)
     page.get_by_role("link", name="PDEG", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("PDEG meetings")
@@ -103,10 +103,19 @@ def _pdeg_agrees(page: Page, visit, login, tab_to, reference: str) -> None:
     page.keyboard.type("PDEG/2026/11")
     tab_to(page, "Reasons", role="textbox")
     page.keyboard.type("Agreed by all members present.")
+    tab_to(page, "Continue", role="button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # Check the answers (and the Boards it will go to), then confirm.
+    expect(page.locator("#check-heading")).to_have_text("Check your answers before recording PDEG's outcome")
+    expect(page.locator("#answers")).to_contain_text("PDEG/2026/11")
     tab_to(page, "Record the outcome", role="button")
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("gone to the Boards")
+    expect(page.locator("#confirmation-title")).to_have_text("PDEG's outcome recorded: agreed")
+    expect(page.locator("#confirmation-reference")).to_contain_text(reference)
+    expect(page.locator("#what-happens-next")).to_contain_text("sent to the Boards of")
+    expect(page.locator("#what-happens-next")).to_contain_text("for ratification (clause 10.6)")
 
 
 def _record_attendance(page: Page, present: int) -> None:
@@ -127,7 +136,8 @@ def _record_attendance(page: Page, present: int) -> None:
 
 
 def _board_records(page: Page, login, tab_to, code: str, reference: str, decision: str, keyboard: bool) -> None:
-    """A Board secretary finds the decision under "Awaiting our Board" and records the outcome."""
+    """A Board secretary finds the decision under "Awaiting our Board", records the outcome, checks the
+    answers, confirms, and goes from the confirmation to the record of the Board's decision."""
     _switch_to(page, login, f"secretary.{code}@demo.govern.test")
     page.get_by_role("link", name="Awaiting our Board").click()
     expect(page.locator("#awaiting")).to_contain_text(reference)
@@ -145,6 +155,10 @@ def _board_records(page: Page, login, tab_to, code: str, reference: str, decisio
         page.keyboard.type(str(today.year))
         tab_to(page, "Minute reference", role="textbox")
         page.keyboard.type(f"{code.upper()}/B/1")
+        tab_to(page, "Continue", role="button")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        expect(page.locator("#answers")).to_contain_text(f"{code.upper()}/B/1")
         tab_to(page, "Record the decision", role="button")
         with page.expect_navigation():
             page.keyboard.press("Enter")
@@ -155,8 +169,18 @@ def _board_records(page: Page, login, tab_to, code: str, reference: str, decisio
         _fill_date(page, "meeting_date", today)
         page.get_by_label("Minute reference").fill(f"{code.upper()}/B/1")
         with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
+        expect(page.locator("#check-heading")).to_contain_text("Check your answers before recording the")
+        expect(page.locator("#answers")).to_contain_text(decision)
+        with page.expect_navigation():
             page.get_by_role("button", name="Record the decision").click()
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("recorded")
+    expect(page.locator("#confirmation-title")).to_contain_text(f"decision recorded: {decision.lower()}")
+    expect(page.locator("#confirmation-reference")).to_contain_text(reference)
+    if decision == "Not ratified":
+        expect(page.locator("#what-happens-next")).to_contain_text("chief executive")
+        expect(page.locator("#what-happens-next")).to_contain_text("is open to them")
+    with page.expect_navigation():
+        page.locator("#record-link").click()
 
 
 MINIMAL_PDF = papers.pdf()
@@ -173,6 +197,20 @@ def test_a_recommendation_goes_from_a_group_through_pdeg_to_every_board(page: Pa
 
     _board_records(page, login, tab_to, "rde", reference, "Ratified", keyboard=True)
     expect(page.locator("#board-status")).to_contain_text("Ratified")
+    # The minute was mistyped: the secretary corrects it, checking the correction before confirming it.
+    page.get_by_text("Correct the record of the Board's decision").click()
+    page.get_by_label("Minute reference").fill("RDE/B/2")
+    page.get_by_label("Why the record is corrected").fill("The minute number was mistyped")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Check the correction").click()
+    expect(page.locator("#answers")).to_contain_text("RDE/B/1, corrected to RDE/B/2")
+    expect(page.locator("#answers")).to_contain_text("(unchanged)")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Correct the record").click()
+    expect(page.locator("#confirmation-title")).to_have_text("The record of the Board's decision is corrected")
+    with page.expect_navigation():
+        page.locator("#record-link").click()
+    expect(page.locator("#corrections")).to_contain_text("The minute number was mistyped")
     _board_records(page, login, tab_to, "dcc", reference, "Ratified", keyboard=False)
 
     page.get_by_role("link", name="Ratification register").click()

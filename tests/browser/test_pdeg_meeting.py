@@ -50,7 +50,9 @@ def test_a_pdeg_meeting_from_attendance_to_the_minute_extract(page: Page, visit,
     page.get_by_label("Reasons").fill("A safer pathway.")
     page.get_by_label("Minutes of the item").fill("PDEG weighed three options and chose the second.")
     with page.expect_navigation():
-        page.get_by_role("button", name="Record the outcome").click()
+        page.get_by_role("button", name="Continue").click()
+    # Refused before any check page, by the rule that would refuse the outcome itself.
+    expect(page.locator("#check-heading")).to_have_count(0)
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("not quorate: 3 member parties present, 7 needed")
     expect(page.get_by_label("Minutes of the item")).to_have_value("PDEG weighed three options and chose the second.")
 
@@ -64,9 +66,28 @@ def test_a_pdeg_meeting_from_attendance_to_the_minute_extract(page: Page, visit,
     page.get_by_label("PDEG minute reference").fill("PDEG/2026/12/3")
     page.get_by_label("Reasons").fill("A safer pathway.")
     page.get_by_label("Minutes of the item").fill("PDEG weighed three options and chose the second.")
+    page.get_by_label("Not agreed", exact=True).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#answers")).to_contain_text("Not agreed")
+    # A change of mind: back to the form with everything typed, then the right outcome.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change your answers").click()
+    expect(page.get_by_label("Minutes of the item")).to_have_value("PDEG weighed three options and chose the second.")
+    expect(page.get_by_label("PDEG minute reference")).to_have_value("PDEG/2026/12/3")
+    page.get_by_label("Agreed", exact=True).check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    answers = page.locator("#answers")
+    for text in ("Agreed", "PDEG/2026/12/3", "A safer pathway.", "Royal Devon and Exeter NHS Foundation Trust",
+                 "Devon County Council", "Plymouth Hospitals NHS Trust"):
+        expect(answers).to_contain_text(text)
     with page.expect_navigation():
         page.get_by_role("button", name="Record the outcome").click()
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("gone to the Boards")
+    expect(page.locator("#confirmation-title")).to_have_text("PDEG's outcome recorded: agreed")
+    expect(page.locator("#what-happens-next")).to_contain_text("sent to the Boards of")
+    with page.expect_navigation():
+        page.locator("#agenda-link").click()
 
     # The minute extract, as each affected Board reads it.
     with page.expect_navigation():
