@@ -51,7 +51,7 @@ from govern.pdeg.models import (
     is_pdeg_secretariat,
 )
 from govern.web.access import requires
-from govern.web.actions import action_form, expected_version, run, show_refusal
+from govern.web.actions import action_form, check_then_act, expected_version, run, show_refusal
 from workflows.rules import day_text
 
 bp = Blueprint("pdeg", __name__)
@@ -578,19 +578,14 @@ def item_outcome(meeting_id: int, item_id: int) -> str | Response | tuple[str, i
             "reasons": form.reasons.data or "", "amendment": form.amendment.data or "",
             "minutes": form.minutes.data or "", "expected_version": form.expected_version.data,
         }
-        if request.form.get("confirmed") != "1":
-            checked = run(form, lambda: operations.check_outcome(item, current_user, **fields), stale_url=here,
-                          commit=False)
-            if checked.stale:
-                return checked.stale
-            if checked.ok:
-                return _outcome_check_page(item, form, fields)
-        else:
-            done = run(form, lambda: operations.record_outcome(item, current_user, **fields), stale_url=here)
-            if done.stale:
-                return done.stale
-            if done.ok:
-                return redirect(url_for("pdeg.outcome_recorded", meeting_id=meeting_id, item_id=item_id))
+        answer = check_then_act(
+            form, request.form.get("confirmed") == "1", stale_url=here,
+            check=lambda: operations.check_outcome(item, current_user, **fields),
+            act=lambda: operations.record_outcome(item, current_user, **fields),
+            check_page=lambda: _outcome_check_page(item, form, fields),
+            done_url=lambda: url_for("pdeg.outcome_recorded", meeting_id=meeting_id, item_id=item_id))
+        if answer is not None:
+            return answer
         item = _item_or_404(meeting_id, item_id)
     status = 400 if form.is_submitted() and not changing else 200
     return render_template("pdeg/item_outcome.html", item=item, form=form,
@@ -681,20 +676,14 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
             "meeting_date": correction.meeting_date.data, "minute_reference": correction.minute_reference.data or "",
             "reason": correction.reason.data or "", "expected_version": correction.expected_version.data,
         }
-        if not confirming:
-            checked = run(correction, lambda: operations.check_correction(found, current_user, **fixed),
-                          stale_url=here, commit=False)
-            if checked.stale:
-                return checked.stale
-            if checked.ok:
-                return _correction_check_page(found, correction, fixed, board)
-        else:
-            done = run(correction, lambda: operations.correct_board_decision(found, current_user, **fixed),
-                       stale_url=here)
-            if done.stale:
-                return done.stale
-            if done.ok:
-                return redirect(url_for("pdeg.board_decision_recorded", ratification_id=found.id, corrected=1))
+        answer = check_then_act(
+            correction, confirming, stale_url=here,
+            check=lambda: operations.check_correction(found, current_user, **fixed),
+            act=lambda: operations.correct_board_decision(found, current_user, **fixed),
+            check_page=lambda: _correction_check_page(found, correction, fixed, board),
+            done_url=lambda: url_for("pdeg.board_decision_recorded", ratification_id=found.id, corrected=1))
+        if answer is not None:
+            return answer
         found = _ratification_or_404(ratification_id)
     elif request.method == "POST" and not correcting and not changing and form.validate_on_submit():
         decision = form.decision.data or ""
@@ -705,19 +694,14 @@ def ratification(ratification_id: int) -> str | Response | tuple[str, int]:
         if decision == "defer":
             payload["next_meeting_date"] = form.next_meeting_date.data
         version = form.expected_version.data
-        if not confirming:
-            checked = run(form, lambda: cases.check(found, current_user, decision, payload, version),
-                          stale_url=here, commit=False)
-            if checked.stale:
-                return checked.stale
-            if checked.ok:
-                return _decision_check_page(found, form, payload, board)
-        else:
-            done = run(form, lambda: cases.act(found, current_user, decision, payload, version), stale_url=here)
-            if done.stale:
-                return done.stale
-            if done.ok:
-                return redirect(url_for("pdeg.board_decision_recorded", ratification_id=found.id))
+        answer = check_then_act(
+            form, confirming, stale_url=here,
+            check=lambda: cases.check(found, current_user, decision, payload, version),
+            act=lambda: cases.act(found, current_user, decision, payload, version),
+            check_page=lambda: _decision_check_page(found, form, payload, board),
+            done_url=lambda: url_for("pdeg.board_decision_recorded", ratification_id=found.id))
+        if answer is not None:
+            return answer
         found = _ratification_or_404(ratification_id)
     elif request.method == "GET" and found.meeting_date is not None:
         correction.meeting_date.process(None, found.meeting_date)  # its three boxes, not only its value

@@ -162,6 +162,19 @@ class Attempt(Generic[T]):
     stale: Response | None = None
 
 
+def check_then_act(form: Any, confirmed: bool, *, check: Callable[[], object], act: Callable[[], object],
+                   stale_url: str, check_page: Callable[[], Any], done_url: Callable[[], str]) -> Any:
+    """Check your answers, then the confirmation: before ``confirmed``, ask the operation's rules without
+    acting (``check``) and show ``check_page``; once confirmed, ``act`` and go to ``done_url``. Returns
+    the response, or None when refused (the refusals are on ``form``: show it again)."""
+    attempt = run(form, act if confirmed else check, stale_url=stale_url, commit=confirmed)
+    if attempt.stale:
+        return attempt.stale
+    if not attempt.ok:
+        return None
+    return redirect(done_url()) if confirmed else check_page()
+
+
 def run(form: Any, operation: Callable[[], T], *, stale_url: str,
         aliases: Mapping[str, str] | None = None, commit: bool = True) -> Attempt[T]:
     """Run ``operation`` in the request's transaction and commit once if it succeeds (``commit=False``
