@@ -34,7 +34,15 @@ from govern.extensions import db
 from govern.interests.queries import panel_extract as interests_extract
 from govern.partnership.models import Organisation, Principle
 from govern.pdeg.models import Recommendation
-from govern.web.actions import action_form_class, expected_version, payload_from, refusal_text, run, show_refusal
+from govern.web.actions import (
+    action_form_class,
+    check_then_act,
+    expected_version,
+    payload_from,
+    refusal_text,
+    run,
+    show_refusal,
+)
 from workflows import CaseRole
 from workflows import engine as wf_engine
 from workflows.definitions import FieldKind
@@ -379,36 +387,25 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
             return _check_page(dispute, info, form)
     changing = request.form.get("change") == "1"
     if not changing and form.validate_on_submit() and not _unoffered_panel(form, dispute, trigger, org_choices):
-        confirmed = request.form.get("confirmed") == "1" or not needs_check
-        try:
-            expected = int(form.expected_version.data or dispute.version)
-            payload = payload_from(form, info.fields)
-            if not confirmed:
-                cases.check(dispute, current_user, trigger, payload, expected)
-                return _check_page(dispute, info, form)
-            cases.act(dispute, current_user, trigger, payload, expected)
-        except StaleCase as stale:
-            db.session.rollback()
-            flash(stale.message, "info")
-            return redirect(url_for("disputes.show", dispute_id=dispute.id))
-        except RulesRefused as refused:
-            db.session.rollback()
-            for problem in refused.problems:
-                target = getattr(form, problem.field, None) if problem.field else None
-                text = refusal_text(problem.message, problem.clause)
-                if target is not None:
-                    target.errors = [*target.errors, text]
-                else:
-                    form.form_errors.append(text)
-        except OperationError as error:
-            db.session.rollback()
-            form.form_errors.append(_error_text(error))
+        expected = int(form.expected_version.data or dispute.version)
+        payload = payload_from(form, info.fields)
+        here = url_for("disputes.show", dispute_id=dispute.id)
+        if needs_check:
+            answer = check_then_act(
+                form, request.form.get("confirmed") == "1", stale_url=here,
+                check=lambda: cases.check(dispute, current_user, trigger, payload, expected),
+                act=lambda: cases.act(dispute, current_user, trigger, payload, expected),
+                check_page=lambda: _check_page(dispute, info, form),
+                done_url=lambda: url_for("disputes.confirmed", dispute_id=dispute.id, trigger=trigger))
+            if answer is not None:
+                return answer
         else:
-            db.session.commit()
-            if needs_check:
-                return redirect(url_for("disputes.confirmed", dispute_id=dispute.id, trigger=trigger))
-            flash(f"{info.label}: done.", "success")
-            return redirect(url_for("disputes.show", dispute_id=dispute.id))
+            done = run(form, lambda: cases.act(dispute, current_user, trigger, payload, expected), stale_url=here)
+            if done.stale:
+                return done.stale
+            if done.ok:
+                flash(f"{info.label}: done.", "success")
+                return redirect(here)
     status = 400 if form.is_submitted() and not changing else 200
     return render_template("disputes/action.html", dispute=dispute, info=info, form=form, hints=hints,
                            FieldKind=FieldKind, fields=info.fields, **interests_extract(form)), status
