@@ -1,0 +1,179 @@
+"""The other side writes its part (issue 11, "Respondents are parties"): Scenario 4's organisation whose
+practice changed "is asked why it changed its practice" (Schedule 8, scenario 4, step one: "what risk were
+they mitigating?"), and the other side of a 16.2 dispute writes its part the same way.
+
+Each rule is tested through the operation (``govern.cases.act``): only the respondent writes it; it may
+write (and rewrite) it until the papers go to the panel, which then reads it with them; it blocks none of
+the MoU's own steps or deadlines; the STP Leader is told when it is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from govern import cases
+from govern.auth.models import User
+from govern.cases.models import CaseKind
+from govern.core import clock
+from govern.core.errors import OperationError
+from govern.disputes import operations as ops
+from govern.disputes import presenters
+from govern.extensions import db
+from govern.notify.models import Notice
+from govern.partnership.models import Organisation
+from govern.records.queries import dispute_record
+from tests.casework import Cast, Run, audit_actions, event_names, start_run, stored_event, snapshot
+from tests.test_dispute_operations import NO_CONFLICT
+
+SCENARIO_4_CLAUSE = "Schedule 8, scenario 4, step one"
+ACCOUNT = "Discharges now wait for a care package: we were mitigating the risk of readmission."
+
+
+@pytest.fixture
+def cast(make_user: Callable[..., User], stp_leader: User) -> Cast:
+    return Cast(make_user, stp_leader)
+
+
+@pytest.fixture
+def run(cast: Cast, org: Callable[[str], Organisation]) -> Run:
+    return start_run(cast, org)
+
+
+def _scenario_4(run: Run) -> None:
+    """NEW Devon CCG... here RDE files about SDT-CCG's change of practice (the run's default respondent)."""
+    run.file("RDE", "scenario_4")
+    run.run([("RDE", "save", {"principles": ["V1"]}), ("RDE", "save", {}), ("RDE", "submit_report", {})])
+
+
+def _told(user: User) -> str:
+    return "\n".join(db.session.scalars(select(Notice.body).where(Notice.user_id == user.id)).all())
+
+
+def test_scenario_4_the_respondent_writes_its_account_and_the_stp_leader_is_told(run: Run, cast: Cast) -> None:
+    _scenario_4(run)
+    dispute = run.dispute
+    assert dispute is not None
+    run.do("SDT-CCG", "write_account", {"account": ACCOUNT})
+
+    assert dispute.state == "report_received"  # its part moves no step of the MoU's
+    event = stored_event(CaseKind.DISPUTE, dispute.id, "account_written")
+    assert (event.data["account"], event.data["organisation_id"]) == (ACCOUNT, run.org("SDT-CCG").id)
+    assert audit_actions("dispute", dispute.id)[-1] == "write_account"
+    assert ("South Devon and Torbay CCG has written its account of the change of practice (Schedule 8, "
+            "scenario 4, step one)") in _told(cast.leader)
+
+
+@pytest.mark.parametrize("who", ["RDE", "DCC", "PCC", "leader"])
+def test_only_the_respondent_writes_its_account(run: Run, who: str) -> None:
+    _scenario_4(run)
+    dispute = run.dispute
+    assert dispute is not None
+    run.do("leader", "nominate_panel", {"organisation_ids": ["DCC"]})  # DCC: a panel member; PCC: no part
+    before = snapshot(dispute)
+
+    with pytest.raises(OperationError) as refused:
+        cases.act(dispute, run.who(who), "write_account", {"account": ACCOUNT})
+    db.session.rollback()
+
+    assert refused.value.clause == SCENARIO_4_CLAUSE
+    assert "Only the organisation on the other side may" in refused.value.message
+    assert snapshot(dispute) == before
+
+
+def test_the_account_is_refused_once_the_papers_are_with_the_panel(run: Run) -> None:
+    _scenario_4(run)
+    dispute = run.dispute
+    assert dispute is not None
+    run.run([("leader", "nominate_panel", {"organisation_ids": ["DCC"]}),
+             ("DCC", "declare_interest", NO_CONFLICT), ("leader", "release_papers", {})])
+
+    with pytest.raises(OperationError) as refused:
+        cases.act(dispute, run.who("SDT-CCG"), "write_account", {"account": ACCOUNT})
+    db.session.rollback()
+    assert "is not possible while the case is 'Papers with the panel'" in refused.value.message
+
+
+def test_an_empty_account_is_refused_beside_the_field(run: Run) -> None:
+    _scenario_4(run)
+    assert run.dispute is not None
+    with pytest.raises(OperationError) as refused:
+        cases.act(run.dispute, run.who("SDT-CCG"), "write_account", {"account": "  "})
+    db.session.rollback()
+    assert refused.value.field == "account"
+
+
+def test_the_account_is_optional_it_has_no_step_nor_deadline(run: Run) -> None:
+    """The MoU sets no deadline for it: it is in no step, and the report, panel and proposal go on without it."""
+    _scenario_4(run)
+    dispute = run.dispute
+    assert dispute is not None
+    definition = dispute.definition
+    assert all(s.done_event != "account_written" for s in definition.steps)
+    run.run([("leader", "nominate_panel", {"organisation_ids": ["DCC"]}),
+             ("DCC", "declare_interest", NO_CONFLICT), ("leader", "release_papers", {})])
+    assert dispute.state == "with_panel"
+
+
+def test_the_panel_reads_the_account_with_the_papers_once_they_are_released(run: Run, cast: Cast) -> None:
+    _scenario_4(run)
+    dispute = run.dispute
+    assert dispute is not None
+    run.run([("SDT-CCG", "write_account", {"account": "A first draft"}),
+             ("SDT-CCG", "write_account", {"account": ACCOUNT}),  # rewritten: the latest counts
+             ("leader", "nominate_panel", {"organisation_ids": ["DCC"]}),
+             ("DCC", "declare_interest", NO_CONFLICT)])
+    panel = cast.ceo("DCC")
+    now = clock.now()
+    assert presenters.view_of(dispute, panel, now).accounts == []  # not before the papers are released
+    assert [(a.organisation, a.text) for a in presenters.view_of(dispute, cast.ceo("RDE"), now).accounts] == [
+        ("South Devon and Torbay CCG", ACCOUNT)]
+
+    run.do("leader", "release_papers", {})
+    seen = presenters.view_of(dispute, panel, clock.now()).accounts
+    assert [(a.organisation, a.text) for a in seen] == [("South Devon and Torbay CCG", ACCOUNT)]
+    record = dispute_record(dispute, panel)
+    assert [(a.organisation, a.text) for a in record.accounts] == [("South Devon and Torbay CCG", ACCOUNT)]
+
+
+def test_a_bespoke_dispute_the_other_side_writes_its_part_is_told_of_the_hearing_and_responds(
+        run: Run, cast: Cast, org: Callable[[str], Organisation]) -> None:
+    dispute = run.file("TC", "bespoke", respondents=[org("DCC")])
+    ops.set_out_process(dispute, cast.leader, "panel_decides", {}, respondents=[org("PCC")])
+    db.session.commit()
+    run.run([
+        ("TC", "save", {"background": "Shared care records", "issue": "Who pays", "suggested_remedy": "Share",
+                        "principles": ["V1"]}),
+        ("TC", "submit_written_material", {}),
+        ("DCC", "write_account", {"account": "We never agreed to pay for the records."}),
+        ("PCC", "write_account", {"account": "We pay our share already."}),  # added by the STP Leader
+        ("leader", "nominate_panel", {"organisation_ids": ["LSW"]}),
+        ("LSW", "declare_interest", NO_CONFLICT),
+        ("leader", "release_papers", {}),
+        ("LSW", "schedule_hearing", {"hearing_date": date(2023, 3, 6), "arrangements": "10:00, County Hall"}),
+        ("LSW", "hold_hearing", {"attended": ["TC", "DCC", "PCC"]}),
+        ("LSW", "present_decision", {"decision": "Each pays its share", "reasons": "Use"}),
+        ("TC", "accept_outcome", {}),
+        ("DCC", "give_notice_of_withdrawal", {"notice": "We leave the MoU."}),
+        ("PCC", "accept_outcome", {}),
+    ])
+
+    assert dispute.state == "closed"
+    assert event_names(CaseKind.DISPUTE, dispute.id).count("account_written") == 2
+    seen = presenters.view_of(dispute, cast.ceo("LSW"), clock.now()).accounts
+    assert [a.organisation for a in seen] == ["Devon County Council", "Plymouth City Council"]
+    for code in ("DCC", "PCC"):
+        assert "The panel convenes on Mon 6 Mar 2023: 10:00, County Hall" in _told(cast.ceo(code))
+        assert "Decision presented to the parties: read it and respond." in _told(cast.ceo(code))
+
+
+def test_a_bespoke_dispute_refuses_the_part_from_the_party_that_filed_it(run: Run, org: Callable[[str], Organisation]
+                                                                          ) -> None:
+    dispute = run.file("TC", "bespoke", respondents=[org("DCC")])
+    with pytest.raises(OperationError) as refused:
+        cases.act(dispute, run.who("TC"), "write_account", {"account": "Not ours to write"})
+    db.session.rollback()
+    assert refused.value.clause == "16.2"
