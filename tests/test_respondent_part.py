@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from govern import cases
@@ -154,7 +155,7 @@ def test_a_bespoke_dispute_the_other_side_writes_its_part_is_told_of_the_hearing
         ("LSW", "declare_interest", NO_CONFLICT),
         ("leader", "release_papers", {}),
         ("LSW", "schedule_hearing", {"hearing_date": date(2023, 3, 6), "arrangements": "10:00, County Hall"}),
-        ("LSW", "hold_hearing", {"attended": ["TC", "DCC", "PCC"]}),
+        ("LSW", "hold_hearing", {"attended": ["TC", "DCC", "PCC"], "date_reason": "Brought forward by agreement"}),
         ("LSW", "present_decision", {"decision": "Each pays its share", "reasons": "Use"}),
         ("TC", "accept_outcome", {}),
         ("DCC", "give_notice_of_withdrawal", {"notice": "We leave the MoU."}),
@@ -177,3 +178,36 @@ def test_a_bespoke_dispute_refuses_the_part_from_the_party_that_filed_it(run: Ru
         cases.act(dispute, run.who("TC"), "write_account", {"account": "Not ours to write"})
     db.session.rollback()
     assert refused.value.clause == "16.2"
+
+
+def test_the_pages_offer_it_to_the_respondent_as_optional_and_show_it_to_the_parties_not_yet_the_panel(
+        run: Run, cast: Cast, client_for: Callable[[User], FlaskClient]) -> None:
+    _scenario_4(run)
+    dispute = run.dispute
+    assert dispute is not None
+    respondent = client_for(cast.ceo("SDT-CCG"))
+    page = respondent.get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert "Write your organisation&#39;s account of its change of practice" in page
+    assert "Not written. It is optional, with no deadline" in page
+    form = respondent.get(f"/disputes/{dispute.id}/actions/write_account").get_data(as_text=True)
+    assert "Optional: the MoU sets no deadline for it." in form
+    assert "For you to do" not in page  # optional: never a "respond by"
+
+    run.run([("SDT-CCG", "write_account", {"account": ACCOUNT}),
+             ("leader", "nominate_panel", {"organisation_ids": ["DCC"]})])
+    assert ACCOUNT in client_for(cast.ceo("RDE")).get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert ACCOUNT not in client_for(cast.ceo("DCC")).get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    run.run([("DCC", "declare_interest", NO_CONFLICT), ("leader", "release_papers", {})])
+    panel = client_for(cast.ceo("DCC"))
+    assert ACCOUNT in panel.get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert ACCOUNT in panel.get(f"/disputes/{dispute.id}/papers").get_data(as_text=True)
+
+
+def test_rewriting_the_account_starts_from_what_the_organisation_last_wrote(
+        run: Run, cast: Cast, client_for: Callable[[User], FlaskClient]) -> None:
+    _scenario_4(run)
+    dispute = run.dispute
+    assert dispute is not None
+    run.do("SDT-CCG", "write_account", {"account": ACCOUNT})
+    form = client_for(cast.deputy("SDT-CCG")).get(f"/disputes/{dispute.id}/actions/write_account")
+    assert ACCOUNT in form.get_data(as_text=True)
