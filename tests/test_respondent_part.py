@@ -27,7 +27,7 @@ from govern.extensions import db
 from govern.notify.models import Notice
 from govern.partnership.models import Organisation
 from govern.records.queries import dispute_record
-from tests.casework import Cast, Run, audit_actions, event_names, start_run, stored_event, snapshot
+from tests.casework import Cast, Run, audit_actions, event_names, snapshot, start_run, stored_event
 from tests.test_dispute_operations import NO_CONFLICT
 
 SCENARIO_4_CLAUSE = "Schedule 8, scenario 4, step one"
@@ -45,7 +45,7 @@ def run(cast: Cast, org: Callable[[str], Organisation]) -> Run:
 
 
 def _scenario_4(run: Run) -> None:
-    """NEW Devon CCG... here RDE files about SDT-CCG's change of practice (the run's default respondent)."""
+    """RDE files about SDT-CCG's change of practice (the run's default respondent) and sends its report."""
     run.file("RDE", "scenario_4")
     run.run([("RDE", "save", {"principles": ["V1"]}), ("RDE", "save", {}), ("RDE", "submit_report", {})])
 
