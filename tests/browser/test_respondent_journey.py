@@ -79,7 +79,7 @@ def test_scenario_4_the_respondent_sees_the_dispute_is_told_and_accepts(page: Pa
     # to the panel (optional: the MoU sets no deadline for it), and the STP Leader is told.
     expect(page.locator("#no-account")).to_contain_text("It is optional, with no deadline")
     _act(page, "Write your organisation's account of its change of practice")
-    expect(page.get_by_text(re.compile("^Optional: the MoU sets no deadline for it"))).to_be_visible()
+    expect(page.locator(".nhsuk-hint").first).to_contain_text("Optional: the MoU sets no deadline for it.")
     page.get_by_label("Why your organisation changed its practice, and what risk it was mitigating").fill(ACCOUNT)
     _done(page, "Write your organisation's account of its change of practice")
     expect(page.locator("#accounts ~ p.govern-prewrap").first).to_have_text(ACCOUNT)
@@ -159,6 +159,13 @@ def test_a_process_the_stp_leader_sets_out_the_other_side_writes_its_part_is_tol
     _click(page, "button", "File the dispute")
     _click(page, "link", "Write the papers")
     dispute = re.sub(r"^https?://[^/]+", "", page.url).removesuffix("/papers")
+
+    _open(page, visit, login, LEADER, dispute)
+    _click(page, "link", "Set out the process for this dispute")
+    page.get_by_label("The panel decides").check()
+    _click(page, "button", "Set out the process")
+
+    _open(page, visit, login, ceo("pcc"), f"{dispute}/papers")
     _write(page, {
         "Background": "The store serves Plymouth's residents.",
         "What the dispute is": "Which organisation pays for the store.",
@@ -166,16 +173,11 @@ def test_a_process_the_stp_leader_sets_out_the_other_side_writes_its_part_is_tol
     }, principle="V13")
     _send(page)
 
-    _open(page, visit, login, LEADER, dispute)
-    _click(page, "link", "Set out the process for this dispute")
-    page.get_by_label("The panel decides").check()
-    _click(page, "button", "Set out the process")
-
     # The other side writes its part (optional, before the papers go to the panel).
     _open(page, visit, login, ceo("lsw"), dispute)
     expect(page.locator("#parties + dl")).to_contain_text(f"Party (the other side) {livewell}")
     _act(page, "Write your organisation's part")
-    expect(page.get_by_text(re.compile("^Optional: no deadline is set for it"))).to_be_visible()
+    expect(page.locator(".nhsuk-hint").first).to_contain_text("Optional: no deadline is set for it.")
     page.get_by_label("Your organisation's account of the dispute and what it believes to be a reasonable "
                       "solution").fill(part)
     _done(page, "Write your organisation's part")
