@@ -20,6 +20,7 @@ from govern import cases
 from govern.auth.models import User
 from govern.cases.models import CaseKind
 from govern.core import clock
+from govern.cases.runner import RulesRefused
 from govern.core.errors import OperationError
 from govern.disputes import operations as ops
 from govern.disputes import presenters
@@ -211,3 +212,34 @@ def test_rewriting_the_account_starts_from_what_the_organisation_last_wrote(
     run.do("SDT-CCG", "write_account", {"account": ACCOUNT})
     form = client_for(cast.deputy("SDT-CCG")).get(f"/disputes/{dispute.id}/actions/write_account")
     assert ACCOUNT in form.get_data(as_text=True)
+
+
+def test_a_panel_that_decides_may_call_the_other_side_and_then_the_party_that_filed_must_be_present(
+        run: Run, cast: Cast, org: Callable[[str], Organisation]) -> None:
+    """16.2, "the panel decides": the panel may call either side for clarification; as in Scenario 1, step
+    three, if one is called the other is invited to be present, and is recorded present or the panel says why."""
+    dispute = run.file("TC", "bespoke", respondents=[org("DCC")])
+    ops.set_out_process(dispute, cast.leader, "panel_decides", {})
+    db.session.commit()
+    run.run([
+        ("TC", "save", {"background": "Shared care records", "issue": "Who pays", "suggested_remedy": "Share",
+                        "principles": ["V1"]}),
+        ("TC", "submit_written_material", {}),
+        ("leader", "nominate_panel", {"organisation_ids": ["LSW"]}),
+        ("LSW", "declare_interest", NO_CONFLICT),
+        ("leader", "release_papers", {}),
+    ])
+
+    with pytest.raises(RulesRefused) as refused:
+        cases.act(dispute, run.who("LSW"), "call_parties", {"called": run.ids("DCC")})
+    db.session.rollback()
+    assert [(p.field, p.clause) for p in refused.value.problems] == [("invited", "16.2")]
+
+    run.do("LSW", "call_parties", {"called": ["DCC"], "invited": ["TC"]})
+    assert "The panel calls your organisation for clarification (16.2)" in _told(cast.ceo("DCC"))
+    assert "Your organisation is invited to be present" in _told(cast.ceo("TC"))
+
+    with pytest.raises(RulesRefused) as refused:
+        cases.act(dispute, run.who("LSW"), "hold_hearing", {"attended": run.ids("DCC")})
+    db.session.rollback()
+    assert [(p.field, p.clause) for p in refused.value.problems] == [("attended", "16.2")]
