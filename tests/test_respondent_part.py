@@ -19,8 +19,8 @@ from sqlalchemy import select
 from govern import cases
 from govern.auth.models import User
 from govern.cases.models import CaseKind
-from govern.core import clock
 from govern.cases.runner import RulesRefused
+from govern.core import clock
 from govern.core.errors import OperationError
 from govern.disputes import operations as ops
 from govern.disputes import presenters
