@@ -55,6 +55,26 @@ def _told(user: User) -> str:
     return "\n".join(db.session.scalars(select(Notice.body).where(Notice.user_id == user.id)).all())
 
 
+def test_scenario_4_the_respondent_is_asked_for_its_account_when_the_dispute_is_notified(run: Run, cast: Cast
+                                                                                         ) -> None:
+    respondent = cast.ceo("SDT-CCG")
+    _scenario_4(run)
+    assert ("you may write your account of why your organisation changed its practice and what risk it was "
+            "mitigating") in _told(respondent)
+
+
+def test_the_other_side_of_a_16_2_dispute_is_told_it_may_write_its_part(
+        run: Run, cast: Cast, org: Callable[[str], Organisation]) -> None:
+    named, added = cast.ceo("DCC"), cast.ceo("PCC")
+    dispute = run.file("TC", "bespoke", respondents=[org("DCC")])
+    ops.set_out_process(dispute, cast.leader, "panel_decides", {}, respondents=[org("PCC")])
+    db.session.commit()
+    assert "you may write your organisation's part" in _told(named)
+    from govern.notify.models import OutboxMessage
+    mails = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_address == added.email)).all()
+    assert any("you may write your organisation's part" in m for m in mails)
+
+
 def test_scenario_4_the_respondent_writes_its_account_and_the_stp_leader_is_told(run: Run, cast: Cast) -> None:
     _scenario_4(run)
     dispute = run.dispute

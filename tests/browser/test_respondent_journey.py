@@ -70,7 +70,8 @@ def test_scenario_4_the_respondent_sees_the_dispute_is_told_and_accepts(page: Pa
     visit(page, "/")
     expect(page.locator("#open-disputes-list")).to_contain_text("Torbay's change to discharge to assess")
     visit(page, "/notices")
-    expect(page.locator("main")).to_contain_text("A dispute naming your organisation as a party has been notified")
+    expect(page.locator("main")).to_contain_text(
+        "you may write your account of why your organisation changed its practice")
     visit(page, dispute)
     expect(page.locator("#parties + dl")).to_contain_text(f"{TORBAY}")
     expect(page.locator("#respond-by")).to_have_count(0)  # its account is optional: never "for you to do"
