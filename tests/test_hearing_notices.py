@@ -76,3 +76,18 @@ def test_every_party_respondents_included_is_told_when_and_where_the_panel_conve
         notices, mails = told(user).split("--- mail ---")
         for text in (notices, mails):
             assert "The panel convenes on Mon 6 Mar 2023: 10:00, Room 2, County Hall, Exeter" in text
+
+
+def test_scenario_1_both_parties_are_told_when_and_where_the_panel_convenes(run: Run, cast: Cast) -> None:
+    """Scenario 1 is brought jointly: the panel's arrangements reach both organisations, not only the one
+    that filed (nor only the one called)."""
+    run.file("RDE", "scenario_1", other="NDHT")
+    other_deputy = cast.deputy("NDHT")
+    run.run([*SCENARIO_1[:9],
+             ("DCC", "schedule_hearing", {"hearing_date": date(2023, 3, 6),
+                                          "arrangements": "14:00, Board room, Derriford"})])
+
+    for user in (cast.ceo("RDE"), cast.ceo("NDHT"), other_deputy, cast.ceo("NHSE")):
+        notices, mails = told(user).split("--- mail ---")
+        for text in (notices, mails):
+            assert "The panel convenes on Mon 6 Mar 2023: 14:00, Board room, Derriford" in text

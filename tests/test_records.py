@@ -657,3 +657,25 @@ def test_the_board_pack_loads_its_decisions_in_a_constant_number_of_queries(
 
     assert (two[0], eight[0]) == (2, 8)
     assert eight[1] == two[1]
+
+
+def test_the_dispute_record_carries_the_other_sides_account_with_the_papers(
+    run: Run, cast: Cast, client_for: Callable[[User], FlaskClient],
+) -> None:
+    """Scenario 4: the organisation whose practice changed says why; the record prints it with the papers
+    (for the panel only once they are released)."""
+    dispute = run.file("RDE", "scenario_4")
+    run.run([
+        ("RDE", "save", {**complete_texts(dispute), "principles": ["V1"]}),
+        ("RDE", "submit_report", {}),
+        ("SDT-CCG", "write_account", {"account": "We were mitigating the risk of readmission"}),
+        ("leader", "nominate_panel", {"organisation_ids": ["DCC"]}),
+    ])
+    before = pdf_text(download(client_for(cast.ceo("DCC")), f"/disputes/{dispute.id}/record.pdf"))
+    run.run([("DCC", "declare_interest", {"conflict": False}), ("leader", "release_papers", {})])
+
+    text = pdf_text(download(client_for(cast.ceo("DCC")), f"/disputes/{dispute.id}/record.pdf"))
+
+    assert "readmission" not in before
+    assert ("The other side's account South Devon and Torbay CCG Written by" in text
+            and "We were mitigating the risk of readmission" in text), text

@@ -239,6 +239,8 @@ class FieldDecl(_Model):
     required: bool = True
     choices: list[Key] = []
     choice_labels: list[Text] = []
+    #: What the person reads under the label (e.g. that the MoU sets no deadline for it).
+    hint: Text = ""
 
 
 class RecordDecl(_Model):
@@ -458,7 +460,7 @@ def _rule_refs(refs: Iterable[Any]) -> list[tuple[str, dict[str, Any]]]:
 
 def _field(decl: FieldDecl) -> FieldSpec:
     return FieldSpec(decl.key, decl.label, FieldKind(decl.kind), decl.required, tuple(decl.choices),
-                     tuple(decl.choice_labels))
+                     tuple(decl.choice_labels), decl.hint)
 
 
 def _deadline(decl: DeadlineDecl, clause: str, calendar: WorkingCalendar) -> DeadlineRule:

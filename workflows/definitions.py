@@ -92,7 +92,7 @@ class FieldKind(StrEnum):
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """A payload field a transition takes: key (form field), label, kind, required, choices."""
+    """A payload field a transition takes: key (form field), label, kind, required, choices, hint."""
 
     key: str
     label: str
@@ -100,6 +100,8 @@ class FieldSpec:
     required: bool = True
     choices: tuple[str, ...] = ()
     choice_labels: tuple[str, ...] = ()
+    #: What the person reads under the label, in the agreement's words.
+    hint: str = ""
 
     def choice_label(self, choice: str) -> str:
         """The agreement's words for ``choice`` (or the choice itself, made readable)."""

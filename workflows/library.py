@@ -65,8 +65,9 @@ RULES: dict[str, LibraryEntry] = {
     "conflict_explained": _rule(rules.conflict_explained, "A declared conflict is described."),
     "actor_yet_to_declare": _rule(rules.actor_yet_to_declare, "A panel member declares its interest once."),
     # Hearings
-    "other_party_present_if_called": _rule(
-        rules.clarification_call, "If either party is called, the other must be invited to be present."
+    "other_party_present_if_called": LibraryEntry(
+        "If either party is called, the other must be invited to be present.",
+        lambda p, c: rules.clarification_call(p.get("clause", c)),
     ),
     "attendance_as_called": LibraryEntry(
         "Recording the hearing: every party called or invited is present, or the reason is recorded.",

@@ -392,10 +392,9 @@ def conflict_explained() -> Rule:
 # --- Hearing and decision (Scenario 1) -----------------------------------------------------------
 
 
-def clarification_call() -> Rule:
-    """Scenario 1, step three: if either party is called, the other must be present."""
-
-    clause = "Schedule 8, scenario 1, step three"
+def clarification_call(clause: str = "Schedule 8, scenario 1, step three") -> Rule:
+    """Scenario 1, step three: if either party is called, the other must be present (and so in a process
+    set out on its pattern, 16.2: refusals name ``clause``)."""
 
     def check(ctx: Context) -> list[Problem]:
         facts = _dispute(ctx)

@@ -376,8 +376,10 @@ def _tell_added_respondents(dispute: Dispute, added: Sequence[Organisation], lea
     queue([Message(
         user_id=u.id, subject=f"{dispute.reference}: your organisation is a party to a dispute",
         body=(f"The {leader} has named your organisation as a party to dispute {dispute.reference}, "
-              f"\"{dispute.title}\", in setting out its process ({clause}). You can see it, you are told of "
-              "each step, and you respond to the outcome."),
+              f"\"{dispute.title}\", in setting out its process ({clause}). You can see it and you are told of "
+              "each step; you may write your organisation's part (optional, with no deadline) until the papers "
+              f"go to the panel, or, without a panel, until the {leader} proposes; and you respond to the "
+              "outcome."),
         link=f"/disputes/{dispute.id}", case_kind=CaseKind.DISPUTE, case_id=dispute.id,
     ) for u in officers], {u.id: u.email for u in officers})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -164,6 +164,8 @@ class DisputeView:
     history: list[TimelineEntry] | None = None
     #: Steps waiting for this user's own organisation (the "respond by" banner).
     yours: list[NextStep] | None = None
+    #: The other side's own account (Scenario 4: why it changed its practice), if the user may read the papers.
+    accounts: list[Account] = field(default_factory=list)
 
 
 def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
@@ -191,7 +193,58 @@ def view_of(dispute: Dispute, user: Any, now: datetime) -> DisputeView:
         latest=latest_event(dispute),
         history=timeline_of(dispute),
         yours=your_steps(dispute, actor, next_steps(definition, facts, now), facts),
+        accounts=accounts_of(dispute) if dispute.can_view_papers(user) else [],
     )
+
+
+def last_answers(dispute: Dispute, trigger: str, organisation_id: int | None) -> dict[str, str]:
+    """What the user's organisation last wrote in a step it may take again without moving the case (its
+    account, to rewrite rather than start again): field key -> text. Empty for any other step."""
+    transitions = definition_of(dispute).transitions_for(trigger)
+    if organisation_id is None or not transitions or any(t.dest is not None for t in transitions):
+        return {}
+    names = sorted({e for t in transitions for e in t.events})
+    keys = {f.key for t in transitions for f in t.fields if f.kind.value == "text"}
+    found: dict[str, str] = {}
+    for data in db.session.scalars(
+        select(CaseEvent.data).where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id,
+                                     CaseEvent.name.in_(names)).order_by(CaseEvent.id)
+    ):
+        if (data or {}).get("organisation_id") == organisation_id:
+            found.update({k: str(v) for k, v in data.items() if k in keys and v})
+    return found
+
+
+#: The event the other side's part is recorded as (the agreement's ``write_account``).
+ACCOUNT_EVENT = "account_written"
+
+
+@dataclass(frozen=True)
+class Account:
+    """The part one organisation on the other side wrote: its latest text, who wrote it and when."""
+
+    organisation: str
+    text: str
+    by: str
+    at: datetime
+
+
+def accounts_of(dispute: Dispute) -> list[Account]:
+    """Each respondent's latest account, in the order the parties were named (one query). It goes to the
+    panel with the papers, so callers show it only to those who may read the papers."""
+    from govern.auth.models import User
+
+    rows = db.session.execute(
+        select(CaseEvent.data, CaseEvent.occurred_at, User.name)
+        .outerjoin(User, User.id == CaseEvent.recorded_by_id)
+        .where(CaseEvent.case_kind == CaseKind.DISPUTE, CaseEvent.case_id == dispute.id,
+               CaseEvent.name == ACCOUNT_EVENT)
+        .order_by(CaseEvent.id)
+    ).all()
+    latest = {int(str(data["organisation_id"])): (data, at, person) for data, at, person in rows}
+    return [Account(p.organisation.name, str(latest[p.organisation_id][0].get("account") or ""),
+                    latest[p.organisation_id][2] or "", latest[p.organisation_id][1])
+            for p in dispute.parties if p.organisation_id in latest]
 
 
 def follow_ups(dispute: Dispute, user: Any) -> list[Any]:

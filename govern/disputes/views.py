@@ -265,6 +265,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
                     pack_agreed_by=_agreed_as_it_stands(dispute), conflicts=conflicts,
                     material_clause=definition.params.get("material_clause", definition.clause),
                     send_label=_label(definition, str(definition.material_trigger)),
+                    accounts=presenters.accounts_of(dispute),
                 ), 409
             except OperationError as error:
                 db.session.rollback()
@@ -304,6 +305,7 @@ def papers(dispute_id: int) -> str | Response | tuple[str, int]:
         can_agree="agree_pack" in available, pack_agreed_by=_agreed_as_it_stands(dispute), conflicts={},
         material_clause=definition.params.get("material_clause", definition.clause),
         send_label=_label(definition, str(definition.material_trigger)),
+        accounts=presenters.accounts_of(dispute),
     ), status
 
 
@@ -383,6 +385,8 @@ def action(dispute_id: int, trigger: str) -> str | Response | tuple[str, int]:
     needs_check = any(t.confirm for t in definition.transitions_for(trigger))
     if request.method == "GET":
         form.expected_version.data = str(dispute.version)
+        for key, text in presenters.last_answers(dispute, trigger, current_user.organisation_id).items():
+            getattr(form, key).data = text
         if needs_check and not info.fields:
             return _check_page(dispute, info, form)
     changing = request.form.get("change") == "1"

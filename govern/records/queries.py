@@ -153,6 +153,8 @@ class DisputeRecord:
     audit: AuditMark | None
     #: "decision record" once there is a decision or proposal, "dispute record" until then.
     record_name: str = "decision record"
+    #: The other side's own account (Scenario 4: why it changed its practice), with the papers.
+    accounts: list[Any] = field(default_factory=list)
 
 
 def dispute_record(dispute: Dispute, user: Any) -> DisputeRecord:
@@ -182,6 +184,7 @@ def dispute_record(dispute: Dispute, user: Any) -> DisputeRecord:
     responses = {r.organisation_id: r for r in dispute.responses}
     return DisputeRecord(
         record_name=view.record_name,
+        accounts=view.accounts,
         dispute=dispute,
         process_title=definition.title,
         process_clause=definition.clause,

@@ -43,7 +43,7 @@ def _field(spec: FieldSpec, org_choices: Any, choice_labels: Mapping[str, Sequen
         case FieldKind.TEXT if spec.key in ONE_LINE:
             return StringField(spec.label, validators=[*required, Length(max=120)])
         case FieldKind.TEXT:
-            return TextAreaField(spec.label, validators=[*required, Length(max=20000)])
+            return TextAreaField(spec.label, validators=[*required, Length(max=20000)], description=spec.hint)
         case FieldKind.DATE:
             return NhsDateField(spec.label, validators=[*required] if spec.required else [Optional()])
         case FieldKind.DATETIME:

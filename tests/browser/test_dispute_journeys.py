@@ -11,6 +11,8 @@ notice of withdrawal (Scenario 3) is one no other browser test uses.
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
@@ -163,6 +165,19 @@ def _release(page: Page, visit, login, dispute: str) -> None:
     _state(page).to_have_text(re.compile("^Papers with the panel"))
 
 
+def _arrange_hearing(page: Page, arrangements: str) -> str:
+    """A panel member, on the dispute page, sets the hearing for today; returns the day as notices say it."""
+    _act(page, "Set the date the panel convenes")
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    hearing = page.get_by_role("group", name="Date of the hearing")
+    hearing.get_by_label("Day").fill(str(today.day))
+    hearing.get_by_label("Month").fill(str(today.month))
+    hearing.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Where and when on the day, and who is asked to attend").fill(arrangements)
+    _done(page, "Set the date the panel convenes")
+    return f"{today:%a} {today.day} {today:%b %Y}"
+
+
 def _recommends(page: Page, visit, login, dispute: str, code: str, seen_in_papers: str) -> None:
     """The panel reads the papers, now released to it, and recommends to the STP Leader."""
     _open(page, visit, login, ceo(code), dispute)
@@ -284,6 +299,14 @@ def test_scenario_1_two_trusts_agree_a_pack_and_a_panel_hears_and_decides(
     page.get_by_role("group", name="Parties called for clarification").get_by_label(NAMES["rde"]).check()
     page.get_by_role("group", name="Other parties invited to be present").get_by_label(NAMES["ndht"]).check()
     _done(page, "Call parties for clarification")
+    day = _arrange_hearing(page, "10:00, Board room, Exeter")
+
+    # Both organisations are told: the one called, and the other, invited to be present.
+    for code in ("rde", "ndht"):
+        _open(page, visit, login, ceo(code), "/notices")
+        expect(page.locator("main")).to_contain_text(f"The panel convenes on {day}: 10:00, Board room, Exeter")
+    expect(page.locator("main")).to_contain_text("Your organisation is invited to be present")
+    _open(page, visit, login, ceo("dcc"), dispute)
     _act(page, "Record that the panel has convened")
     present = page.get_by_role("group", name="Parties present")
     present.get_by_label(NAMES["rde"]).check()

@@ -370,7 +370,7 @@ MISTAKES = [
     pytest.param(
         Mistake(DEVON, swap("      - {name: decision_presented, title: Decision presented to the parties, "
                             "clause: '16.2'}\n", "", after="panel_decides:"),
-                f"{PANEL_DECIDES}.transitions[10].to", "unknown state 'decision_presented'", "to: decision_presented",
+                f"{PANEL_DECIDES}.transitions[12].to", "unknown state 'decision_presented'", "to: decision_presented",
                 "16.2", "panel_decides:"),
         id="bespoke-shape-unknown-state",
     ),
