@@ -177,7 +177,7 @@ def test_the_agenda_page_prints_the_meeting_its_items_and_the_register_extract(
     client = client_for(secretariat)
     assert "Print the agenda" in (Page.of(client.get(f"/pdeg/meetings/{meeting.id}")).text("meeting-agenda") or "")
 
-    page = Page.of(client.get(f"/pdeg/meetings/{meeting.id}/agenda"))
+    page = Page.of(client.get(f"/pdeg/meetings/{meeting.id}/agenda/print"))
     summary = " ".join((page.text("agenda-summary") or "").split())
     assert "Mon 30 November 2026" in summary and "Board Room, County Hall, Exeter" in summary
     item = " ".join((page.text(f"agenda-item-{rec.reference}") or "").split())
@@ -190,7 +190,7 @@ def test_the_agenda_page_prints_the_meeting_its_items_and_the_register_extract(
     assert "Rita Chief" in members and "Dan Deputy" in members
     assert "dispute panel" not in " ".join((page.text("agenda-register-member-DCC") or "").split()).lower()
     assert "Conflict of interest declared on a dispute panel" not in client.get(
-        f"/pdeg/meetings/{meeting.id}/agenda").get_data(as_text=True)
+        f"/pdeg/meetings/{meeting.id}/agenda/print").get_data(as_text=True)
 
 
 def test_the_agenda_pdf_says_the_same(
@@ -220,7 +220,7 @@ def test_the_agenda_is_for_the_secretariat_and_the_members(
 ) -> None:
     meeting = _meeting(secretariat)
     client = client_for(make_user(role, code))
-    assert client.get(f"/pdeg/meetings/{meeting.id}/agenda").status_code == status
+    assert client.get(f"/pdeg/meetings/{meeting.id}/agenda/print").status_code == status
     link = Page.of(client.get(f"/pdeg/meetings/{meeting.id}")).text("meeting-agenda")
     assert (link is not None) == (status == 200)
 
@@ -251,7 +251,7 @@ def test_the_agenda_makes_the_same_number_of_queries_however_long_it_is(
         statements.clear()
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            assert client.get(f"/pdeg/meetings/{meeting.id}/agenda").status_code == 200
+            assert client.get(f"/pdeg/meetings/{meeting.id}/agenda/print").status_code == 200
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)

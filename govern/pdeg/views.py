@@ -608,7 +608,7 @@ def minute_extract(meeting_id: int, item_id: int) -> str:
     return render_template("pdeg/minute_extract.html", x=queries.minute_extract(item))
 
 
-@bp.get("/pdeg/meetings/<int:meeting_id>/agenda")
+@bp.get("/pdeg/meetings/<int:meeting_id>/agenda/print")
 @login_required
 def agenda(meeting_id: int) -> str:
     """The meeting's agenda to print: Part One and Part Two in order, who raised each item, and the register of
