@@ -282,6 +282,7 @@ SECRETARIAT_ONLY = expect(everyone_else=403, pdeg_secretariat=200)
 RAISERS = expect(everyone_else=403, group_chair=200, partner_ceo=200, deputy=200, stp_leader=200)
 
 # Officers (chief executive or deputy, 10.3) of a party act for it in disputes.
+PDEG_AGENDA_READERS = expect(everyone_else=403, pdeg_secretariat=200, stp_leader=200, partner_ceo=200, deputy=200)
 PARTY_OFFICERS = expect(everyone_else=403, partner_ceo=200, deputy=200)
 # A party acts through its chief executive and its deputy (10.3); a Board secretary has no part in a dispute
 # unless the agreement gives the Board one (in Devon it never does), so even its own party's dispute is 404.
@@ -377,6 +378,9 @@ MATRIX: dict[str, Route] = {
     # The confirmation after PDEG's outcome: what the agenda and the minute extract already show everyone.
     "pdeg.outcome_recorded": Route(lambda t: (lambda i: f"/pdeg/meetings/{i.meeting_id}/items/{i.id}/recorded")(
                                    t.decided_item()), expect=SIGNED_IN),
+    # The printed agenda, with its register extract, is PDEG's own: the secretariat, the STP Leader, the members.
+    "pdeg.agenda":           Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/agenda/print", expect=PDEG_AGENDA_READERS),
+    "pdeg.agenda_pdf":       Route(lambda t: f"/pdeg/meetings/{t.meeting.id}/agenda.pdf", expect=PDEG_AGENDA_READERS),
     "pdeg.awaiting":         Route("/boards/awaiting", expect=expect(everyone_else=403, board_secretary=200)),
     # Each Board secretary keeps their own Board's meeting dates (10.6): another Board's meeting is 404.
     "boards.meetings":       Route("/boards/meetings", expect=expect(everyone_else=403, board_secretary=200)),

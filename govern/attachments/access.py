@@ -56,7 +56,8 @@ def visible_case(kind: CaseKind, case_id: int, user: Any) -> Any | None:
 
 def can_view(case: Any, user: Any) -> bool:
     """May ``user`` see the case's papers? A case may keep its papers from some who see the case
-    itself (a dispute's panel before the papers are released to it), via ``can_view_papers``."""
+    itself (a dispute's panel before the papers are released to it; a PDEG member who declared a conflict
+    on a Part Two item), via ``can_view_papers``."""
     if user is None or not user.is_authenticated:
         return False
     check = getattr(case, "can_view_papers", None) or case.can_view

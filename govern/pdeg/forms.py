@@ -80,6 +80,7 @@ class MeetingForm(FlaskForm):
         default="Partnership Delivery Executive Group",
         validators=[DataRequired("Give the meeting a title"), Length(max=200)],
     )
+    place = StringField("Where it meets (optional)", validators=[Length(max=200)])
 
     def validate_meeting_date(self, field: NhsDateField) -> None:
         """The three boxes must make a date."""

@@ -94,6 +94,14 @@ class Recommendation(db.Model):
             return bool(user.is_stp_leader)
         return self.raised_by_user_id == user.id or is_pdeg_secretariat(user) or bool(user.is_stp_leader)
 
+    def can_view_papers(self, user: Any) -> bool:
+        """Its supporting papers are as visible as it is, except to a member who declared a conflict on it once it
+        is a Part Two item of a PDEG agenda: they do not see its Part Two papers (Schedule 4; the rule is
+        :func:`govern.interests.queries.part_two_papers_withheld`)."""
+        from govern.interests.queries import may_see_papers_of
+
+        return self.can_view(user) and may_see_papers_of(user, self)
+
     def can_take_actions(self, user: Any) -> bool:
         """Who may act on it at all: whoever raised it (for the raising group or organisation),
         the PDEG secretariat and the STP Leader; the workflow decides which action, and when."""
@@ -252,6 +260,8 @@ class PdegMeeting(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_date: Mapped[date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(200))
+    #: Where it meets, as the agenda prints it ("" until the secretariat says).
+    place: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -296,6 +306,17 @@ class PdegMeeting(db.Model):
     def can_manage(self, user: Any) -> bool:
         """The PDEG secretariat runs the meetings: agenda and outcomes."""
         return is_pdeg_secretariat(user)
+
+    def can_read_agenda(self, user: Any) -> bool:
+        """The printed agenda, with its register extract, is PDEG's own: the secretariat, the STP Leader and each
+        member party's representative and deputy (10.3; Schedule 4, Membership)."""
+        if user is None or not user.is_authenticated:
+            return False
+        if is_pdeg_secretariat(user) or user.is_stp_leader:
+            return True
+        organisation = user.organisation if user.role.acts_for_organisation else None
+        return bool(organisation is not None and organisation.pdeg_eligible
+                    and (organisation.is_party or not organisation.withdrawn_at))
 
     def items_in(self, part: AgendaPart) -> list[AgendaItem]:
         """The agenda items of one part, in order."""

@@ -407,7 +407,7 @@ def bring_recommendation(user: Any, *, within_delegation: bool = False, delegati
 # --- PDEG meetings: agenda and outcomes (10.5, 10.6) --------------------------------------------------
 
 
-def schedule_meeting(user: Any, *, meeting_date: Any, title: str) -> PdegMeeting:
+def schedule_meeting(user: Any, *, meeting_date: Any, title: str, place: str = "") -> PdegMeeting:
     """Schedule a PDEG meeting (PDEG meets at least monthly, 10.5)."""
     from govern.audit import chain
 
@@ -419,13 +419,15 @@ def schedule_meeting(user: Any, *, meeting_date: Any, title: str) -> PdegMeeting
     if not title:
         raise OperationError("Give the meeting a title", clause="10.5", field="title")
     meeting = PdegMeeting(
-        meeting_date=meeting_date, title=title, created_by_id=user.id, created_at=clock.now()
+        meeting_date=meeting_date, title=title, place=single_line(place), created_by_id=user.id,
+        created_at=clock.now(),
     )
     db.session.add(meeting)
     db.session.flush()
     chain.record(
         "schedule_meeting", "pdeg_meeting", meeting.id,
-        {"meeting_date": [None, meeting_date.isoformat()], "title": [None, meeting.title]}, actor=user,
+        {"meeting_date": [None, meeting_date.isoformat()], "title": [None, meeting.title],
+         "place": [None, meeting.place]}, actor=user,
     )
     return meeting
 
@@ -523,8 +525,8 @@ def _may_change(meeting: PdegMeeting, user: Any) -> None:
 
 
 def edit_meeting(meeting: PdegMeeting, user: Any, *, meeting_date: date | None, title: str,
-                 expected_version: int | None = None) -> PdegMeeting:
-    """Change a meeting's date or title, until its outcomes are recorded (10.5)."""
+                 place: str | None = None, expected_version: int | None = None) -> PdegMeeting:
+    """Change a meeting's date, title or place (``None``: as it is), until its outcomes are recorded (10.5)."""
     from govern.audit import chain
 
     _may_change(meeting, user)
@@ -534,13 +536,15 @@ def edit_meeting(meeting: PdegMeeting, user: Any, *, meeting_date: date | None, 
     title = single_line(title)
     if not title:
         raise OperationError("Enter a title for the meeting", clause="10.5", field="title")
-    before = {"meeting_date": meeting.meeting_date.isoformat(), "title": meeting.title}
+    place = meeting.place if place is None else single_line(place)
+    before = {"meeting_date": meeting.meeting_date.isoformat(), "title": meeting.title, "place": meeting.place}
     meeting.meeting_date = meeting_date
     meeting.title = title
+    meeting.place = place
     for item in meeting.items:  # its recommendations are on the agenda of the meeting as it now is
         item.recommendation.agenda_meeting_date = meeting_date
     runner.flush_or_stale()
-    after = {"meeting_date": meeting_date.isoformat(), "title": title}
+    after = {"meeting_date": meeting_date.isoformat(), "title": title, "place": place}
     chain.record("edit_meeting", "pdeg_meeting", meeting.id, chain.diff(before, after), actor=user)
     return meeting
 

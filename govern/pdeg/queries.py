@@ -23,6 +23,8 @@ from govern.pdeg import states
 from govern.pdeg.facts import recommendation_actor, recommendation_facts
 from govern.pdeg.models import (
     AgendaItem,
+    AgendaPart,
+    InterestDeclaration,
     PdegMeeting,
     RaisedBy,
     Ratification,
@@ -637,3 +639,62 @@ def minute_extract(item: AgendaItem) -> MinuteExtract:
     apologies = [a.organisation.name for a in meeting.attendance if a.status == "apologies"]
     declarations = [d for d in meeting.declarations if d.agenda_item_id in (None, item.id)]
     return MinuteExtract(meeting, item, present, apologies, quorum_of(meeting), declarations)
+
+
+# --- the printed agenda (10.5; Schedule 4) ------------------------------------------------------------
+
+
+@dataclass
+class AgendaEntry:
+    """One item as the agenda prints it."""
+
+    number: int
+    item: AgendaItem
+    raised_by: str
+    affected: list[Organisation]
+    #: Interests declared on the item at the meeting (the minutes' record).
+    declared: list[InterestDeclaration]
+    #: The register's extract for the item: declarations made on it, then its affected parties'.
+    register: list[Any]
+
+
+@dataclass
+class Agenda:
+    """A PDEG meeting's agenda, Part One then Part Two (the two roles Schedule 4 gives PDEG), with the register
+    of interests' extract for its members and for the parties each item affects."""
+
+    meeting: PdegMeeting
+    parts: list[tuple[AgendaPart, list[AgendaEntry]]]
+    members: list[Member]
+    member_register: dict[int, list[Any]]
+    more_in_register: set[int]
+    declared_at_start: list[InterestDeclaration]
+
+
+def agenda_of(meeting: PdegMeeting) -> Agenda:
+    """The agenda of ``meeting`` as it is printed, in a constant number of queries whatever its size: its items
+    with their recommendations and parties, the declarations at the meeting, the members, and the register's
+    extract (:func:`govern.interests.queries.agenda_extract` decides which entries)."""
+    from govern.interests.queries import agenda_extract
+
+    items = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+        .order_by(AgendaItem.part, AgendaItem.position, AgendaItem.id)
+        .options(joinedload(AgendaItem.recommendation).selectinload(Recommendation.affected))
+    ).unique().all()
+    declarations = db.session.scalars(
+        select(InterestDeclaration).where(InterestDeclaration.meeting_id == meeting.id)
+        .order_by(InterestDeclaration.id).options(joinedload(InterestDeclaration.organisation))
+    ).all()
+    members = members_of(meeting)
+    extract = agenda_extract([m.organisation.id for m in members],
+                             {i.recommendation_id: [o.id for o in i.recommendation.affected] for i in items})
+    parts: list[tuple[AgendaPart, list[AgendaEntry]]] = []
+    for part in AgendaPart:
+        entries = [AgendaEntry(
+            number, item, raised_by_text(item.recommendation), list(item.recommendation.affected),
+            [d for d in declarations if d.agenda_item_id == item.id], extract.items.get(item.recommendation_id, []),
+        ) for number, item in enumerate((i for i in items if i.part is part), start=1)]
+        parts.append((part, entries))
+    return Agenda(meeting, parts, members, extract.members, extract.more,
+                  [d for d in declarations if d.agenda_item_id is None])

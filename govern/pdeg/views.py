@@ -21,9 +21,11 @@ from govern.attachments.queries import attachments_for
 from govern.boards import forecast as board_forecast
 from govern.boards.certificates import certificate_of
 from govern.cases.models import CaseKind
+from govern.core import clock
 from govern.core.errors import OperationError, StaleCase
 from govern.core.text import single_line
 from govern.extensions import db
+from govern.interests import queries as interest_queries
 from govern.partnership.models import SubordinateGroup
 from govern.pdeg import operations, queries, states
 from govern.pdeg.forms import (
@@ -189,9 +191,10 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
     pending_item = next(
         (i for i in queries.agenda_items_of(rec) if i.outcome is None), None
     ) if is_pdeg_secretariat(current_user) else None
+    papers_visible = rec.can_view_papers(current_user)
     return render_template(
         "pdeg/recommendation.html",
-        rec=rec,
+        rec=rec, papers_visible=papers_visible, part_two_clause=interest_queries.PART_TWO_CLAUSE,
         state=queries.state_title(rec),
         state_colour=queries.state_colour(rec),
         raised_by=queries.raised_by_text(rec),
@@ -207,8 +210,8 @@ def _recommendation_page(rec: Recommendation, forms: dict[str, FlaskForm], statu
         followed=queries.followed_from_disputes(rec, current_user),
         source_dispute=queries.source_dispute(rec, current_user),
         page_has_errors=any(f.errors for f in forms.values()),
-        attachments=attachments_for(CaseKind.RECOMMENDATION, rec.id),
-        can_attach=rec.can_attach(current_user),
+        attachments=attachments_for(CaseKind.RECOMMENDATION, rec.id) if papers_visible else [],
+        can_attach=papers_visible and rec.can_attach(current_user),
         can_write=rec.can_write(current_user),
         boards_to_ratify=queries.boards_to_ratify(rec),
         offers=[offer for r in queries.current_ratifications(rec)
@@ -309,7 +312,8 @@ def new_meeting() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             meeting = operations.schedule_meeting(
-                current_user, meeting_date=form.meeting_date.data, title=form.title.data or ""
+                current_user, meeting_date=form.meeting_date.data, title=form.title.data or "",
+                place=form.place.data or "",
             )
         except OperationError as error:
             db.session.rollback()
@@ -352,6 +356,7 @@ def _meeting_page(found: PdegMeeting, form: AgendaForm, status: int = 200,
                   declaration: DeclarationForm | None = None, attendance_errors: dict[str, str] | None = None) -> Any:
     return render_template(
         "pdeg/meeting.html", meeting=found, form=form, parts=list(AgendaPart),
+        may_read_agenda=found.can_read_agenda(current_user),
         may_manage=found.can_manage(current_user), may_change=found.can_change(current_user),
         has_waiting=bool(queries.raised_awaiting_agenda()), members=queries.members_of(found),
         quorum=queries.quorum_of(found), statuses=list(AttendanceStatus),
@@ -371,7 +376,8 @@ def edit_meeting(meeting_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         try:
             operations.edit_meeting(found, current_user, meeting_date=form.meeting_date.data,
-                                    title=form.title.data or "", expected_version=request.form.get(
+                                    title=form.title.data or "", place=form.place.data or "",
+                                    expected_version=request.form.get(
                                         "expected_version", type=int))
         except StaleCase:
             return _stale(here)
@@ -634,6 +640,30 @@ def minute_extract(meeting_id: int, item_id: int) -> str:
     if item.outcome is None:
         abort(404)
     return render_template("pdeg/minute_extract.html", x=queries.minute_extract(item))
+
+
+@bp.get("/pdeg/meetings/<int:meeting_id>/agenda/print")
+@login_required
+def agenda(meeting_id: int) -> str:
+    """The meeting's agenda to print: Part One and Part Two in order, who raised each item, and the register of
+    interests' extract for the members and for the parties each item affects (Schedule 4)."""
+    found = _meeting_or_404(meeting_id)
+    if not found.can_read_agenda(current_user):
+        abort(403)
+    return render_template("pdeg/agenda.html", a=queries.agenda_of(found))
+
+
+@bp.get("/pdeg/meetings/<int:meeting_id>/agenda.pdf")
+@login_required
+def agenda_pdf(meeting_id: int) -> Response:
+    """The same agenda as a PDF (WeasyPrint, like the other records)."""
+    from govern.records.views import render_pdf
+
+    found = _meeting_or_404(meeting_id)
+    if not found.can_read_agenda(current_user):
+        abort(403)
+    return render_pdf("pdeg/agenda_print.html", f"pdeg-agenda-{found.meeting_date.isoformat()}.pdf",
+                      a=queries.agenda_of(found), produced_at=clock.now())
 
 
 # --- Board ratification (10.6; 17.2) ------------------------------------------------------------------
