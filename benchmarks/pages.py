@@ -212,6 +212,8 @@ def pages(addresses: dict[str, str]) -> list[PageSpec]:
     """Each page a user hits daily."""
     feed = f"/calendar/{addresses['token']}.ics"
     return [
+        # The floor: a signed-in page with no list (sign-in, the NHS.UK layout, the agreement's names).
+        PageSpec("/account (no list: the floor)", "leader", "/account", None),
         PageSpec("home page", "leader", "/", 0.5),
         PageSpec("/disputes (STP Leader)", "leader", "/disputes", 0.5),
         PageSpec("/disputes, overdue (STP Leader)", "leader", "/disputes?due=overdue", 0.5),
