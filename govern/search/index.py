@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import DDL, Connection, delete, event, insert, select, text, update
+from sqlalchemy import DDL, Connection, delete, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from govern.cases.models import CaseEvent, CaseKind
@@ -50,9 +50,13 @@ SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS search_document_ai",
     "DROP TABLE IF EXISTS search_fts",
 )
-#: PostgreSQL: the weighted tsvector of a document (title A, body B), in the ``english`` configuration.
-PG_VECTOR = ("setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
-             "setweight(to_tsvector('english'::regconfig, coalesce(body, '')), 'B')")
+#: SQLite: the triggers alone (a bulk rebuild goes without them, then has FTS5 read the table in one pass).
+SQLITE_TRIGGERS = SQLITE_DDL[1:]
+SQLITE_DROP_TRIGGERS = SQLITE_DROP[:3]
+#: PostgreSQL: the weighted tsvector of a document (title A, body B), in the ``english`` configuration,
+#: computed in the INSERT from the row's own values (``vector_title``, ``vector_body``: the same text).
+PG_VECTOR = ("setweight(to_tsvector('english'::regconfig, coalesce(CAST(:vector_title AS text), '')), 'A') || "
+             "setweight(to_tsvector('english'::regconfig, coalesce(CAST(:vector_body AS text), '')), 'B')")
 
 
 def is_fts_table(name: str) -> bool:
@@ -175,6 +179,19 @@ SOURCES: dict[str, tuple[type, Builder]] = {
 _SOURCE_OF_MODEL = {model: name for name, (model, _builder) in SOURCES.items()}
 
 
+def _insert(conn: Connection, docs: list[dict[str, Any]]) -> None:
+    """Write these documents, many rows to a statement; on PostgreSQL with their tsvector, in the same
+    INSERT (on SQLite the FTS5 table follows by its triggers, or by the rebuild's one pass)."""
+    if not docs:
+        return
+    table = SearchDocument.__table__
+    if conn.dialect.name == "postgresql":
+        conn.execute(insert(table).values(search_vector=text(PG_VECTOR)),
+                     [{**d, "vector_title": d["title"], "vector_body": d["body"]} for d in docs])
+    else:
+        conn.execute(insert(table), docs)
+
+
 def refresh(conn: Connection, changed: dict[str, set[int]]) -> None:
     """Write again the documents of these source rows (those deleted, or with no text, disappear)."""
     table = SearchDocument.__table__
@@ -183,26 +200,36 @@ def refresh(conn: Connection, changed: dict[str, set[int]]) -> None:
             continue
         wanted = sorted(ids)
         conn.execute(delete(table).where(table.c.source == source, table.c.source_id.in_(wanted)))
-        docs = SOURCES[source][1](conn, wanted)
-        if docs:
-            conn.execute(insert(table), docs)
-            if conn.dialect.name == "postgresql":
-                conn.execute(update(table).where(table.c.source == source, table.c.source_id.in_(wanted))
-                             .values(search_vector=text(PG_VECTOR)))
+        _insert(conn, SOURCES[source][1](conn, wanted))
 
 
-def rebuild(conn: Connection, batch: int = 2000) -> int:
-    """Every document written again from the source tables. Returns how many there are."""
+def rebuild(conn: Connection, batch: int = 5000) -> int:
+    """Every document written again from the source tables, in one transaction (the caller commits;
+    searches meanwhile see the old documents). Returns how many there are.
+
+    In bulk: each source is read a batch of ids at a time by its builder (the same as for one change)
+    and written many rows to a statement. On SQLite the triggers that keep the FTS5 table row by row
+    are dropped for the while, and the FTS5 table is rebuilt from the documents in one pass, then the
+    triggers are made again (SQLite's schema changes are part of the transaction: if anything fails,
+    the triggers are back as they were). On PostgreSQL the tsvector is computed in the INSERT."""
     table = SearchDocument.__table__
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        for statement in SQLITE_DROP_TRIGGERS:
+            conn.exec_driver_sql(statement)
     conn.execute(delete(table))
-    for source, (model, _builder) in SOURCES.items():
+    for model, builder in SOURCES.values():
         last = 0
         while True:
             ids = list(conn.scalars(select(model.id).where(model.id > last).order_by(model.id).limit(batch)))
             if not ids:
                 break
-            refresh(conn, {source: set(ids)})
+            _insert(conn, builder(conn, ids))
             last = ids[-1]
+    if sqlite:
+        conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+        for statement in SQLITE_TRIGGERS:
+            conn.exec_driver_sql(statement)
     return int(conn.scalar(select(text("count(*)")).select_from(table)) or 0)
 
 
