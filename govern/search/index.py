@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -101,24 +102,40 @@ def _doc(source: str, source_id: int, kind: str, year: int, title: str, body: st
 # --- one builder per source: the documents of these source rows ------------------------------------
 
 
-def _disputes(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Span:
+    """Source rows by id from ``first`` to ``last`` (a rebuild's batch): one range, not thousands of ids."""
+
+    first: int
+    last: int
+
+
+#: Which source rows: these ids (the rows a flush changed), or a span of them.
+Wanted = list[int] | Span
+
+
+def _where(column: Any, wanted: Wanted) -> Any:
+    return column.between(wanted.first, wanted.last) if isinstance(wanted, Span) else column.in_(wanted)
+
+
+def _disputes(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(Dispute.id, Dispute.reference, Dispute.title, Dispute.negotiation_account,
-                               Dispute.created_at).where(Dispute.id.in_(ids)))
+                               Dispute.created_at).where(_where(Dispute.id, ids)))
     return [_doc("dispute", r.id, "dispute", _year(r.created_at), f"{r.reference}: {r.title}", r.negotiation_account,
                  dispute_id=r.id) for r in rows]
 
 
-def _materials(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _materials(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(DisputeMaterial.id, DisputeMaterial.dispute_id, DisputeMaterial.key,
-                               DisputeMaterial.text, DisputeMaterial.updated_at).where(DisputeMaterial.id.in_(ids)))
+                               DisputeMaterial.text, DisputeMaterial.updated_at).where(_where(DisputeMaterial.id, ids)))
     return [_doc("material", r.id, "paper", _year(r.updated_at), _words(r.key), r.text, label=r.key,
                  dispute_id=r.dispute_id) for r in rows if (r.text or "").strip()]
 
 
-def _case_events(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _case_events(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(CaseEvent.id, CaseEvent.case_kind, CaseEvent.case_id, CaseEvent.name, CaseEvent.data,
                                CaseEvent.occurred_at)
-                        .where(CaseEvent.id.in_(ids),
+                        .where(_where(CaseEvent.id, ids),
                                CaseEvent.case_kind.in_([CaseKind.DISPUTE, CaseKind.RATIFICATION]))).all()
     boards = {r.id: r for r in conn.execute(
         select(Ratification.id, Ratification.recommendation_id, Organisation.name)
@@ -139,33 +156,33 @@ def _case_events(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
     return docs
 
 
-def _recommendations(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _recommendations(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(Recommendation.id, Recommendation.reference, Recommendation.title,
                                Recommendation.summary, Recommendation.decision_sought, Recommendation.amendment,
-                               Recommendation.created_at).where(Recommendation.id.in_(ids)))
+                               Recommendation.created_at).where(_where(Recommendation.id, ids)))
     return [_doc("recommendation", r.id, "decision", _year(r.created_at), f"{r.reference}: {r.title}",
                  "\n".join(t for t in (r.summary, r.decision_sought, r.amendment) if t), recommendation_id=r.id)
             for r in rows]
 
 
-def _agenda_items(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _agenda_items(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(AgendaItem.id, AgendaItem.recommendation_id, AgendaItem.meeting_id,
                                AgendaItem.minute_reference, AgendaItem.reasons, AgendaItem.amendment,
                                PdegMeeting.title, PdegMeeting.meeting_date)
-                        .join(PdegMeeting, PdegMeeting.id == AgendaItem.meeting_id).where(AgendaItem.id.in_(ids)))
+                        .join(PdegMeeting, PdegMeeting.id == AgendaItem.meeting_id).where(_where(AgendaItem.id, ids)))
     return [_doc("agenda_item", r.id, "meeting", _year(r.meeting_date),
                  f"{r.title} minute {r.minute_reference}".strip(), "\n".join(t for t in (r.reasons, r.amendment) if t),
                  label=r.title, recommendation_id=r.recommendation_id, meeting_id=r.meeting_id)
             for r in rows if r.minute_reference or r.reasons or r.amendment]
 
 
-def _meetings(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _meetings(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(PdegMeeting.id, PdegMeeting.title, PdegMeeting.meeting_date)
-                        .where(PdegMeeting.id.in_(ids)))
+                        .where(_where(PdegMeeting.id, ids)))
     return [_doc("pdeg_meeting", r.id, "meeting", _year(r.meeting_date), r.title, "", meeting_id=r.id) for r in rows]
 
 
-Builder = Callable[[Connection, list[int]], list[dict[str, Any]]]
+Builder = Callable[[Connection, Wanted], list[dict[str, Any]]]
 
 #: Each source: its model (whose changes are heard) and its builder.
 SOURCES: dict[str, tuple[type, Builder]] = {
@@ -224,7 +241,7 @@ def rebuild(conn: Connection, batch: int = 5000) -> int:
             ids = list(conn.scalars(select(model.id).where(model.id > last).order_by(model.id).limit(batch)))
             if not ids:
                 break
-            _insert(conn, builder(conn, ids))
+            _insert(conn, builder(conn, Span(ids[0], ids[-1])))
             last = ids[-1]
     if sqlite:
         conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
