@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,11 +21,12 @@ from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import operations as pdeg_ops
 from govern.pdeg.models import AgendaOutcome, AgendaPart, RaisedBy, Recommendation
-from govern.search import query
+from govern.search import index, query
 from govern.search.index import rebuild
 from govern.search.models import SearchDocument
+from govern.testing import create_schema
 from tests.casework import Cast, Clock, Run, complete_texts, start_run
-from tests.conftest import Page
+from tests.conftest import TEST_CONFIG, Page
 from tests.meetings import quorate
 
 REASONS = "The shared back office saves four million pounds over three years and keeps payroll local."
@@ -265,6 +267,27 @@ def test_a_rebuild_over_the_full_index_leaves_it_whole_and_still_kept(
     dispute_ops.save_written_material(dispute, cast.ceo("RDE"), {heading: "Ambulance handovers"}, None)
     db.session.commit()
     assert found(cast.ceo("RDE"), "helicopter") == []
+
+
+def test_a_rebuild_that_fails_on_a_sqlite_file_leaves_the_triggers_as_they_were(
+    make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the command runs it (the driver's own transactions, not the tests'): dropping the triggers is part
+    of the rebuild's transaction, so a rebuild that fails keeps the index kept."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    other = make_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'rebuild.sqlite3'}"})
+
+    def fails(*_args: Any) -> Any:
+        raise RuntimeError("the disk is full")
+
+    with other.app_context():
+        create_schema()
+        monkeypatch.setattr(index, "delete", fails)  # after the triggers are dropped, before anything is written
+        with pytest.raises(RuntimeError):
+            rebuild(db.session.connection())
+        db.session.rollback()
+        triggers = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+        assert {"search_document_ai", "search_document_ad", "search_document_au"} <= triggers
 
 
 @pytest.mark.parametrize("typed", [

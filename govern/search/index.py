@@ -232,6 +232,11 @@ def rebuild(conn: Connection, batch: int = 5000) -> int:
     table = SearchDocument.__table__
     sqlite = conn.dialect.name == "sqlite"
     if sqlite:
+        # Python's sqlite3 begins a transaction only before a row is written, and runs schema changes
+        # outside one: begin it here (taking the write lock), so the triggers come back on any failure.
+        raw = conn.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         for statement in SQLITE_DROP_TRIGGERS:
             conn.exec_driver_sql(statement)
     conn.execute(delete(table))
