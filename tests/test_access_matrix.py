@@ -487,6 +487,9 @@ MATRIX: dict[str, Route] = {
     # A whole dispute as a zip: as the dispute.
     "exports.dispute_zip":   Route(lambda t, o=None: f"/disputes/{t.dispute_in(o).id}/case.zip",
                                    expect=DISPUTE_READERS),
+    # A whole PDEG decision as a zip: as its page and its ratification record.
+    "exports.recommendation_zip": Route(lambda t: f"/recommendations/{t.recommendation.id}/case.zip",
+                                        expect=SIGNED_IN),
 }
 # fmt: on
 
@@ -519,6 +522,9 @@ PRIVATE_MATRIX: dict[str, tuple[str, Route]] = {
         lambda t, o=None: f"/recommendations/{t.draft_from_dispute(o).id}", expect=NOBODY_BUT_THE_STP_LEADER)),
     "draft: record":             ("records.recommendation_record", Route(
         lambda t, o=None: f"/recommendations/{t.draft_from_dispute(o).id}/record.pdf",
+        expect=NOBODY_BUT_THE_STP_LEADER)),
+    "draft: case zip":           ("exports.recommendation_zip", Route(
+        lambda t, o=None: f"/recommendations/{t.draft_from_dispute(o).id}/case.zip",
         expect=NOBODY_BUT_THE_STP_LEADER)),
     "draft: write":              ("pdeg.write_draft", Route(
         lambda t, o=None: f"/recommendations/{t.draft_from_dispute(o).id}/draft", expect=NOBODY_BUT_THE_STP_LEADER)),

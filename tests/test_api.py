@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from govern import cases
 from govern.api import operations as token_ops
 from govern.api.models import ApiRateWindow, ApiToken, TokenScope
 from govern.audit.models import AuditEvent
@@ -424,3 +425,44 @@ def test_a_decision_not_sent_as_json_is_a_415(make_user: Callable[..., User], cl
     response = client.post(f"/api/v1/ratifications/{ratification.id}/decision", headers=bearer(secret),
                            data={"decision": "ratify"})
     assert response.status_code == 415 and response.mimetype == "application/problem+json"
+
+
+# --- a dispute's outcome, as its page shows it ---------------------------------------------------------------
+
+
+def test_a_dispute_gives_its_outcome_as_its_page_shows_it(
+    stp_leader: User, make_user: Callable[..., User], client: FlaskClient, client_for: Callable[[User], FlaskClient],
+) -> None:
+    targets = Targets(make_user)
+    dispute = targets.dispute_with_panel(to="proposed")  # DCC's recommendation, then the STP Leader's proposal
+    party = make_user(Role.PARTNER_CEO, "NDHT")
+    cases.act(dispute, party, "accept_outcome", {})
+    db.session.commit()
+    for reader in (party, make_user(Role.DEPUTY, "DCC")):  # a party, and the panel
+        body = client.get(f"/api/v1/disputes/{dispute.id}", headers=bearer(make_token(reader))).get_json()
+        outcome = body["outcome"]
+        assert outcome["panel_recommendation"]["recommendation"] == "Look again"
+        assert outcome["panel_recommendation"]["reasons"] == "R"
+        proposal = outcome["proposal"]
+        assert (proposal["proposal"], proposal["reasons"]) == ("Secret proposal", "Secret reasons")
+        assert outcome["proposal"]["outcome"] == "decision_revisited"
+        assert outcome["panel_decision"] is None
+        [response] = outcome["responses"]
+        assert (response["organisation_code"], response["response"]) == ("NDHT", "accepted")
+        assert response["title"] == "accepted the outcome"
+        # The page shows the same words.
+        page = client_for(reader).get(f"/disputes/{dispute.id}").get_data(as_text=True)
+        assert outcome["proposal"]["outcome_title"] + ": Secret proposal" in page
+        assert f"{response['organisation']} — {response['title']}" in page
+    # Before any outcome there is none.
+    plain = targets.dispute_with_panel()
+    body = client.get(f"/api/v1/disputes/{plain.id}", headers=bearer(make_token(party, name="Again"))).get_json()
+    assert body["outcome"] is None
+
+
+def test_the_openapi_document_describes_a_disputes_outcome(client: FlaskClient) -> None:
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    dispute = next(s for name, s in schemas.items() if name.split(".")[-1] == "Dispute")
+    assert "outcome" in dispute["properties"]
+    outcome = next(s for name, s in schemas.items() if name.split(".")[-1] == "DisputeOutcome")
+    assert {"panel_decision", "panel_recommendation", "proposal", "hearing", "responses"} <= set(outcome["properties"])

@@ -41,10 +41,11 @@ def api_schema(app: Flask) -> Iterator[object]:
 @pytest.fixture
 def tokens(stp_leader: User, make_user: Callable[..., User], org: Callable[[str], Organisation]) -> dict[str, str]:
     """Authorization headers for reading (the STP Leader) and for a Board's list and decisions (RDE's secretary),
-    with a decision awaiting RDE's Board, a PDEG meeting and a dispute to read."""
+    with a decision awaiting RDE's Board, a PDEG meeting and disputes to read (one with its outcome)."""
     targets = Targets(make_user)
     targets.ratification_in(org("RDE"))
     targets.dispute_in(org("PHNT"))
+    targets.dispute_with_panel(to="proposed")  # with an outcome: the panel's recommendation, the proposal
     headers = {}
     for key, user, scope in (("read", stp_leader, TokenScope.READ),
                              ("board", make_user(Role.BOARD_SECRETARY, "RDE"), TokenScope.READ_RECORD)):

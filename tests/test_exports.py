@@ -9,26 +9,32 @@ import io
 import json
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
+from govern.attachments.operations import attach_file
 from govern.audit import chain
 from govern.audit.models import AuditEvent
 from govern.auth.models import User
+from govern.cases.models import CaseKind
+from govern.core import clock
 from govern.exports.register import neutralised
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import operations as pdeg_ops
-from govern.pdeg.models import RaisedBy
+from govern.pdeg.models import AgendaOutcome, AgendaPart, RaisedBy, Recommendation
 from govern.verify import checks
+from govern.verify import operations as verify_ops
 from tests.casework import Cast, Clock, Run, complete_texts, start_run
+from tests.meetings import quorate
 from tests.test_attachments import png
-from tests.test_records import agreed_decision, ratify
+from tests.test_records import agreed_decision, pdf_text, ratify
 
 
 @pytest.fixture
@@ -185,3 +191,84 @@ def test_nobody_outside_the_dispute_gets_its_zip(who: str, run: Run,
             "secretariat": lambda: run.cast.secretariat}[who]()
     assert client_for(user).get(f"/disputes/{dispute.id}/case.zip").status_code == 404
     assert client_for(user).get("/disputes/999999/case.zip").status_code == 404
+
+
+# --- a whole PDEG decision as a zip ---------------------------------------------------------------------
+
+
+def decision_with_a_paper(cast: Cast, org: Callable[[str], Organisation]) -> Recommendation:
+    """A Finance Working Group recommendation with a supporting paper, agreed at PDEG (minute PDEG/7) with
+    its reasons: it awaits the Boards of RDE and PHNT."""
+    chair = cast.chair("FWG", "STP")
+    rec = pdeg_ops.raise_recommendation(
+        chair, title="Shared back office", summary="One finance back office.", decision_sought="Agree to consult.",
+        raised_by=RaisedBy.SUBORDINATE_GROUP, affected=[org("RDE"), org("PHNT")], group=chair.group,
+    )
+    attach_file(CaseKind.RECOMMENDATION, rec.id, chair, FileStorage(io.BytesIO(png()), "options appraisal.png"))
+    meeting = pdeg_ops.schedule_meeting(cast.secretariat, meeting_date=clock.now().date() - timedelta(1),
+                                        title="PDEG March")
+    quorate(meeting, cast.secretariat)
+    item = pdeg_ops.add_to_agenda(meeting, rec, cast.secretariat, part=AgendaPart.ONE)
+    pdeg_ops.record_outcome(item, cast.secretariat, outcome=AgendaOutcome.AGREED, minute_reference="PDEG/7",
+                            reasons="A sound plan")
+    db.session.commit()
+    return rec
+
+
+def decision_zip(client: FlaskClient, rec: Recommendation) -> zipfile.ZipFile:
+    response = client.get(f"/recommendations/{rec.id}/case.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert f'filename="{rec.reference}-case.zip"' in response.headers["Content-Disposition"]
+    return zipfile.ZipFile(io.BytesIO(response.get_data()))
+
+
+def test_anyone_signed_in_downloads_a_whole_decision_with_its_certificate_once_ratified(
+    cast: Cast, org: Callable[[str], Organisation], client_for: Callable[[User], FlaskClient],
+) -> None:
+    Clock(datetime(2023, 3, 1, 10, tzinfo=UTC))
+    rec = decision_with_a_paper(cast, org)
+    ratify(cast, rec, "RDE", "RDE/12")
+    client = client_for(cast.ceo("NDHT"))  # not a party it affects: PDEG decisions are the partnership's
+    archive = decision_zip(client, rec)
+    names = set(archive.namelist())
+    assert {"README.txt", "record.pdf", "case.json", "events.json", "audit-proof.json", "papers/index.json"} <= names
+    assert "certificate.pdf" not in names  # PHNT's Board has not ratified yet
+    assert any(n.startswith("papers/attachments/") and n.endswith("options appraisal.png") for n in names)
+    assert archive.read("papers/01 Summary.txt").decode().endswith("One finance back office.\n")
+    # The ratification record in the zip is an issued record: it verifies.
+    assert checks.check_file(archive.read("record.pdf"), None).matched
+    # The audit proof: every event about the decision, its Boards' ratifications and its PDEG agenda item.
+    subjects = {tuple(s) for s in verify_ops.decision_subjects([rec])}
+    stored = [e for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq))
+              if (e.object_type, e.object_id) in subjects]
+    proof = json.loads(archive.read("audit-proof.json"))
+    assert [(p["seq"], p["hash"], p["prev_hash"]) for p in proof] == [(e.seq, e.hash, e.prev_hash) for e in stored]
+    assert all(p["canonical"] == chain.event_content(e) for p, e in zip(proof, stored, strict=True))
+    assert {p["object"][0] for p in proof} == {"recommendation", "ratification", "agenda_item"}
+    # Its events: the decision's and each Board's.
+    events = json.loads(archive.read("events.json"))
+    assert events[0]["name"] == "raised" and events[0]["case"] == ["recommendation", rec.id]
+    assert ("ratification", "board_ratified") in {(e["case"][0], e["name"]) for e in events}
+    summary = json.loads(archive.read("case.json"))
+    assert summary["reference"] == rec.reference and {b["code"] for b in summary["boards"]} == {"RDE", "PHNT"}
+
+    ratify(cast, rec, "PHNT", "PHNT/3")
+    archive = decision_zip(client, rec)
+    certificate = archive.read("certificate.pdf")
+    assert certificate.startswith(b"%PDF") and f"RC-{rec.reference}" in pdf_text(certificate)
+    assert chain.verify().ok
+
+
+def test_nobody_gets_the_zip_of_a_decision_that_is_not_there(
+    cast: Cast, client_for: Callable[[User], FlaskClient],
+) -> None:
+    # Drafts (a draft born from a dispute is the STP Leader's alone) are in tests/test_access_matrix.py.
+    assert client_for(cast.ceo("RDE")).get("/recommendations/999999/case.zip").status_code == 404
+
+
+def test_the_decision_page_offers_the_whole_decision(
+    cast: Cast, org: Callable[[str], Organisation], client_for: Callable[[User], FlaskClient],
+) -> None:
+    rec = agreed_decision(cast, org)
+    page = client_for(cast.ceo("NDHT")).get(f"/recommendations/{rec.id}").get_data(as_text=True)
+    assert f'href="/recommendations/{rec.id}/case.zip"' in page

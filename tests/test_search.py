@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from govern.auth.models import User
 from govern.core import clock
@@ -20,11 +21,12 @@ from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import operations as pdeg_ops
 from govern.pdeg.models import AgendaOutcome, AgendaPart, RaisedBy, Recommendation
-from govern.search import query
+from govern.search import index, query
 from govern.search.index import rebuild
 from govern.search.models import SearchDocument
+from govern.testing import create_schema
 from tests.casework import Cast, Clock, Run, complete_texts, start_run
-from tests.conftest import Page
+from tests.conftest import TEST_CONFIG, Page
 from tests.meetings import quorate
 
 REASONS = "The shared back office saves four million pounds over three years and keeps payroll local."
@@ -235,6 +237,57 @@ def test_rebuild_writes_every_document_again(cast: Cast, org: Callable[[str], Or
     db.session.commit()
     assert len(found(cast.leader, "payroll")) == 1
     assert len(found(cast.leader, "stroke unit")) == 1
+
+
+def test_a_rebuild_over_the_full_index_leaves_it_whole_and_still_kept(
+    cast: Cast, org: Callable[[str], Organisation], run: Run,
+) -> None:
+    """The rebuild writes in bulk (on SQLite without the row triggers, then one FTS5 pass): afterwards the
+    index matches the documents exactly, and changes are kept again as they happen."""
+    decision(cast, org)
+    dispute = run.file("RDE", "scenario_2")
+    before = db.session.scalar(select(func.count()).select_from(SearchDocument))
+    assert rebuild(db.session.connection()) == before
+    assert rebuild(db.session.connection()) == before  # over the full index
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        # FTS5 checks its index against the documents' table: an error if a row is missing or left over.
+        db.session.execute(text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)"))
+        triggers = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                                "AND tbl_name = 'search_document'")))
+        assert triggers == {"search_document_ai", "search_document_ad", "search_document_au"}
+    else:
+        assert db.session.scalar(select(func.count()).select_from(SearchDocument)
+                                 .where(SearchDocument.search_vector.is_(None))) == 0
+    assert len(found(cast.leader, "payroll")) == 1
+    heading = next(iter(complete_texts(dispute)))
+    dispute_ops.save_written_material(dispute, cast.ceo("RDE"), {heading: "Helicopter transfers"}, None)
+    db.session.commit()
+    assert len(found(cast.ceo("RDE"), "helicopter")) == 1
+    dispute_ops.save_written_material(dispute, cast.ceo("RDE"), {heading: "Ambulance handovers"}, None)
+    db.session.commit()
+    assert found(cast.ceo("RDE"), "helicopter") == []
+
+
+def test_a_rebuild_that_fails_on_a_sqlite_file_leaves_the_triggers_as_they_were(
+    make_app: Callable[..., Flask], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the command runs it (the driver's own transactions, not the tests'): dropping the triggers is part
+    of the rebuild's transaction, so a rebuild that fails keeps the index kept."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    other = make_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'rebuild.sqlite3'}"})
+
+    def fails(*_args: Any) -> Any:
+        raise RuntimeError("the disk is full")
+
+    with other.app_context():
+        create_schema()
+        monkeypatch.setattr(index, "delete", fails)  # after the triggers are dropped, before anything is written
+        with pytest.raises(RuntimeError):
+            rebuild(db.session.connection())
+        db.session.rollback()
+        triggers = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+        assert {"search_document_ai", "search_document_ad", "search_document_au"} <= triggers
 
 
 @pytest.mark.parametrize("typed", [

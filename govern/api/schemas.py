@@ -269,8 +269,71 @@ class DisputeParty(BaseModel):
     respondent: bool
 
 
+class Hearing(BaseModel):
+    """The panel's hearing, as far as it has gone: the parties called, the day arranged, the day it convened."""
+
+    called_at: datetime | None = None
+    arranged_for: date | None = None
+    arrangements: str = ""
+    held_at: datetime | None = None
+    present: list[str] = Field(default_factory=list, description="The parties present, by name.")
+    absence_reason: str = Field("", description="Why a party called or invited was not present.")
+    date_reason: str = Field("", description="Why the panel convened on another day than arranged, or late.")
+
+
+class PanelDecision(BaseModel):
+    """The panel's decision (a dispute between parties that the panel decides), with its reasons."""
+
+    decided_at: datetime
+    decision: str
+    reasons: str
+    delay_reason: str = ""
+
+
+class PanelRecommendation(BaseModel):
+    """The panel's recommendation to the STP Leader, with its reasons."""
+
+    made_at: datetime
+    recommendation: str
+    reasons: str
+
+
+class Proposal(BaseModel):
+    """The STP Leader's proposal, with the reasons why; ``outcome`` names the kind of outcome where the
+    process offers a choice (its title as the page shows it in ``outcome_title``)."""
+
+    proposed_at: datetime
+    outcome: str | None = None
+    outcome_title: str = ""
+    proposal: str
+    reasons: str
+
+
+class OutcomeResponse(BaseModel):
+    """A party's response to the outcome: there is no appeal; it accepts or gives notice of withdrawal
+    (clause 15)."""
+
+    organisation_code: str
+    organisation: str
+    response: Literal["accepted", "withdrew"]
+    title: str = Field(description="As the page says it.")
+    responded_at: datetime
+
+
+class DisputeOutcome(BaseModel):
+    """The hearing, the panel's decision or recommendation, the STP Leader's proposal (each with its
+    reasons) and the parties' responses, as the dispute's page shows them."""
+
+    hearing: Hearing | None = None
+    panel_decision: PanelDecision | None = None
+    panel_recommendation: PanelRecommendation | None = None
+    proposal: Proposal | None = None
+    responses: list[OutcomeResponse] = Field(default_factory=list)
+
+
 class Dispute(BaseModel):
-    """A dispute: where it stands, its parties and panel, every step with its clause and due date."""
+    """A dispute: where it stands, its parties and panel, every step with its clause and due date, and
+    its outcome once there is one."""
 
     id: int
     reference: str
@@ -287,6 +350,7 @@ class Dispute(BaseModel):
     steps: list[Step]
     next_steps: list[Step]
     record_url: str
+    outcome: DisputeOutcome | None = None
 
 
 # --- the person's own ------------------------------------------------------------------------------

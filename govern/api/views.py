@@ -349,6 +349,57 @@ def dispute(dispute_id: int) -> schemas.Dispute:
         panel=[m.organisation.name for m in found.active_panel],
         steps=[_step(s) for s in view.timeline], next_steps=[_step(n) for n in view.next],
         record_url=url_for("records.dispute_record", dispute_id=found.id),
+        outcome=_outcome(found, view),
+    )
+
+
+def _day(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def _outcome(found: Dispute, view: presenters.DisputeView) -> schemas.DisputeOutcome | None:
+    """The outcome section of the dispute's page (:func:`presenters.outcome_of`) and the parties'
+    responses, as that page shows them."""
+    o = view.outcome or {}
+    responses = [
+        schemas.OutcomeResponse(organisation_code=p.organisation.code, organisation=p.organisation.name,
+                                response=r.response.value, title=presenters.RESPONSE_TITLES[r.response.value],
+                                responded_at=r.responded_at)
+        for p in found.parties for r in found.responses if r.organisation_id == p.organisation_id]
+    if not o and not responses:
+        return None
+    called, arranged, held = o.get("parties_called"), o.get("hearing_scheduled"), o.get("hearing_held")
+    hearing = schemas.Hearing(
+        called_at=called["at"] if called else None,
+        arranged_for=_day(arranged.get("hearing_date")) if arranged else None,
+        arrangements=str(arranged.get("arrangements") or "") if arranged else "",
+        held_at=held["at"] if held else None,
+        present=[view.organisations[int(i)].name for i in (held or {}).get("attended") or ()
+                 if int(i) in view.organisations],
+        absence_reason=str((held or {}).get("absence_reason") or ""),
+        date_reason=str((held or {}).get("date_reason") or ""),
+    ) if called or arranged or held else None
+    decided, recommended = o.get("decision_presented"), o.get("recommendation_made")
+    proposed = o.get("solution_proposed")
+    return schemas.DisputeOutcome(
+        hearing=hearing,
+        panel_decision=schemas.PanelDecision(
+            decided_at=decided["at"], decision=str(decided.get("decision") or ""),
+            reasons=str(decided.get("reasons") or ""), delay_reason=str(decided.get("delay_reason") or ""),
+        ) if decided else None,
+        panel_recommendation=schemas.PanelRecommendation(
+            made_at=recommended["at"], recommendation=str(recommended.get("recommendation") or ""),
+            reasons=str(recommended.get("reasons") or ""),
+        ) if recommended else None,
+        proposal=schemas.Proposal(
+            proposed_at=proposed["at"], outcome=str(proposed["outcome"]) if proposed.get("outcome") else None,
+            outcome_title=str(proposed.get("outcome_label") or ""), proposal=str(proposed.get("proposal") or ""),
+            reasons=str(proposed.get("reasons") or ""),
+        ) if proposed else None,
+        responses=responses,
     )
 
 

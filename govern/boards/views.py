@@ -13,14 +13,15 @@ from werkzeug.wrappers import Response
 from govern.boards import certificates, operations, queries
 from govern.boards.dates import day_words
 from govern.boards.forms import BoardMeetingForm, RemoveMeetingForm
-from govern.boards.models import BoardMeeting, may_keep_meetings
+from govern.boards.models import BoardMeeting, RatificationCertificate, may_keep_meetings
 from govern.core import clock
 from govern.core.errors import OperationError, StaleCase
 from govern.extensions import db
 from govern.pdeg.models import Recommendation
 from govern.pdeg.queries import BOARD_STATUS_TITLES
 from govern.records import queries as record_queries
-from govern.records.views import render_pdf
+from govern.records.queries import DecisionRecord
+from govern.records.views import download_pdf, pdf_of
 from govern.web.access import requires
 from govern.web.actions import show_refusal
 
@@ -109,6 +110,12 @@ def remove_meeting(meeting_id: int) -> Response:
     return redirect(url_for("boards.meetings"))
 
 
+def certificate_pdf(issued: RatificationCertificate, record: DecisionRecord) -> bytes:
+    """The ratification certificate as a PDF (it prints the audit event of the ratification)."""
+    return pdf_of("boards/certificate.html", certificate=issued, d=record, produced_at=clock.now(),
+                  board_titles=BOARD_STATUS_TITLES)
+
+
 @bp.get("/recommendations/<int:recommendation_id>/certificate.pdf")
 @login_required
 def certificate(recommendation_id: int) -> Response:
@@ -121,5 +128,4 @@ def certificate(recommendation_id: int) -> Response:
         abort(404)
     [record] = record_queries.decision_records(record_queries.load_recommendations([recommendation.id]),
                                                current_user)
-    return render_pdf("boards/certificate.html", f"{issued.reference}-ratification-certificate.pdf",
-                      certificate=issued, d=record, produced_at=clock.now(), board_titles=BOARD_STATUS_TITLES)
+    return download_pdf(certificate_pdf(issued, record), f"{issued.reference}-ratification-certificate.pdf")

@@ -54,6 +54,9 @@ def filing_option(process_key: str) -> FilingOption | None:
     return next((o for o in filing_options() if o.key == process_key), None)
 
 
+#: A party's response to the outcome, as the dispute's page (and the API) says it.
+RESPONSE_TITLES = {"accepted": "accepted the outcome", "withdrew": "gave notice of withdrawal (clause 15)"}
+
 STATUS_TAGS = {
     StepStatus.NOT_YET_DUE: ("Not started", "nhsuk-tag--grey"),
     StepStatus.DUE: ("Due", "nhsuk-tag--blue"),

@@ -210,6 +210,7 @@ def show(dispute_id: int) -> str:
     dispute = _dispute_or_404(dispute_id)
     view = presenters.view_of(dispute, current_user, clock.now())
     return render_template("disputes/show.html", v=view, who=presenters.who, tags=presenters.STATUS_TAGS,
+                           response_titles=presenters.RESPONSE_TITLES,
                            headings=presenters.material_headings(view.definition, dispute),
                            attachments=attachments_for(CaseKind.DISPUTE, dispute.id) if view.papers_visible else [],
                            can_attach=dispute.can_attach(current_user),

@@ -1,1 +1,2 @@
-"""Exports: the decisions register as CSV and JSON (streamed), and a whole dispute as a zip."""
+"""Exports: the decisions register as CSV and JSON (streamed), and a whole case (a dispute, or a PDEG decision)
+as a zip."""

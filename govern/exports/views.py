@@ -1,15 +1,18 @@
 """Downloads: the register as CSV or JSON (for whoever may see the register: everyone signed in, as the
-page), and a whole dispute as a zip (for whoever may see the dispute: 404 for anyone else, as its page)."""
+page), and a whole case as a zip: a dispute (for whoever may see the dispute: 404 for anyone else, as its
+page) or a PDEG decision (for whoever may see the decision, as its page and ratification record)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, stream_with_context
+from flask import Blueprint, abort, request, stream_with_context
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from govern.boards.certificates import certificate_of
+from govern.boards.views import certificate_pdf
 from govern.core import clock
 from govern.disputes.models import Dispute
 from govern.exports import case, register
@@ -17,9 +20,8 @@ from govern.extensions import db
 from govern.partnership.models import SubordinateGroup
 from govern.pdeg import queries as pdeg_queries
 from govern.pdeg.forms import RegisterFilterForm
-from govern.records import pdf
-from govern.records import queries as record_queries
-from govern.verify import operations as verify_ops
+from govern.pdeg.models import Recommendation
+from govern.records import views as record_views
 from govern.web.urls import public_url_for
 
 bp = Blueprint("exports", __name__)
@@ -63,6 +65,13 @@ def register_json() -> Response:
                      f"ratification-register-{now.date().isoformat()}.json")
 
 
+def _zip(export: case.CaseExport, filename: str) -> Response:
+    body = case.case_zip(export, public_url_for("verify.index"))
+    db.session.commit()  # the records in it were registered as issued
+    return Response(body, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
 @bp.get("/disputes/<int:dispute_id>/case.zip")
 @login_required
 def dispute_zip(dispute_id: int) -> Response:
@@ -71,13 +80,24 @@ def dispute_zip(dispute_id: int) -> Response:
     dispute = db.session.get(Dispute, dispute_id)
     if dispute is None or not dispute.can_view(current_user):
         abort(404)
-    record = record_queries.dispute_record(dispute, current_user)
-    content = pdf.render(render_template("records/dispute.html", r=record), current_app.static_folder or "static")
-    verify_ops.issue_record(kind="dispute", reference=record.reference, content=content, mark=record.audit,
-                            subject_type="dispute", subject_id=dispute.id,
-                            subjects=verify_ops.dispute_subjects(dispute.id), user=current_user)
-    body = case.case_zip(dispute, current_user, content, record.reference, public_url_for("verify.index"),
-                         record.produced_at)
-    db.session.commit()
-    return Response(body, mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{dispute.reference}-case.zip"', "Cache-Control": "no-store"})
+    content, record = record_views.issued_dispute_record(dispute)
+    export = case.dispute_export(dispute, current_user, content, record.reference, record.produced_at)
+    return _zip(export, f"{dispute.reference}-case.zip")
+
+
+@bp.get("/recommendations/<int:recommendation_id>/case.zip")
+@login_required
+def recommendation_zip(recommendation_id: int) -> Response:
+    """A whole PDEG decision, for whoever may see it (as its page and its ratification record): the
+    ratification record (issued, so it verifies), the certificate once issued, its papers, the events of
+    the decision and of each Board, and the audit proof."""
+    recommendation = db.session.get(Recommendation, recommendation_id)
+    if recommendation is None or not recommendation.can_view(current_user):
+        abort(404)
+    content, record = record_views.issued_decision_record(recommendation)
+    records = [("record.pdf", content)]
+    issued = certificate_of(recommendation.id)
+    if issued is not None:
+        records.append(("certificate.pdf", certificate_pdf(issued, record)))
+    export = case.decision_export(recommendation, current_user, records, record.reference, clock.now())
+    return _zip(export, f"{recommendation.reference}-case.zip")

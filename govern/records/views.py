@@ -28,22 +28,47 @@ from govern.web.actions import run
 bp = Blueprint("records", __name__)
 
 
+def download_pdf(body: bytes, filename: str) -> Response:
+    """A PDF as a download that no cache keeps."""
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
 def render_pdf(template: str, filename: str, *, issue: dict[str, Any] | None = None, **context: Any) -> Response:
-    """Render the record's HTML, then its PDF, as a download that no cache keeps. ``issue``: how to
-    register it as issued (:func:`govern.verify.operations.issue_record`), so ``/verify`` knows it."""
-    html = render_template(template, **context)
-    body = pdf.render(html, current_app.static_folder or "static")
+    """Render the record's HTML, then its PDF, as a download. ``issue``: how to register it as issued
+    (:func:`govern.verify.operations.issue_record`), so ``/verify`` knows it."""
+    body = pdf_of(template, **context)
     if issue is not None:
         verify_ops.issue_record(content=body, user=current_user, **issue)
         db.session.commit()
-    return Response(
-        body,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download_pdf(body, filename)
+
+
+def pdf_of(template: str, **context: Any) -> bytes:
+    """The record's HTML rendered, then as a PDF."""
+    return pdf.render(render_template(template, **context), current_app.static_folder or "static")
+
+
+def issued_dispute_record(dispute: Dispute) -> tuple[bytes, queries.DisputeRecord]:
+    """The dispute's decision record as ``current_user`` may see it, rendered and registered as issued
+    (the caller checked ``can_view`` and commits)."""
+    record = queries.dispute_record(dispute, current_user)
+    body = pdf_of("records/dispute.html", r=record)
+    verify_ops.issue_record(kind="dispute", reference=record.reference, content=body, mark=record.audit,
+                            subject_type="dispute", subject_id=dispute.id,
+                            subjects=verify_ops.dispute_subjects(dispute.id), user=current_user)
+    return body, record
+
+
+def issued_decision_record(recommendation: Recommendation) -> tuple[bytes, queries.DecisionRecord]:
+    """The ratification record of a PDEG decision, rendered and registered as issued (the caller checked
+    ``can_view`` and commits)."""
+    [record] = queries.decision_records(queries.load_recommendations([recommendation.id]), current_user)
+    body = pdf_of("records/decision.html", d=record, produced_at=clock.now(), board_titles=BOARD_STATUS_TITLES)
+    verify_ops.issue_record(kind="decision", reference=record.reference, content=body, mark=record.audit,
+                            subject_type="recommendation", subject_id=recommendation.id,
+                            subjects=verify_ops.decision_subjects([record.recommendation]), user=current_user)
+    return body, record
 
 
 @bp.get("/disputes/<int:dispute_id>/record.pdf")
@@ -54,11 +79,9 @@ def dispute_record(dispute_id: int) -> Response:
     dispute = db.session.get(Dispute, dispute_id)
     if dispute is None or not dispute.can_view(current_user):
         abort(404)
-    record = queries.dispute_record(dispute, current_user)
-    issue = {"kind": "dispute", "reference": record.reference, "mark": record.audit, "subject_type": "dispute",
-             "subject_id": dispute.id, "subjects": verify_ops.dispute_subjects(dispute.id)}
-    return render_pdf("records/dispute.html", f"{dispute.reference}-{record.record_name.replace(' ', '-')}.pdf",
-                      issue=issue, r=record)
+    body, record = issued_dispute_record(dispute)
+    db.session.commit()
+    return download_pdf(body, f"{dispute.reference}-{record.record_name.replace(' ', '-')}.pdf")
 
 
 @bp.get("/recommendations/<int:recommendation_id>/record.pdf")
@@ -68,12 +91,9 @@ def recommendation_record(recommendation_id: int) -> Response:
     recommendation = db.session.get(Recommendation, recommendation_id)
     if recommendation is None or not recommendation.can_view(current_user):
         abort(404)
-    [record] = queries.decision_records(queries.load_recommendations([recommendation.id]), current_user)
-    issue = {"kind": "decision", "reference": record.reference, "mark": record.audit,
-             "subject_type": "recommendation", "subject_id": recommendation.id,
-             "subjects": verify_ops.decision_subjects([record.recommendation])}
-    return render_pdf("records/decision.html", f"{recommendation.reference}-ratification-record.pdf", issue=issue,
-                      d=record, produced_at=clock.now(), board_titles=BOARD_STATUS_TITLES)
+    body, _record = issued_decision_record(recommendation)
+    db.session.commit()
+    return download_pdf(body, f"{recommendation.reference}-ratification-record.pdf")
 
 
 def _is_board_secretary(user: Any) -> bool:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import DDL, Connection, delete, event, insert, select, text, update
+from sqlalchemy import DDL, Connection, delete, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from govern.cases.models import CaseEvent, CaseKind
@@ -50,9 +51,13 @@ SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS search_document_ai",
     "DROP TABLE IF EXISTS search_fts",
 )
-#: PostgreSQL: the weighted tsvector of a document (title A, body B), in the ``english`` configuration.
-PG_VECTOR = ("setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
-             "setweight(to_tsvector('english'::regconfig, coalesce(body, '')), 'B')")
+#: SQLite: the triggers alone (a bulk rebuild goes without them, then has FTS5 read the table in one pass).
+SQLITE_TRIGGERS = SQLITE_DDL[1:]
+SQLITE_DROP_TRIGGERS = SQLITE_DROP[:3]
+#: PostgreSQL: the weighted tsvector of a document (title A, body B), in the ``english`` configuration,
+#: computed in the INSERT from the row's own values (``vector_title``, ``vector_body``: the same text).
+PG_VECTOR = ("setweight(to_tsvector('english'::regconfig, coalesce(CAST(:vector_title AS text), '')), 'A') || "
+             "setweight(to_tsvector('english'::regconfig, coalesce(CAST(:vector_body AS text), '')), 'B')")
 
 
 def is_fts_table(name: str) -> bool:
@@ -97,24 +102,40 @@ def _doc(source: str, source_id: int, kind: str, year: int, title: str, body: st
 # --- one builder per source: the documents of these source rows ------------------------------------
 
 
-def _disputes(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Span:
+    """Source rows by id from ``first`` to ``last`` (a rebuild's batch): one range, not thousands of ids."""
+
+    first: int
+    last: int
+
+
+#: Which source rows: these ids (the rows a flush changed), or a span of them.
+Wanted = list[int] | Span
+
+
+def _where(column: Any, wanted: Wanted) -> Any:
+    return column.between(wanted.first, wanted.last) if isinstance(wanted, Span) else column.in_(wanted)
+
+
+def _disputes(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(Dispute.id, Dispute.reference, Dispute.title, Dispute.negotiation_account,
-                               Dispute.created_at).where(Dispute.id.in_(ids)))
+                               Dispute.created_at).where(_where(Dispute.id, ids)))
     return [_doc("dispute", r.id, "dispute", _year(r.created_at), f"{r.reference}: {r.title}", r.negotiation_account,
                  dispute_id=r.id) for r in rows]
 
 
-def _materials(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _materials(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(DisputeMaterial.id, DisputeMaterial.dispute_id, DisputeMaterial.key,
-                               DisputeMaterial.text, DisputeMaterial.updated_at).where(DisputeMaterial.id.in_(ids)))
+                               DisputeMaterial.text, DisputeMaterial.updated_at).where(_where(DisputeMaterial.id, ids)))
     return [_doc("material", r.id, "paper", _year(r.updated_at), _words(r.key), r.text, label=r.key,
                  dispute_id=r.dispute_id) for r in rows if (r.text or "").strip()]
 
 
-def _case_events(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _case_events(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(CaseEvent.id, CaseEvent.case_kind, CaseEvent.case_id, CaseEvent.name, CaseEvent.data,
                                CaseEvent.occurred_at)
-                        .where(CaseEvent.id.in_(ids),
+                        .where(_where(CaseEvent.id, ids),
                                CaseEvent.case_kind.in_([CaseKind.DISPUTE, CaseKind.RATIFICATION]))).all()
     boards = {r.id: r for r in conn.execute(
         select(Ratification.id, Ratification.recommendation_id, Organisation.name)
@@ -135,33 +156,33 @@ def _case_events(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
     return docs
 
 
-def _recommendations(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _recommendations(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(Recommendation.id, Recommendation.reference, Recommendation.title,
                                Recommendation.summary, Recommendation.decision_sought, Recommendation.amendment,
-                               Recommendation.created_at).where(Recommendation.id.in_(ids)))
+                               Recommendation.created_at).where(_where(Recommendation.id, ids)))
     return [_doc("recommendation", r.id, "decision", _year(r.created_at), f"{r.reference}: {r.title}",
                  "\n".join(t for t in (r.summary, r.decision_sought, r.amendment) if t), recommendation_id=r.id)
             for r in rows]
 
 
-def _agenda_items(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _agenda_items(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(AgendaItem.id, AgendaItem.recommendation_id, AgendaItem.meeting_id,
                                AgendaItem.minute_reference, AgendaItem.reasons, AgendaItem.amendment,
                                PdegMeeting.title, PdegMeeting.meeting_date)
-                        .join(PdegMeeting, PdegMeeting.id == AgendaItem.meeting_id).where(AgendaItem.id.in_(ids)))
+                        .join(PdegMeeting, PdegMeeting.id == AgendaItem.meeting_id).where(_where(AgendaItem.id, ids)))
     return [_doc("agenda_item", r.id, "meeting", _year(r.meeting_date),
                  f"{r.title} minute {r.minute_reference}".strip(), "\n".join(t for t in (r.reasons, r.amendment) if t),
                  label=r.title, recommendation_id=r.recommendation_id, meeting_id=r.meeting_id)
             for r in rows if r.minute_reference or r.reasons or r.amendment]
 
 
-def _meetings(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+def _meetings(conn: Connection, ids: Wanted) -> list[dict[str, Any]]:
     rows = conn.execute(select(PdegMeeting.id, PdegMeeting.title, PdegMeeting.meeting_date)
-                        .where(PdegMeeting.id.in_(ids)))
+                        .where(_where(PdegMeeting.id, ids)))
     return [_doc("pdeg_meeting", r.id, "meeting", _year(r.meeting_date), r.title, "", meeting_id=r.id) for r in rows]
 
 
-Builder = Callable[[Connection, list[int]], list[dict[str, Any]]]
+Builder = Callable[[Connection, Wanted], list[dict[str, Any]]]
 
 #: Each source: its model (whose changes are heard) and its builder.
 SOURCES: dict[str, tuple[type, Builder]] = {
@@ -175,6 +196,19 @@ SOURCES: dict[str, tuple[type, Builder]] = {
 _SOURCE_OF_MODEL = {model: name for name, (model, _builder) in SOURCES.items()}
 
 
+def _insert(conn: Connection, docs: list[dict[str, Any]]) -> None:
+    """Write these documents, many rows to a statement; on PostgreSQL with their tsvector, in the same
+    INSERT (on SQLite the FTS5 table follows by its triggers, or by the rebuild's one pass)."""
+    if not docs:
+        return
+    table = SearchDocument.__table__
+    if conn.dialect.name == "postgresql":
+        conn.execute(insert(table).values(search_vector=text(PG_VECTOR)),
+                     [{**d, "vector_title": d["title"], "vector_body": d["body"]} for d in docs])
+    else:
+        conn.execute(insert(table), docs)
+
+
 def refresh(conn: Connection, changed: dict[str, set[int]]) -> None:
     """Write again the documents of these source rows (those deleted, or with no text, disappear)."""
     table = SearchDocument.__table__
@@ -183,26 +217,41 @@ def refresh(conn: Connection, changed: dict[str, set[int]]) -> None:
             continue
         wanted = sorted(ids)
         conn.execute(delete(table).where(table.c.source == source, table.c.source_id.in_(wanted)))
-        docs = SOURCES[source][1](conn, wanted)
-        if docs:
-            conn.execute(insert(table), docs)
-            if conn.dialect.name == "postgresql":
-                conn.execute(update(table).where(table.c.source == source, table.c.source_id.in_(wanted))
-                             .values(search_vector=text(PG_VECTOR)))
+        _insert(conn, SOURCES[source][1](conn, wanted))
 
 
-def rebuild(conn: Connection, batch: int = 2000) -> int:
-    """Every document written again from the source tables. Returns how many there are."""
+def rebuild(conn: Connection, batch: int = 5000) -> int:
+    """Every document written again from the source tables, in one transaction (the caller commits;
+    searches meanwhile see the old documents). Returns how many there are.
+
+    In bulk: each source is read a batch of ids at a time by its builder (the same as for one change)
+    and written many rows to a statement. On SQLite the triggers that keep the FTS5 table row by row
+    are dropped for the while, and the FTS5 table is rebuilt from the documents in one pass, then the
+    triggers are made again (SQLite's schema changes are part of the transaction: if anything fails,
+    the triggers are back as they were). On PostgreSQL the tsvector is computed in the INSERT."""
     table = SearchDocument.__table__
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        # Python's sqlite3 begins a transaction only before a row is written, and runs schema changes
+        # outside one: begin it here (taking the write lock), so the triggers come back on any failure.
+        raw = conn.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        for statement in SQLITE_DROP_TRIGGERS:
+            conn.exec_driver_sql(statement)
     conn.execute(delete(table))
-    for source, (model, _builder) in SOURCES.items():
+    for model, builder in SOURCES.values():
         last = 0
         while True:
             ids = list(conn.scalars(select(model.id).where(model.id > last).order_by(model.id).limit(batch)))
             if not ids:
                 break
-            refresh(conn, {source: set(ids)})
+            _insert(conn, builder(conn, Span(ids[0], ids[-1])))
             last = ids[-1]
+    if sqlite:
+        conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
+        for statement in SQLITE_TRIGGERS:
+            conn.exec_driver_sql(statement)
     return int(conn.scalar(select(text("count(*)")).select_from(table)) or 0)
 
 

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import bindparam, column, or_, select, table, text
 from sqlalchemy.orm import selectinload
 
-from govern.disputes.models import Dispute
+from govern.disputes.models import Dispute, DisputeParty, PanelMember
 from govern.disputes.presenters import visible_disputes_query
 from govern.extensions import db
 from govern.pdeg.models import PdegMeeting, Recommendation
@@ -30,6 +30,8 @@ PAGE_SIZE = 20
 #: Candidates read per query, and at most how many queries of them a page reads.
 BATCH = 60
 MAX_BATCHES = 4
+#: Candidates checked against the models' rules at a time (those a page needs, but no fewer than this).
+CHECK_AT_LEAST = BATCH // 3
 MAX_QUERY = 200
 
 #: SQLite's FTS5 table over ``search_document`` (made by the migration; see govern.search.index).
@@ -147,9 +149,11 @@ def _allowed(rows: list[Any], user: Any) -> dict[int, tuple[Any, Dispute | None,
     dispute_ids = {r.dispute_id for r in rows if r.dispute_id}
     rec_ids = {r.recommendation_id for r in rows if r.recommendation_id}
     meeting_ids = {r.meeting_id for r in rows if r.meeting_id}
+    # The rules read the parties' and the panel's organisation ids, not the organisations themselves.
     disputes = {d.id: d for d in db.session.scalars(
         select(Dispute).where(Dispute.id.in_(dispute_ids))
-        .options(selectinload(Dispute.parties), selectinload(Dispute.panel)))} if dispute_ids else {}
+        .options(selectinload(Dispute.parties).lazyload(DisputeParty.organisation),
+                 selectinload(Dispute.panel).lazyload(PanelMember.organisation)))} if dispute_ids else {}
     recs = {r.id: r for r in db.session.scalars(
         select(Recommendation).where(Recommendation.id.in_(rec_ids)))} if rec_ids else {}
     meetings = {m.id: m for m in db.session.scalars(
@@ -223,17 +227,23 @@ def search(user: Any, words: str, *, kinds: list[str] | None = None, year: int |
         return Results([], None, True)
     found: list[tuple[Any, Dispute | None, Recommendation | None]] = []
     more = True
+    full = False
     for _ in range(MAX_BATCHES):
         rows = _candidates(user, words, kinds, year, position, BATCH)
-        allowed = _allowed(rows, user)
-        full = False
-        for row in rows:
-            if row.id in allowed:
-                if len(found) == size:
-                    full = True  # the next page starts at this row
-                    break
-                found.append(allowed[row.id])
-            position += 1
+        checked = 0
+        while checked < len(rows) and not full:
+            # Check only as many candidates as the page still needs (and one more, to know where the next
+            # page starts), but at least a third of a batch: at most three checks per batch.
+            chunk = rows[checked:checked + max(size + 1 - len(found), CHECK_AT_LEAST)]
+            allowed = _allowed(chunk, user)
+            for row in chunk:
+                if row.id in allowed:
+                    if len(found) == size:
+                        full = True  # the next page starts at this row
+                        break
+                    found.append(allowed[row.id])
+                position += 1
+            checked += len(chunk)
         if full:
             break
         if len(rows) < BATCH:
