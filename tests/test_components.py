@@ -40,6 +40,12 @@ CASES = [
                "errorMessage": {"text": Markup("Enter a title")}}),
     ("pagination", {"previousUrl": "/disputes", "previousPage": "First page", "nextUrl": "/disputes?after=a&b",
                     "nextPage": "Next page", "ariaLabel": "Pages of disputes"}),
+    ("summaryList", {"rows": [{"key": {"text": "Reference"}, "value": {"text": "D2026-0001 <b>"}},
+                              {"key": {"text": "Parties"}, "value": {"html": Markup("<ul><li>A</li></ul>")},
+                               "actions": {"items": [{"href": "/x", "text": "Change",
+                                                      "visuallyHiddenText": "parties"}]}}]}),
+    ("panel", {"titleText": "Dispute filed", "html": Markup("Your reference is <strong>D2026-0001</strong>")}),
+    ("notificationBanner", {"type": "success", "text": "Done"}),
 ]
 
 

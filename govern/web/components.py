@@ -45,6 +45,9 @@ COMPONENTS = {
     "checkboxes": "checkboxes",
     "errorSummary": "error-summary",
     "pagination": "pagination",
+    "summaryList": "summary-list",
+    "panel": "panel",
+    "notificationBanner": "notification-banner",
 }
 
 
