@@ -222,8 +222,13 @@ def test_issue_12_done_when(page: Page, visit, login, live_server) -> None:
     page.get_by_label("PDEG minute reference").fill("PDEG/2026/12/7")
     page.get_by_label("Reasons").fill("Better outcomes for stroke survivors.")
     with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    for board in ("Royal Devon", "Devon County Council", "Plymouth Hospitals"):  # the three, checked
+        expect(page.locator("#answers")).to_contain_text(board)
+    with page.expect_navigation():
         page.get_by_role("button", name="Record the outcome").click()
-    expect(page.locator(".nhsuk-notification-banner")).to_contain_text("gone to the Boards")
+    expect(page.locator("#confirmation-title")).to_have_text("PDEG's outcome recorded: agreed")
+    expect(page.locator("#what-happens-next")).to_contain_text("for ratification (clause 10.6)")
     visit(page, "/register")
     for code in ("RDE", "DCC", "PHNT"):
         expect(page.locator(f"#cell-{reference}-{code}")).to_contain_text("Awaiting")
