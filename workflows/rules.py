@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from .calendar import local_day
+from .deadlines import day_text
 from .definitions import REFERENCE_FIELD, Context, Rule
 from .errors import Problem
 from .facts import (
@@ -448,7 +449,6 @@ def held_as_arranged(step_key: str, reason_key: str, at_key: str, clause: str) -
 
     def check(ctx: Context) -> list[Problem]:
         from .deadlines import current_due_date
-        from .deadlines import day_text as _day_text
 
         if ctx.values.get(reason_key):
             return []
@@ -463,11 +463,11 @@ def held_as_arranged(step_key: str, reason_key: str, at_key: str, clause: str) -
         problems = []
         if arranged is not None and held != arranged:
             problems.append(Problem(
-                f"{_day_text(held)} is not the day arranged ({_day_text(arranged)}): say why the day changed",
+                f"{day_text(held)} is not the day arranged ({day_text(arranged)}): say why the day changed",
                 clause, reason_key))
         elif due is not None and held > due:
             problems.append(Problem(
-                f"{_day_text(held)} is after its due date ({_day_text(due)}): say why it was later",
+                f"{day_text(held)} is after its due date ({day_text(due)}): say why it was later",
                 clause, reason_key))
         return problems
 
@@ -777,11 +777,6 @@ def meeting_not_before_agreement(clause: str = "10.6") -> Rule:
         return []
 
     return Rule(clause, "The Board meets on or after the day PDEG agreed the decision.", check)
-
-
-def day_text(day: date) -> str:
-    """'Tue 1 Dec 2026': how a date reads in a message."""
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def party_withdrawn() -> Rule:
