@@ -313,6 +313,18 @@ def admin(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
+def chair(make_user: Callable[..., User]) -> User:
+    """The chair of the Finance Working Group, who raises recommendations to PDEG."""
+    return make_user(Role.GROUP_CHAIR, "STP", group_code="FWG", name="Fran Finance")
+
+
+@pytest.fixture
+def secretariat(make_user: Callable[..., User]) -> User:
+    """The PDEG secretariat, who keeps the meetings and records PDEG's outcomes."""
+    return make_user(Role.PDEG_SECRETARIAT, "STP", name="Pat Secretariat")
+
+
+@pytest.fixture
 def stp_leader(make_user: Callable[..., User]) -> User:
     """A user holding the STP Leader assignment (clause 6)."""
     leader = make_user(Role.SYSTEM_LEADERSHIP, "STP", name="Sam Leader")

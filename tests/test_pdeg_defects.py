@@ -35,16 +35,6 @@ def _frozen() -> None:
     clock.freeze(NOW)
 
 
-@pytest.fixture
-def chair(make_user: Callable[..., User]) -> User:
-    return make_user(Role.GROUP_CHAIR, "STP", group_code="FWG", name="Fran Finance")
-
-
-@pytest.fixture
-def secretariat(make_user: Callable[..., User]) -> User:
-    return make_user(Role.PDEG_SECRETARIAT, "STP", name="Pat Secretariat")
-
-
 def _date(prefix: str, value: date) -> dict[str, str]:
     return {f"{prefix}[day]": str(value.day), f"{prefix}[month]": str(value.month), f"{prefix}[year]": str(value.year)}
 

@@ -42,16 +42,6 @@ def _frozen() -> None:
     clock.freeze(NOW)
 
 
-@pytest.fixture
-def chair(make_user: Callable[..., User]) -> User:
-    return make_user(Role.GROUP_CHAIR, "STP", group_code="FWG", name="Fran Finance")
-
-
-@pytest.fixture
-def secretariat(make_user: Callable[..., User]) -> User:
-    return make_user(Role.PDEG_SECRETARIAT, "STP", name="Pat Secretariat")
-
-
 def _raise(user: User, org: Callable[[str], Organisation], title: str = "Shared back office",
            codes: tuple[str, ...] = ("RDE", "DCC")) -> Recommendation:
     rec = operations.raise_recommendation(

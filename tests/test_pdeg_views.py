@@ -43,16 +43,6 @@ def _frozen() -> None:
     clock.freeze(NOW)
 
 
-@pytest.fixture
-def chair(make_user: Callable[..., User]) -> User:
-    return make_user(Role.GROUP_CHAIR, "STP", group_code="FWG", name="Fran Finance")
-
-
-@pytest.fixture
-def secretariat(make_user: Callable[..., User]) -> User:
-    return make_user(Role.PDEG_SECRETARIAT, "STP", name="Pat Secretariat")
-
-
 def _date(prefix: str, value: date | None) -> dict[str, str]:
     if value is None:
         return {f"{prefix}[day]": "", f"{prefix}[month]": "", f"{prefix}[year]": ""}
