@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import current_app, g
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from govern.agreements.models import AgreementVersion
 from govern.audit import chain
 from govern.core import clock
-from govern.extensions import db
+from govern.extensions import db, read
 from workflows import registry
 from workflows.agreement import Agreement, parse_agreement
 from workflows.definitions import ProcessDefinition
@@ -130,6 +130,8 @@ class LoadedVersion:
 
 _VERSION_COLUMNS = (AgreementVersion.id, AgreementVersion.key, AgreementVersion.version, AgreementVersion.digest,
                     AgreementVersion.loaded_at)
+_CURRENT_VERSION = (select(*_VERSION_COLUMNS).where(AgreementVersion.key == bindparam("key"))
+                    .order_by(AgreementVersion.version.desc()).limit(1))
 
 
 def current_version() -> LoadedVersion:
@@ -138,10 +140,7 @@ def current_version() -> LoadedVersion:
     cached = g.get("govern_agreement")
     if cached is not None:
         return cached
-    key = _configured_file_key()
-    row = db.session.execute(
-        select(*_VERSION_COLUMNS).where(AgreementVersion.key == key).order_by(AgreementVersion.version.desc()).limit(1)
-    ).first()
+    row = read(_CURRENT_VERSION, {"key": _configured_file_key()}).first()
     if row is None:
         row, _ = load_file(configured_path())
     g.govern_agreement = LoadedVersion.of(row)

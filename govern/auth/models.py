@@ -223,6 +223,10 @@ class StpLeaderAssignment(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+_LEADER_ID = (select(StpLeaderAssignment.user_id).where(StpLeaderAssignment.ended_at.is_(None))
+              .order_by(StpLeaderAssignment.started_at.desc()).limit(1))
+
+
 def current_stp_leader_assignment() -> StpLeaderAssignment | None:
     """The assignment in force now, if any (its user's id is then kept for the request, as
     :func:`current_stp_leader_id` keeps it: one query, not two, when a page asks both)."""
@@ -244,13 +248,14 @@ def current_stp_leader_assignment() -> StpLeaderAssignment | None:
 
 
 def current_stp_leader_id() -> int | None:
-    """The id of the user who is STP Leader now, cached for the request."""
+    """The id of the user who is STP Leader now, cached for the request (every page's header asks)."""
     from flask import g, has_app_context
+
+    from govern.extensions import read
 
     if has_app_context() and "stp_leader_id" in g:
         return g.stp_leader_id
-    assignment = current_stp_leader_assignment()
-    leader_id = assignment.user_id if assignment else None
+    leader_id = read(_LEADER_ID).scalar()
     if has_app_context():
         g.stp_leader_id = leader_id
     return leader_id

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, func, insert, select, update
 
 from govern.audit import chain
 from govern.auth import mfa, sso
@@ -492,31 +491,32 @@ def log_out(user: User) -> None:
         chain.record("log_out", "user", user.id, {}, actor=user)
 
 
+#: Every signed-in request's first query (built once: see ``govern.extensions.read``).
+_LIVE_SESSION = (select(UserSession.created_at, UserSession.last_seen_at, User)
+                 .join(User, User.id == UserSession.user_id)
+                 .where(UserSession.token == bindparam("token"), UserSession.ended_at.is_(None)))
+
+
 def load_session(token: str) -> User | None:
     """The user behind a live session token, or None if it ended, expired or the account is disabled."""
-    row = db.session.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token == token, UserSession.ended_at.is_(None))
-    ).first()
+    row = db.session.execute(_LIVE_SESSION, {"token": token}).first()
     if row is None:
         return None
-    session_row, user = row
+    created_at, last_seen_at, user = row
     moment = clock.now()
     if (
         not user.active
-        or moment - session_row.last_seen_at > SESSION_IDLE_LIMIT
-        or moment - session_row.created_at > SESSION_ABSOLUTE_LIMIT
+        or moment - last_seen_at > SESSION_IDLE_LIMIT
+        or moment - created_at > SESSION_ABSOLUTE_LIMIT
     ):
         return None
     # Touch at most once a minute: a write on every request would serialise readers on SQLite.
     # In its own short transaction: a request that only reads (a GET) never commits the request's
     # session, so a touch made there would be rolled back and an active user would be logged out
     # 8 hours after logging in.
-    if moment - session_row.last_seen_at > timedelta(minutes=1):
+    if moment - last_seen_at > timedelta(minutes=1):
         with db.engine.begin() as connection:
             connection.execute(update(UserSession).where(UserSession.token == token).values(last_seen_at=moment))
-        set_committed_value(session_row, "last_seen_at", moment)
     user.session_token = token
     return user
 

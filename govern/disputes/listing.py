@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, tuple_
-from sqlalchemy.orm import raiseload
 
 from govern.agreements import service
 from govern.deadlines.dashboard import scenario_title
@@ -87,10 +86,15 @@ def _filtered(user: Any, filters: DisputeFilters, now: datetime) -> Select[Any]:
     return query
 
 
-def _rows(query: Select[Any], limit: int) -> list[Dispute]:
-    # The list shows the dispute's own columns and nothing else it holds: a relationship read here
-    # would be one query per row, so it raises instead.
-    return list(db.session.scalars(query.options(raiseload("*")).limit(limit)))
+#: What a list row shows of a dispute (and the API's list gives): its own columns, read as plain rows.
+#: A relationship, or any other column, is not there to be read by accident once per row.
+LIST_COLUMNS = (Dispute.id, Dispute.reference, Dispute.title, Dispute.process_key, Dispute.state,
+                Dispute.agreement_version_id, Dispute.bespoke_spec, Dispute.created_at, Dispute.closed_at,
+                Dispute.next_due_at)
+
+
+def _rows(query: Select[Any], limit: int) -> list[Any]:
+    return list(db.session.execute(query.with_only_columns(*LIST_COLUMNS).limit(limit)).all())
 
 
 def disputes_page(user: Any, filters: DisputeFilters, cursor: str | None, now: datetime,
@@ -116,11 +120,11 @@ def disputes_page(user: Any, filters: DisputeFilters, cursor: str | None, now: d
 
 
 def _by_next_step(query: Select[Any], after: tuple[Any, ...] | None,
-                  size: int) -> tuple[list[Dispute], list[tuple[Any, ...]]]:
+                  size: int) -> tuple[list[Any], list[tuple[Any, ...]]]:
     """Soonest next step first, then (ordered by id) those with nothing waiting. Each part is one
     range of an index; the cursor says which part the last page ended in."""
     due, ident = Dispute.next_due_at, Dispute.id
-    found: list[Dispute] = []
+    found: list[Any] = []
     if after is None or after[0] == "due":
         waiting = query.where(due.is_not(None))
         if after is not None and len(after) == 3:

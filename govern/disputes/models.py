@@ -38,6 +38,9 @@ class Dispute(db.Model):
         # The dispute lists' orders, so a page is read from an index however many disputes there are.
         Index("ix_dispute_next_due", "next_due_at", "id"),
         Index("ix_dispute_created", "created_at", "id"),
+        # Open disputes and those overdue among them, counted from this index alone (the lists'
+        # default filter counts 9,000 open disputes of 10,000 without reading the table).
+        Index("ix_dispute_open_due", "closed_at", "next_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -68,10 +68,13 @@ STATUS_TAGS = {
 
 def who(roles: Sequence[CaseRole], definition: Any = None) -> str:
     """Plain words for who acts, as the agreement names each role: 'the STP Leader', 'each party'."""
-    names = (definition.role_names if definition is not None
-             else {k: v.name for k, v in service.current().declaration.roles.items()})
+    names = definition.role_names if definition is not None else service.derived("role_names", _role_names)
     words = [names.get(str(r), r.value.replace("_", " ")) for r in roles if r is not CaseRole.SYSTEM]
     return " or ".join(dict.fromkeys(words)) or "nobody"
+
+
+def _role_names(agreement: Any) -> dict[str, str]:
+    return {k: v.name for k, v in agreement.declaration.roles.items()}
 
 
 def visible_disputes_query(user: Any) -> Any:
@@ -105,9 +108,9 @@ def visible_disputes_query(user: Any) -> Any:
 
 @dataclass(frozen=True)
 class DisputeRow:
-    """One line of a dispute list: the case and what is due next."""
+    """One line of a dispute list: the case (its list columns, ``listing.LIST_COLUMNS``) and what is due next."""
 
-    dispute: Dispute
+    dispute: Any
     state_title: str
     next: list[NextStep]
 
@@ -117,31 +120,42 @@ class DisputeRow:
         return any(n.status is StepStatus.OVERDUE for n in self.next)
 
 
-def dispute_rows(disputes: Sequence[Dispute], now: datetime) -> list[DisputeRow]:
+def dispute_rows(disputes: Sequence[Any], now: datetime) -> list[DisputeRow]:
     """List rows with what is due next, in one query for the whole page: the open steps kept in
     ``case_deadline`` (refreshed from the workflows' schedule in the same transaction as every change
-    to a dispute), so a page of 50 does not recompute 50 schedules."""
+    to a dispute), so a page of 50 does not recompute 50 schedules. ``disputes`` are rows of the list
+    columns (id, process_key, state, agreement_version_id, bespoke_spec at least)."""
     from govern.deadlines.models import CaseDeadline, open_step
 
     waiting: dict[int, list[NextStep]] = defaultdict(list)
+    roles_of: dict[str, tuple[CaseRole, ...]] = {}
     if disputes:
-        for row in db.session.scalars(
-            select(CaseDeadline)
+        for case_id, step_key, title, clause, roles, due_at in db.session.execute(
+            select(CaseDeadline.case_id, CaseDeadline.step_key, CaseDeadline.title, CaseDeadline.clause,
+                   CaseDeadline.roles, CaseDeadline.due_at)
             .where(CaseDeadline.case_kind == CaseKind.DISPUTE, CaseDeadline.case_id.in_([d.id for d in disputes]),
                    open_step())
             .order_by(CaseDeadline.case_id, CaseDeadline.position)
         ):
-            overdue = row.due_at is not None and row.due_at < now
-            waiting[row.case_id].append(NextStep(
-                row.step_key, row.title, row.clause, tuple(CaseRole(r) for r in row.roles), row.due_at,
-                StepStatus.OVERDUE if overdue else StepStatus.DUE,
+            key = ",".join(roles)
+            if key not in roles_of:
+                roles_of[key] = tuple(CaseRole(r) for r in roles)
+            overdue = due_at is not None and due_at < now
+            waiting[case_id].append(NextStep(
+                step_key, title, clause, roles_of[key], due_at, StepStatus.OVERDUE if overdue else StepStatus.DUE,
             ))
-    return [DisputeRow(d, _state_title(d), waiting[d.id]) for d in disputes]
-
-
-def _state_title(dispute: Dispute) -> str:
-    """Where the dispute stands, in its process's words."""
-    return definition_of(dispute).state(dispute.state).title
+    titles: dict[tuple[str, int | None, str], str] = {}
+    rows = []
+    for d in disputes:
+        if d.bespoke_spec is not None:  # a process set out for this dispute alone (16.2)
+            title = service.definition(d.process_key, d.agreement_version_id, d.bespoke_spec).state(d.state).title
+        else:
+            key = (d.process_key, d.agreement_version_id, d.state)
+            if key not in titles:
+                titles[key] = service.definition(d.process_key, d.agreement_version_id).state(d.state).title
+            title = titles[key]
+        rows.append(DisputeRow(d, title, waiting[d.id]))
+    return rows
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from werkzeug.wrappers import Response
 
 from govern.core import clock
-from govern.extensions import db
+from govern.extensions import db, read
 from govern.notify.models import Notice, OutboxMessage, OutboxStatus
 from govern.notify.sender import retry_message
 from govern.web import paging
@@ -19,11 +19,12 @@ bp = Blueprint("notify", __name__)
 
 is_admin = requires(lambda user: user.can_manage_accounts())
 
+_UNREAD = select(func.count()).select_from(Notice).where(Notice.user_id == bindparam("user"), Notice.read_at.is_(None))
+
+
 def unread_count(user_id: int) -> int:
-    """How many of the user's notices are unread (for the header)."""
-    return db.session.scalar(
-        select(func.count()).select_from(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None))
-    ) or 0
+    """How many of the user's notices are unread (for the header, on every page)."""
+    return read(_UNREAD, {"user": user_id}).scalar() or 0
 
 
 @bp.get("/notices")
