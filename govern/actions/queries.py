@@ -62,15 +62,16 @@ class Mine:
 
 
 def open_actions_of(user_id: int, limit: int = 5) -> Mine:
-    """The user's actions not yet done, soonest due first (three queries)."""
+    """The user's actions not yet done, soonest due first (two queries)."""
     not_done = (FollowUp.owner_id == user_id, FollowUp.status != ActionStatus.DONE)
     today = local_day(clock.now())
     rows = list(db.session.scalars(
         select(FollowUp).where(*not_done).order_by(FollowUp.due_date, FollowUp.id).limit(limit)
         .options(raiseload("*"))))
-    total = db.session.scalar(select(func.count(FollowUp.id)).where(*not_done)) or 0
-    overdue = db.session.scalar(select(func.count(FollowUp.id)).where(*not_done, FollowUp.due_date < today)) or 0
-    return Mine(rows, total, overdue)
+    total, overdue = db.session.execute(
+        select(func.count(FollowUp.id), func.count(FollowUp.id).filter(FollowUp.due_date < today)).where(*not_done)
+    ).one()
+    return Mine(rows, int(total or 0), int(overdue or 0))
 
 
 def dashboard_counts() -> dict[str, int]:

@@ -50,18 +50,20 @@ def tasks_for(user: Any, now: datetime, limit: int = LIMIT) -> list[Task]:
     wanted = limit + 20  # room for steps the user's organisation has already done its part of
     # Dated steps soonest first, read in the order of the partial index on open steps (it stops at the
     # limit), then undated steps: two queries whatever the data.
-    query = (select(CaseDeadline, Dispute.title)
+    # The columns a task shows, as plain rows (no deadline objects to build).
+    query = (select(CaseDeadline.title, CaseDeadline.clause, CaseDeadline.reference, CaseDeadline.case_kind,
+                    CaseDeadline.case_id, CaseDeadline.step_key, CaseDeadline.due_at, Dispute.title.label("case_title"))
              .outerjoin(Dispute, and_(CaseDeadline.case_kind == CaseKind.DISPUTE, Dispute.id == CaseDeadline.case_id))
              .where(open_step(), mine))
     rows = db.session.execute(query.where(CaseDeadline.due_at.is_not(None))
                               .order_by(CaseDeadline.due_at, CaseDeadline.id).limit(wanted)).all()
     rows += db.session.execute(query.where(CaseDeadline.due_at.is_(None))
                                .order_by(CaseDeadline.id).limit(wanted)).all()
-    done = _done_by_my_organisation(user, [d.case_id for d, _ in rows if d.step_key in PER_ORGANISATION])
+    done = _done_by_my_organisation(user, [d.case_id for d in rows if d.step_key in PER_ORGANISATION])
     tasks = [
-        Task(d.title, d.clause, d.reference, title or "", case_link(d.case_kind, d.case_id), d.due_at,
+        Task(d.title, d.clause, d.reference, d.case_title or "", case_link(d.case_kind, d.case_id), d.due_at,
              d.due_at is not None and d.due_at < now)
-        for d, title in rows
+        for d in rows
         if (d.case_id, d.step_key) not in done
     ]
     return tasks[:limit]
