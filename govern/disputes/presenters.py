@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 
 from govern.agreements import service
 from govern.cases.models import CaseEvent, CaseKind
@@ -86,24 +86,21 @@ def visible_disputes_query(user: Any) -> Any:
     query = select(Dispute)
     if user.is_administrator or user.is_stp_leader:
         return query
-    conditions = []
-    party_of = Dispute.id.in_(
-        select(DisputeParty.dispute_id).where(DisputeParty.organisation_id == user.organisation_id)
-    )
     if user.role.acts_for_organisation:
-        conditions.append(party_of)
-        conditions.append(
-            Dispute.id.in_(
-                select(PanelMember.dispute_id).where(
-                    PanelMember.organisation_id == user.organisation_id, PanelMember.active.is_(True)
-                )
-            )
-        )
-    elif user.role.value == "board_secretary" and board_part_processes():
-        conditions.append(party_of & Dispute.process_key.in_(sorted(board_part_processes())))
-    if not conditions:
-        return query.where(Dispute.id.is_(None))
-    return query.where(or_(*conditions))
+        # Read from the organisation's own disputes (the few hundred it is a party to or sits on the
+        # panel of), not by testing each of the partnership's disputes for them: an "in this or in
+        # that" condition lets a database start from every open dispute (4 ms to count, at 10,000).
+        theirs = union(
+            select(DisputeParty.dispute_id.label("id")).where(DisputeParty.organisation_id == user.organisation_id),
+            select(PanelMember.dispute_id).where(
+                PanelMember.organisation_id == user.organisation_id, PanelMember.active.is_(True)),
+        ).subquery("theirs")
+        return query.join(theirs, theirs.c.id == Dispute.id)
+    if user.role.value == "board_secretary" and board_part_processes():
+        party_of = Dispute.id.in_(
+            select(DisputeParty.dispute_id).where(DisputeParty.organisation_id == user.organisation_id))
+        return query.where(party_of, Dispute.process_key.in_(sorted(board_part_processes())))
+    return query.where(Dispute.id.is_(None))
 
 
 @dataclass(frozen=True)
