@@ -104,6 +104,16 @@ def visible_disputes_query(user: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class StepLine:
+    """A waiting step as a list shows it: what, who acts (the agreement's names), by when, overdue or not."""
+
+    title: str
+    who: str
+    due: str
+    overdue: bool
+
+
+@dataclass(frozen=True)
 class DisputeRow:
     """One line of a dispute list: the case (its list columns, ``listing.LIST_COLUMNS``) and what is due next."""
 
@@ -115,6 +125,17 @@ class DisputeRow:
     def overdue(self) -> bool:
         """Any waiting step is past its deadline."""
         return any(n.status is StepStatus.OVERDUE for n in self.next)
+
+    @property
+    def steps(self) -> list[StepLine]:
+        """The waiting steps in words."""
+        return [_line(n) for n in self.next]
+
+
+def _line(step: NextStep) -> StepLine:
+    from govern.web.template_helpers import local_date
+
+    return StepLine(step.title, who(step.roles), local_date(step.due_at), step.status is StepStatus.OVERDUE)
 
 
 def dispute_rows(disputes: Sequence[Any], now: datetime) -> list[DisputeRow]:
