@@ -142,3 +142,23 @@ def test_users_see_their_notices_and_the_count_in_the_header(
 
     client.post("/notices/read")
     assert Page.of(client.get("/notices")).text("unread-count") == "Nothing unread."
+
+
+def test_the_header_counts_unread_notices_up_to_99_and_the_notices_page_counts_them_all(
+    cast: Cast, client_for: Callable[[User], FlaskClient]
+) -> None:
+    """Issue 14: an STP Leader who never marks notices read has thousands; every page's header counted
+    them all. The header now says "99+" past 99; the notices page still gives the exact number."""
+    from govern.core import clock
+
+    client = client_for(cast.leader)
+    db.session.add_all([Notice(user_id=cast.leader.id, subject=f"Notice {n}", created_at=clock.now())
+                        for n in range(99)])
+    db.session.commit()
+    assert "Notices (99 unread)" in client.get("/account").get_data(as_text=True)
+
+    db.session.add(Notice(user_id=cast.leader.id, subject="Notice 100", created_at=clock.now()))
+    db.session.commit()
+    page = client.get("/notices").get_data(as_text=True)
+    assert "Notices (99+ unread)" in page
+    assert Page(page).text("unread-count") == "100 unread."

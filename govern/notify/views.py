@@ -21,10 +21,24 @@ is_admin = requires(lambda user: user.can_manage_accounts())
 
 _UNREAD = select(func.count()).select_from(Notice).where(Notice.user_id == bindparam("user"), Notice.read_at.is_(None))
 
+#: The header counts unread notices up to this many and then says "99+": an STP Leader who never
+#: marks notices read has thousands, and every page would count them all.
+HEADER_UNREAD_CAP = 99
+
+_UNREAD_CAPPED = select(func.count()).select_from(
+    select(Notice.id).where(Notice.user_id == bindparam("user"), Notice.read_at.is_(None))
+    .limit(HEADER_UNREAD_CAP + 1).subquery())
+
 
 def unread_count(user_id: int) -> int:
-    """How many of the user's notices are unread (for the header, on every page)."""
+    """How many of the user's notices are unread (the notices page)."""
     return read(_UNREAD, {"user": user_id}).scalar() or 0
+
+
+def unread_for_header(user_id: int) -> str:
+    """The header's words for the user's unread notices: "" for none, "3", or "99+" (a bounded count)."""
+    unread = read(_UNREAD_CAPPED, {"user": user_id}).scalar() or 0
+    return f"{HEADER_UNREAD_CAP}+" if unread > HEADER_UNREAD_CAP else str(unread) if unread else ""
 
 
 @bp.get("/notices")

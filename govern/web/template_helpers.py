@@ -67,9 +67,9 @@ def nav_items() -> list[dict[str, Any]]:
         items += [("admin.users", "Accounts"), ("admin.stp_leader", role_name("stp_leader")), ("notify.outbox", "Mail")]
     items.append(("interests.register", "Interests"))
     items.append(("agreement.index", "The agreement"))
-    from govern.notify.views import unread_count
+    from govern.notify.views import unread_for_header
 
-    unread = unread_count(current_user.id)
+    unread = unread_for_header(current_user.id)
     items.append(("notify.notices", f"Notices ({unread} unread)" if unread else "Notices"))
     current = request.endpoint or ""
     from govern.web.urls import template_url_for
