@@ -79,3 +79,22 @@ def test_the_home_page_lists_open_disputes_and_meetings_coming_up(
 
     assert f"{dispute.reference}: {dispute.title}" in (page.text("open-disputes-list") or "")
     assert page.text("meetings-coming-up") == "Meetings coming up"
+
+
+def test_the_home_page_lists_the_20_soonest_steps_and_links_to_every_step(
+    run: Run, cast: Cast, client_for: Callable[[User], FlaskClient],
+) -> None:
+    """Issue 14: an STP Leader with hundreds of overdue steps got a home page of 50 red tags. The home
+    page lists the 20 soonest and links to the calendar page, which lists every step with its due date
+    (here a chief executive with 21 disputes to prepare papers for)."""
+    for _ in range(20):
+        run.file("RDE", "scenario_1", other="NDHT")
+    html = client_for(run.who("RDE")).get("/").get_data(as_text=True)
+    assert html.count('class="nhsuk-task-list__item') == 20
+    assert Page(html).text("todo-more") is None
+
+    run.file("RDE", "scenario_1", other="NDHT")
+    html = client_for(run.who("RDE")).get("/").get_data(as_text=True)
+    assert html.count('class="nhsuk-task-list__item') == 20
+    assert "See every step waiting for you" in (Page(html).text("todo-more") or "")
+    assert '<a href="/calendar">See every step waiting for you' in html

@@ -12,6 +12,10 @@ bp = Blueprint("main", __name__)
 #: How many of the open disputes, and of the decisions awaiting a Board, the home page lists.
 HOME_LIST = 10
 
+#: How many things to do the home page lists, soonest first; past that it links to the whole list
+#: (the calendar page, and the disputes list for the STP Leader).
+HOME_TASKS = 20
+
 
 @bp.get("/")
 @login_required
@@ -32,7 +36,9 @@ def home() -> str:
                 if sees_disputes else None)
     awaiting = (pdeg_queries.awaiting_board_page(user.organisation_id, None, size=HOME_LIST)
                 if user.role.value == "board_secretary" else None)
+    tasks = tasks_for(user, now, limit=HOME_TASKS + 1)
     return render_template(
-        "home.html", user=user, stp_leader=current_stp_leader_assignment(), tasks=tasks_for(user, now),
-        disputes=disputes, awaiting=awaiting, meetings=pdeg_queries.upcoming_meetings()[:5],
+        "home.html", user=user, stp_leader=current_stp_leader_assignment(), tasks=tasks[:HOME_TASKS],
+        more_tasks=len(tasks) > HOME_TASKS, disputes=disputes, awaiting=awaiting,
+        meetings=pdeg_queries.upcoming_meetings()[:5],
     )
