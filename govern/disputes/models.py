@@ -182,7 +182,11 @@ class DisputeParty(db.Model):
     changed, the other side of a 16.2 dispute): a party all the same, never on the panel."""
 
     __tablename__ = "dispute_party"
-    __table_args__ = (UniqueConstraint("dispute_id", "organisation_id", name="uq_dispute_party_org"),)
+    __table_args__ = (
+        UniqueConstraint("dispute_id", "organisation_id", name="uq_dispute_party_org"),
+        # An organisation's disputes read from the index alone (its dispute list, its steps to do).
+        Index("ix_dispute_party_org_filed_dispute", "organisation_id", "filed", "dispute_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"))
@@ -235,6 +239,8 @@ class PanelMember(db.Model):
     """An organisation nominated to the panel; its CEO (or regulator equivalent) sits on it."""
 
     __tablename__ = "panel_member"
+    # The disputes an organisation sits on the panel of, read from the index alone.
+    __table_args__ = (Index("ix_panel_member_org_active_dispute", "organisation_id", "active", "dispute_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("dispute.id"), index=True)
