@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
@@ -15,11 +18,27 @@ from govern.deadlines.models import CaseDeadline
 from govern.extensions import db
 from govern.web import paging
 from govern.web.access import requires
-from govern.web.urls import public_url_for
+from govern.web.template_helpers import local_date
+from govern.web.urls import id_url_for, public_url_for
 
 bp = Blueprint("deadlines", __name__)
 
 leader_or_admin = requires(lambda user: bool(user.is_stp_leader or user.is_administrator))
+
+
+def deadline_rows(rows: Iterable[Any]) -> list[tuple[str, str, str, str, str]]:
+    """What a table of deadlines shows for each row (due_at, case_id, reference, title, clause): the
+    due date as text, the dispute's address, the reference, the step and its clause. Each distinct day
+    is written once and the address is built once (a list of 50 asks for 50 that differ by an id)."""
+    days: dict[Any, str] = {}
+    address = id_url_for("disputes.show", "dispute_id")
+    shown = []
+    for row in rows:
+        day = days.get(row.due_at)
+        if day is None:
+            day = days[row.due_at] = local_date(row.due_at)
+        shown.append((day, address(row.case_id), row.reference, row.title, row.clause))
+    return shown
 
 
 @bp.get("/calendar")
@@ -79,4 +98,5 @@ def dashboard() -> str:
     """The STP Leader's dashboard."""
     board = build_dashboard()
     db.session.commit()  # the figures it may have recomputed, kept for the next views (no state changes)
-    return render_template("deadlines/dashboard.html", board=board, action_counts=action_counts())
+    return render_template("deadlines/dashboard.html", board=board, action_counts=action_counts(),
+                           overdue=deadline_rows(board.overdue), due_soon=deadline_rows(board.due_soon))
