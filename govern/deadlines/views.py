@@ -26,6 +26,11 @@ bp = Blueprint("deadlines", __name__)
 leader_or_admin = requires(lambda user: bool(user.is_stp_leader or user.is_administrator))
 
 
+#: What a table of deadlines reads of each (plain rows, not objects).
+DEADLINE_COLUMNS = (CaseDeadline.id, CaseDeadline.case_id, CaseDeadline.reference, CaseDeadline.title,
+                    CaseDeadline.clause, CaseDeadline.due_at)
+
+
 def deadline_rows(rows: Iterable[Any]) -> list[tuple[str, str, str, str, str]]:
     """What a table of deadlines shows for each row (due_at, case_id, reference, title, clause): the
     due date as text, the dispute's address, the reference, the step and its clause. Each distinct day
@@ -48,10 +53,11 @@ def calendar() -> str:
     feed = feeds.feed_of(current_user)
     # On PUBLIC_BASE_URL, not the request's Host header (which the client chooses).
     address = public_url_for("deadlines.calendar_feed", token=feed.token) if feed else None
-    query = feeds.open_deadlines_query(current_user)
+    query = feeds.open_deadlines_query(current_user, *DEADLINE_COLUMNS)
     page = paging.keyset(query.order_by(None), (CaseDeadline.due_at, CaseDeadline.id), lambda d: (d.due_at, d.id),
-                         cursor=request.args.get("after")) if query is not None else paging.Page([], 0, None, True)
-    return render_template("deadlines/calendar.html", address=address, page=page, deadlines=page.items)
+                         cursor=request.args.get("after"), scalars=False) if query is not None \
+        else paging.Page([], 0, None, True)
+    return render_template("deadlines/calendar.html", address=address, page=page, deadlines=deadline_rows(page.items))
 
 
 @bp.post("/calendar/reset")
