@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from govern.actions.queries import dashboard_counts as action_counts
 from govern.core import clock
 from govern.deadlines import feed as feeds
-from govern.deadlines.dashboard import build_dashboard
+from govern.deadlines.dashboard import FIGURE_LISTS, Bar, build_dashboard
 from govern.deadlines.models import CaseDeadline
 from govern.extensions import db
 from govern.web import paging
@@ -22,6 +22,9 @@ from govern.web.template_helpers import local_date
 from govern.web.urls import id_url_for, public_url_for
 
 bp = Blueprint("deadlines", __name__)
+
+#: The longest label a chart draws beside its bars (the table beside it gives every label in full).
+CHART_LABEL = 38
 
 leader_or_admin = requires(lambda user: bool(user.is_stp_leader or user.is_administrator))
 
@@ -104,5 +107,25 @@ def dashboard() -> str:
     """The STP Leader's dashboard."""
     board = build_dashboard()
     db.session.commit()  # the figures it may have recomputed, kept for the next views (no state changes)
-    return render_template("deadlines/dashboard.html", board=board, action_counts=action_counts(),
+    charts = {name: chart_rows(getattr(board, name), grouped=name in ("by_step", "on_time"),
+                               maximum=100 if name == "on_time" else None) for name in FIGURE_LISTS}
+    return render_template("deadlines/dashboard.html", board=board, action_counts=action_counts(), charts=charts,
                            overdue=deadline_rows(board.overdue), due_soon=deadline_rows(board.due_soon))
+
+
+def chart_rows(bars: list[Bar], *, maximum: float | None = None, grouped: bool = False) -> list[tuple[Any, ...]]:
+    """Each bar of a chart (``deadlines/_chart.html``) as its SVG and its table show it: (the label drawn,
+    the group's name before it if ``grouped``, cut to 38 characters; the bar's top; its text's baseline;
+    its width; where the figure beside it starts; that figure; the group; the label; the full figure).
+    A full bar is ``maximum``, or the largest value."""
+    top = max((bar.value for bar in bars), default=0) if maximum is None else maximum
+    rows = []
+    for n, bar in enumerate(bars):
+        y = 26 * n + 4
+        width = 180 * bar.value / top if top else 0
+        drawn = f"{bar.group}: {bar.label}" if bar.group and grouped else bar.label
+        if len(drawn) > CHART_LABEL:
+            drawn = drawn[:CHART_LABEL - 1] + "\N{HORIZONTAL ELLIPSIS}"
+        rows.append((drawn, y, y + 15, f"{width:.1f}", f"{254 + width:.1f}", bar.short or bar.text, bar.group,
+                     bar.label, bar.text))
+    return rows
