@@ -171,6 +171,28 @@ def test_after_the_last_attempt_a_message_is_failed_visible_and_can_be_sent_agai
     assert len(sink.received) == 1
 
 
+def test_the_outbox_lists_what_failed_and_what_is_being_retried_with_its_next_try(
+    make_user: Callable[..., User], admin: User, client_for: Callable[[User], FlaskClient],
+) -> None:
+    queue_mail([make_user(name="Pat Recipient")], 3)
+    failed, retrying, _waiting = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    failed.status, failed.attempts, failed.last_error = OutboxStatus.FAILED, 5, "550 no such mailbox"
+    retrying.attempts, retrying.next_attempt_at = 1, datetime(2023, 3, 1, 12, 30, tzinfo=UTC)
+    db.session.commit()
+    client = client_for(admin)
+
+    everything = Page.of(client.get("/admin/outbox")).text("outbox-problems") or ""
+    only_failed = Page.of(client.get("/admin/outbox?status=failed")).text("outbox-problems") or ""
+    only_retrying = Page.of(client.get("/admin/outbox?status=pending")).text("outbox-problems") or ""
+
+    assert "Messages that failed or are being retried: 2 messages" in everything
+    assert "Message 1 for Pat Recipient 1next try 1 March 2023 at 12:30pm" in everything  # 1<br>next try
+    assert "Message 0 for Pat Recipient 5 Failed 550 no such mailbox Send again" in everything
+    assert "Message 2" not in everything  # never tried yet: not a problem
+    assert "1 message" in only_failed and "Message 1" not in only_failed
+    assert "1 message" in only_retrying and "Message 0" not in only_retrying
+
+
 def test_two_senders_never_claim_the_same_message(app: Flask, make_user: Callable[..., User]) -> None:
     from govern.notify.sender import claim
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from govern.partnership.models import Organisation, SubordinateGroup
 from govern.web import paging
 from govern.web.access import requires
 from govern.web.actions import run
+from govern.web.urls import id_url_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -39,16 +42,31 @@ def _get_user_or_404(user_id: int) -> User:
 @is_admin
 def users() -> str:
     """Every account by name, a page at a time; filtered by organisation and role."""
-    query = select(User)
+    query = (select(User.id, User.name, User.email, Organisation.short_name, User.role, SubordinateGroup.code,
+                    User.active)
+             .join(Organisation, Organisation.id == User.organisation_id)
+             .outerjoin(SubordinateGroup, SubordinateGroup.id == User.group_id))
     organisation = request.args.get("organisation", "")
     if organisation.isdigit():
         query = query.where(User.organisation_id == int(organisation))
     if request.args.get("role", "") in {r.value for r in Role}:
         query = query.where(User.role == Role(request.args["role"]))
-    page = paging.keyset(query, (User.name, User.id), lambda u: (u.name, u.id), cursor=request.args.get("after"))
+    page = paging.keyset(query, (User.name, User.id), lambda u: (u.name, u.id), cursor=request.args.get("after"),
+                         scalars=False)
     organisations = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
-    return render_template("admin/users.html", page=page, users=page.items, stp_leader=current_stp_leader_assignment(),
-                           organisations=organisations, roles=list(Role), args=request.args)
+    return render_template("admin/users.html", page=page, users=_account_rows(page.items),
+                           stp_leader=current_stp_leader_assignment(), organisations=organisations, roles=list(Role),
+                           args=request.args)
+
+
+def _account_rows(rows: list[Any]) -> list[tuple[Any, ...]]:
+    """What the accounts table shows for each row: (id, name, email, organisation, role as shown,
+    active, the address to change it, the address to disable or enable it); each address built once."""
+    change = id_url_for("admin.edit_user", "user_id")
+    disable, enable = id_url_for("admin.disable_user", "user_id"), id_url_for("admin.enable_user", "user_id")
+    return [(row.id, row.name, row.email, row.short_name, f"{row.role.title} ({row.code})" if row.code
+             else row.role.title, row.active, change(row.id), (disable if row.active else enable)(row.id))
+            for row in rows]
 
 
 def _save(form: AccountForm, user: User | None) -> User:

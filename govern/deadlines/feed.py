@@ -99,12 +99,13 @@ def my_steps(user: Any) -> ColumnElement[bool] | None:
     return None if mine is None else mine[0]
 
 
-def open_deadlines_query(user: User) -> Select[Any] | None:
-    """The open deadlines on which ``user`` must act, soonest first (None if none can be)."""
+def open_deadlines_query(user: User, *columns: Any) -> Select[Any] | None:
+    """The open deadlines on which ``user`` must act, soonest first (None if none can be): the
+    ``CaseDeadline`` objects, or plain rows of ``columns`` if given (what a list shows)."""
     mine = _mine(user)
     if mine is None:
         return None
-    return (select(CaseDeadline).where(open_step(), CaseDeadline.due_at.is_not(None), mine[0])
+    return (select(*(columns or (CaseDeadline,))).where(open_step(), CaseDeadline.due_at.is_not(None), mine[0])
             .order_by(CaseDeadline.due_at, CaseDeadline.id))
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import operator
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select, update
@@ -14,6 +19,8 @@ from govern.notify.sender import retry_message
 from govern.web import paging
 from govern.web.access import requires
 from govern.web.actions import run
+from govern.web.template_helpers import local_datetime
+from govern.web.urls import id_url_for
 
 bp = Blueprint("notify", __name__)
 
@@ -73,13 +80,33 @@ def outbox() -> str:
         db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
     )
     shown = request.args.get("status", "")
-    query = select(OutboxMessage).where(OutboxMessage.status != OutboxStatus.SENT, OutboxMessage.attempts > 0)
-    if shown in {s.value for s in OutboxStatus if s is not OutboxStatus.SENT}:
-        query = query.where(OutboxMessage.status == OutboxStatus(shown))
+    # The states other than sent, named: ``status IN (...)`` reads the status index, ``!= sent`` every row.
+    statuses = [s for s in OutboxStatus if s is not OutboxStatus.SENT]
+    if shown in {s.value for s in statuses}:
+        statuses = [OutboxStatus(shown)]
+    retried = (OutboxMessage.attempts > 0,)
+    query = select(OutboxMessage.id, OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.status,
+                   OutboxMessage.attempts, OutboxMessage.next_attempt_at, OutboxMessage.last_error
+                   ).where(OutboxMessage.status.in_(statuses), *retried)
     page = paging.keyset(query, (OutboxMessage.next_attempt_at, OutboxMessage.id),
-                         lambda m: (m.next_attempt_at, m.id), cursor=request.args.get("after"))
-    return render_template("notify/outbox.html", counts=counts, page=page, messages=page.items, Status=OutboxStatus,
-                           shown=shown)
+                         lambda m: (m.next_attempt_at, m.id), cursor=request.args.get("after"), scalars=False,
+                         counted=False)
+    # How many in all: a count per state, each a range of the status index, in one statement.
+    total = db.session.scalar(select(functools.reduce(operator.add, [
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == status, *retried)
+        .scalar_subquery() for status in statuses])))
+    page = dataclasses.replace(page, total=int(total or 0))
+    return render_template("notify/outbox.html", counts=counts, page=page, messages=_outbox_rows(page.items),
+                           Status=OutboxStatus, shown=shown)
+
+
+def _outbox_rows(rows: list[Any]) -> list[tuple[Any, ...]]:
+    """What the outbox table shows for each message: (to, subject, attempts, failed, when it is next
+    tried as text, last error, the address to send it again); each address built once."""
+    again = id_url_for("notify.retry", "message_id")
+    return [(row.to_address, row.subject, row.attempts, row.status is OutboxStatus.FAILED,
+             "" if row.status is OutboxStatus.FAILED else local_datetime(row.next_attempt_at), row.last_error,
+             again(row.id)) for row in rows]
 
 
 @bp.post("/admin/outbox/<int:message_id>/retry")

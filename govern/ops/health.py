@@ -1,4 +1,4 @@
-"""Is the service doing its work? The tick's last sweep and the outbox, read in three queries.
+"""Is the service doing its work? The tick's last sweep and the outbox, read in one query.
 
 The same figures feed the dashboard and the mail page (:func:`tick_status`, through the
 ``ops/_tick_status.html`` include), ``/healthz`` (for load balancers) and ``flask --app govern health``
@@ -73,25 +73,24 @@ def tick_status() -> TickStatus:
     ``HEALTH_MAIL_MAX_DELAY_SECONDS``."""
     config = current_app.config
     now = clock.now()
-    last = db.session.scalar(select(Heartbeat.at).where(Heartbeat.name == SWEEP))
-    counts = dict(db.session.execute(
-        select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.FAILED)))
-        .group_by(OutboxMessage.status)
-    ).all())
-    oldest = db.session.scalar(
-        select(func.min(OutboxMessage.created_at)).where(OutboxMessage.status == OutboxStatus.PENDING)
-    )
+    # One statement: the heartbeat's row and three ranges of the outbox's status index.
+    pending, failed_state = OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.status == OutboxStatus.FAILED
+    last, waiting, failed, oldest = db.session.execute(select(
+        select(Heartbeat.at).where(Heartbeat.name == SWEEP).scalar_subquery(),
+        select(func.count()).select_from(OutboxMessage).where(pending).scalar_subquery(),
+        select(func.count()).select_from(OutboxMessage).where(failed_state).scalar_subquery(),
+        select(func.min(OutboxMessage.created_at)).where(pending).scalar_subquery(),
+    )).one()
     sweep: list[str] = []
     if last is None:
         sweep.append("no sweep has run")
     elif (now - last).total_seconds() > float(config.get("HEALTH_SWEEP_MAX_AGE_SECONDS", 900)):
         sweep.append(f"the last sweep was {age_words((now - last).total_seconds())} ago")
     mail: list[str] = []
-    failed = int(counts.get(OutboxStatus.FAILED, 0))
+    failed = int(failed or 0)
     if failed:
         mail.append(f"{failed} message{'' if failed == 1 else 's'} failed (see Mail, /admin/outbox)")
     late = float(config.get("HEALTH_MAIL_MAX_DELAY_SECONDS", 1800))
     if oldest is not None and (now - oldest).total_seconds() > late:
         mail.append(f"mail has waited {age_words((now - oldest).total_seconds())} to be sent")
-    return TickStatus(now, last, int(counts.get(OutboxStatus.PENDING, 0)), failed, oldest, sweep, mail)
+    return TickStatus(now, last, int(waiting or 0), failed, oldest, sweep, mail)
