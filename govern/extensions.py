@@ -57,3 +57,15 @@ def read(statement: Any, params: dict[str, Any] | None = None) -> Any:
     session = db.session()
     session._autoflush()  # what Session.execute does first (none inside no_autoflush or a flush)
     return session.connection().execute(statement, params or {})
+
+
+def include_for(dialect: str) -> Any:
+    """An Alembic ``include_object`` hook that leaves out a model's schema item declared for another
+    database only (``Index(...).ddl_if(dialect=...)``, as ``ix_case_deadline_open_due`` is): without
+    it, autogenerate would compare one database's index with the other's declaration."""
+
+    def include(obj: Any, _name: str | None, type_: str, reflected: bool, _compare_to: Any) -> bool:
+        only = getattr(obj, "_ddl_if", None)  # SQLAlchemy keeps ddl_if's condition here
+        return reflected or type_ != "index" or only is None or only.dialect in (None, dialect)
+
+    return include

@@ -99,6 +99,9 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    from govern.extensions import include_for
+
+    conf_args.setdefault("include_object", include_for(connectable.dialect.name))
 
     with connectable.connect() as connection:
         context.configure(

@@ -24,7 +24,7 @@ from govern.audit import chain
 from govern.audit.models import AuditEvent
 from govern.auth import operations
 from govern.auth.models import Role, User
-from govern.extensions import db
+from govern.extensions import db, include_for
 from govern.partnership.models import Organisation, Principle
 from govern.partnership.seed import seed_partnership
 from govern.search.index import is_fts_table
@@ -62,7 +62,8 @@ def _not_fts(name: str | None, type_: str, _parent: object) -> bool:
 
 def _schema_differences() -> list[object]:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": _not_fts})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_name": _not_fts, "include_object": include_for(connection.dialect.name)})
         return compare_metadata(context, db.metadata)
 
 

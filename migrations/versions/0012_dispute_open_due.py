@@ -1,11 +1,13 @@
 """Indexes for the dispute lists at scale (issue 14): (closed_at, next_due_at) counts open and overdue
-disputes from the index alone; an organisation's disputes (as a party, on a panel) read from an index
+disputes from the index alone; an organisation's disputes (as a party, on a panel) read from an index;
+the partial index of open steps carries who acts, so one person's open steps are counted from it
 
 Revision ID: 0012_dispute_open_due
 Revises: 0011_pdegagenda
 Create Date: 2026-12-01 11:00:00
 
 """
+import sqlalchemy as sa
 from alembic import op
 
 
@@ -16,7 +18,20 @@ branch_labels = None
 depends_on = None
 
 
+def _open_due(batch_op, dialect, with_roles):
+    """The partial index of open steps, as each database writes it (see ``CaseDeadline``)."""
+    batch_op.drop_index('ix_case_deadline_open_due')
+    if dialect == 'postgresql':
+        batch_op.create_index('ix_case_deadline_open_due', ['due_at'], unique=False, postgresql_where=sa.text('open'),
+                              postgresql_include=['roles'] if with_roles else [])
+    else:
+        batch_op.create_index('ix_case_deadline_open_due', ['due_at', 'id', 'roles'] if with_roles else ['due_at'],
+                              unique=False, sqlite_where=sa.text('open = 1'))
+
+
 def upgrade():
+    with op.batch_alter_table('case_deadline', schema=None) as batch_op:
+        _open_due(batch_op, op.get_bind().dialect.name, True)
     with op.batch_alter_table('dispute', schema=None) as batch_op:
         batch_op.create_index('ix_dispute_open_due', ['closed_at', 'next_due_at'], unique=False)
     with op.batch_alter_table('dispute_party', schema=None) as batch_op:
@@ -28,6 +43,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('case_deadline', schema=None) as batch_op:
+        _open_due(batch_op, op.get_bind().dialect.name, False)
     with op.batch_alter_table('panel_member', schema=None) as batch_op:
         batch_op.drop_index('ix_panel_member_org_active_dispute')
     with op.batch_alter_table('dispute_party', schema=None) as batch_op:
