@@ -58,7 +58,7 @@ def _boards(parties: list[Any], row: RegisterRow) -> list[dict[str, Any]]:
 def as_dict(parties: list[Any], row: RegisterRow) -> dict[str, Any]:
     """One decision as the JSON export gives it."""
     rec = row.recommendation
-    title, clause = queries.state_title(rec, row.cells.values())
+    title, clause = queries.state_title(rec, row.cells.values(), row.organisations)
     return {
         "reference": rec.reference, "title": rec.title, "raised_by": queries.raised_by_text(rec),
         "status": title, "state": str(rec.state), "clause": clause,

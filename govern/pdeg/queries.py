@@ -106,28 +106,32 @@ EVENT_TITLES: dict[str, tuple[str, str]] = {
 }
 
 
-def state_title(recommendation: Recommendation, ratifications: Iterable[Ratification] | None = None) -> tuple[str, str]:
+def state_title(recommendation: Recommendation, ratifications: Iterable[Any] | None = None,
+                organisations: dict[int, Organisation] | None = None) -> tuple[str, str]:
     """The decision's state and its clause (17.2 for a variation once it reaches the Boards). A decision
     with the Boards that a Board did not ratify says so first: "Not ratified by Devon County Council
-    (Cabinet)". ``ratifications``: its current ones, when already loaded (the register)."""
+    (Cabinet)". ``ratifications``: its current ones, when already loaded (the register's cells, with
+    ``organisations`` by id)."""
     title, clause = state_title_of(recommendation.state, recommendation.is_variation)
-    refusers = refused_by(recommendation, ratifications)
+    refusers = refused_by(recommendation, ratifications, organisations)
     if refusers:
         names = ", ".join(f"{o.name} ({o.board_name})" for o in refusers)
         title = f"Not ratified by {names}; agreed at PDEG"
     return title, clause
 
 
-def refused_by(recommendation: Recommendation,
-               ratifications: Iterable[Ratification] | None = None) -> list[Organisation]:
-    """The parties whose Board did not ratify the current version of a decision still with the Boards."""
+def refused_by(recommendation: Recommendation, ratifications: Iterable[Any] | None = None,
+               organisations: dict[int, Organisation] | None = None) -> list[Organisation]:
+    """The parties whose Board did not ratify the current version of a decision still with the Boards.
+    ``ratifications`` may be the register's cells (plain rows), whose parties ``organisations`` holds by id."""
     if recommendation.state not in states.with_the_boards():
         return []
     rows = recommendation.ratifications if ratifications is None else ratifications
     refused = states.board_refused()
-    return sorted((r.organisation for r in rows
-                   if r.version == recommendation.amendment_version and r.state in refused),
-                  key=lambda o: o.name)
+    found = [r for r in rows if r.version == recommendation.amendment_version and r.state in refused]
+    if organisations is None:
+        return sorted((r.organisation for r in found), key=lambda o: o.name)
+    return sorted((organisations[r.organisation_id] for r in found), key=lambda o: o.name)
 
 
 def state_colour(recommendation: Recommendation, ratifications: Iterable[Ratification] | None = None) -> str:
@@ -473,14 +477,23 @@ def dispute_offer(ratification: Ratification, user: Any) -> dict[str, Any] | Non
     }
 
 
+#: What the register shows of a Board's current ratification: plain rows of these columns, not whole
+#: ratifications, which a page of 50 decisions by 14 Boards would build 700 of.
+REGISTER_CELL_COLUMNS = (
+    Ratification.id, Ratification.recommendation_id, Ratification.organisation_id, Ratification.version,
+    Ratification.state, Ratification.meeting_date, Ratification.minute_reference, Ratification.lock_version,
+)
+
+
 @dataclass
 class RegisterRow:
-    """One decision in the register, with each party's Board status (by organisation id: a row with
-    the ratification's ``state``, ``organisation_id`` and ``id``; not the whole ratification, which a
-    page of 50 decisions by 14 Boards would build 700 of)."""
+    """One decision in the register, with each party's Board status: ``cells`` by organisation id, each
+    a row of :data:`REGISTER_CELL_COLUMNS`; ``organisations`` holds each cell's party by id (shared by
+    the rows of a page)."""
 
     recommendation: Recommendation
     cells: dict[int, Any]
+    organisations: dict[int, Organisation] = field(default_factory=dict)
 
 
 @dataclass
@@ -540,18 +553,18 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
     )
     cells: dict[int, dict[int, Any]] = {r.id: {} for r in page.items}
     if cells:
-        for ratification in db.session.scalars(
-            select(Ratification).join(Recommendation, current)
-            .options(joinedload(Ratification.organisation), raiseload("*"))
+        for cell in db.session.execute(
+            select(*REGISTER_CELL_COLUMNS).join(Recommendation, current)
             .where(Ratification.recommendation_id.in_(list(cells)))
         ):
-            cells[ratification.recommendation_id][ratification.organisation_id] = ratification
-    rows = [RegisterRow(r, cells[r.id]) for r in page.items]
+            cells[cell.recommendation_id][cell.organisation_id] = cell
     parties = current_parties()
     known = {p.id for p in parties}
-    extra = {org_id for row in rows for org_id in row.cells} - known  # a party that has since withdrawn
+    extra = {org_id for by_party in cells.values() for org_id in by_party} - known  # a party since withdrawn
     if extra:
         parties += list(db.session.scalars(select(Organisation).where(Organisation.id.in_(extra))))
+    organisations = {p.id: p for p in parties}
+    rows = [RegisterRow(r, cells[r.id], organisations) for r in page.items]
     if filters.party_id:
         parties = [p for p in parties if p.id == filters.party_id]
     return parties, Page(rows, page.total, page.next_cursor, page.is_first)

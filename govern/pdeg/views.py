@@ -27,7 +27,7 @@ from govern.core.text import single_line
 from govern.extensions import db
 from govern.interests import queries as interest_queries
 from govern.partnership.models import SubordinateGroup
-from govern.pdeg import operations, queries, states
+from govern.pdeg import operations, queries, register_page, states
 from govern.pdeg.forms import (
     AgendaForm,
     CancelForm,
@@ -844,11 +844,8 @@ def register() -> str | tuple[str, int]:
         )
     parties, page = queries.register(filters, request.args.get("after"))
     return render_template(
-        "pdeg/register.html", form=form, parties=parties, page=page, rows=page.items,
-        board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
-        state_title=queries.state_title, raised_by_text=queries.raised_by_text,
-        not_yet_sent=lambda rec: rec.state in states.before_pdeg(),
+        "pdeg/register.html", form=form, page=page, rows=page.items, lines=register_page.lines(page.items, parties),
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
-        page_has_errors=not valid, forecasts=board_forecast.for_register(page.items),
+        page_has_errors=not valid,
     ), (200 if valid else 400)
 

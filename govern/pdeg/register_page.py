@@ -1,0 +1,139 @@
+"""The ratification register page's rows, ready to show: each decision's state in words, its forecast,
+and its list of the parties' Boards written as markup.
+
+A page lists 50 decisions by 14 parties: 700 Board entries. Written by the template, each entry cost
+a dozen lookups, filters and calls (the party's names, the Board's words for the state, the tag); here
+each party's entry for each Board state is written once a request, and a row's list joins the entries
+with the row's reference. The markup is the template's own, entry for entry. Nothing here decides
+anything: the states' meanings are :mod:`govern.pdeg.states`'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from govern.boards import forecast as board_forecast
+from govern.boards.dates import day_words
+from govern.boards.forecast import Forecast
+from govern.pdeg import queries, states
+from govern.pdeg.models import Recommendation
+from govern.pdeg.queries import RegisterRow
+from govern.web.template_helpers import nhs_tag
+
+_LIST_START = '\n        <ul class="nhsuk-list govern-boards">'
+_LIST_END = "\n        </ul>"
+_NONE = '<span class="nhsuk-u-secondary-text-colour">None: it does not go to the Boards</span>'
+_NOT_YET_SENT = Markup(' class="nhsuk-u-font-size-16 nhsuk-u-secondary-text-colour">Not yet sent')
+
+
+@dataclass
+class RegisterLine:
+    """One decision as the register shows it."""
+
+    recommendation: Recommendation
+    #: Where it stands, in words, and the clause for it.
+    status: str
+    clause: str
+    raised_by: str
+    #: When it will be ratified, if it is with the Boards (markup).
+    forecast: Markup
+    #: The list of each party's Board and where it stands (markup).
+    boards: Markup
+
+
+@lru_cache(maxsize=1024)
+def _entry(name: str, short_name: str, board_name: str, code: str, state_words: tuple[str, str] | None
+           ) -> tuple[str, str]:
+    """A party's entry in a row's list of Boards, as the two pieces either side of the row's reference
+    (``<li>...<span id="cell-`` and ``-CODE" ...>...</span></li>``), escaped. ``state_words``: the Board
+    state's title and tag colour, or None for "Not yet sent". Derived from its arguments alone."""
+    head = Markup('\n          <li><abbr title="{}">{}</abbr> <span class="nhsuk-u-secondary-text-colour">'
+                  '({})</span> <span id="cell-').format(name, short_name, board_name)
+    if state_words is None:
+        body = _NOT_YET_SENT
+    else:
+        body = Markup(">") + nhs_tag(state_words[0].replace("Board", board_name), state_words[1])
+    return str(head), str(Markup("-{}\"{}</span></li>").format(code, body))
+
+
+class _Entries:
+    """Each party's entry for each Board state, looked up once a request."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[int, str | None], tuple[str, str]] = {}
+
+    def of(self, party: Any, state: str | None) -> tuple[str, str]:
+        """The pieces for ``party`` with its Board in ``state`` (None: not yet sent)."""
+        key = (party.id, state)
+        found = self._made.get(key)
+        if found is None:
+            words = None if state is None else (queries.BOARD_STATUS_TITLES[state], queries.BOARD_STATUS_COLOURS[state])
+            found = self._made[key] = _entry(party.name, party.short_name, party.board_name, party.code, words)
+        return found
+
+
+def boards_list(rows: Sequence[RegisterRow], parties: Sequence[Any]) -> dict[int, Markup]:
+    """Each row's list of the parties' Boards (by decision id): a party's Board with a ratification shows
+    where it stands; one affected by a decision PDEG has not yet decided, ``Not yet sent``; a decision
+    with neither says it does not go to the Boards."""
+    entries = _Entries()
+    before_pdeg = states.before_pdeg()
+    listed = [(p, p.id, p.is_party) for p in parties]
+    found: dict[int, Markup] = {}
+    for row in rows:
+        rec = row.recommendation
+        cells = row.cells
+        unsent = {o.id for o in rec.affected} if rec.state in before_pdeg else ()
+        reference = str(escape(rec.reference))
+        parts = [_LIST_START]
+        for party, party_id, is_party in listed:
+            cell = cells.get(party_id)
+            if cell is not None:
+                head, tail = entries.of(party, cell.state)
+            elif is_party and party_id in unsent:
+                head, tail = entries.of(party, None)
+            else:
+                continue
+            parts += (head, reference, tail)
+        empty = len(parts) == 1
+        parts.append(_LIST_END)
+        if empty:
+            parts.append(_NONE)
+        # Every piece is escaped markup already: the entries, the escaped reference, the constants.
+        found[rec.id] = Markup("".join(parts))  # noqa: S704
+    return found
+
+
+def forecast_cell(reference: str, forecast: Forecast | None) -> Markup:
+    """A decision's forecast in its register row: when every remaining Board will have met, or why that
+    cannot be said, and which Boards it waits for (empty for a decision not with the Boards)."""
+    if forecast is None:
+        return Markup("")
+    if forecast.complete_by:
+        text = f"Forecast: {day_words(forecast.complete_by)}"
+    elif forecast.refusing:
+        text = "No forecast: not ratified by " + ", ".join(o.code for o in forecast.refusing)
+    else:
+        text = "No Board date known for " + ", ".join(o.code for o in forecast.unknown)
+    if forecast.remaining:
+        text += ". Waiting for " + ", ".join(b.organisation.code for b in forecast.remaining)
+    return Markup('<br><span class="nhsuk-u-font-size-16" id="forecast-{}">{}</span>').format(reference, text)
+
+
+def lines(rows: Iterable[RegisterRow], parties: Sequence[Any]) -> list[RegisterLine]:
+    """The register page's rows, ready to show."""
+    rows = list(rows)
+    forecasts = board_forecast.for_register(rows)
+    boards = boards_list(rows, parties)
+    found = []
+    for row in rows:
+        rec = row.recommendation
+        status, clause = queries.state_title(rec, row.cells.values(), row.organisations)
+        found.append(RegisterLine(rec, status, clause, queries.raised_by_text(rec),
+                                  forecast_cell(rec.reference, forecasts.get(rec.id)), boards[rec.id]))
+    return found
