@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,28 +41,29 @@ class BoardOutlook:
 
 @dataclass(frozen=True)
 class Forecast:
-    """Who is holding a decision up and when its ratification will be complete, if that can be said."""
+    """Who is holding a decision up and when its ratification will be complete, if that can be said.
+    Each answer is worked out once (a register page asks each of its 50 forecasts several times)."""
 
     remaining: list[BoardOutlook]
 
-    @property
+    @cached_property
     def complete_by(self) -> date | None:
         """The latest remaining Board's next meeting; None if any has no date known or has refused."""
         if not self.remaining or self.refusing or self.unknown:
             return None
         return max(b.next_meeting for b in self.remaining if b.next_meeting is not None)
 
-    @property
+    @cached_property
     def unknown(self) -> list[Organisation]:
         """Undecided Boards with no meeting known whose papers are not yet due."""
         return [b.organisation for b in self.remaining if not b.refused and b.next_meeting is None]
 
-    @property
+    @cached_property
     def refusing(self) -> list[Organisation]:
         """Boards that did not ratify."""
         return [b.organisation for b in self.remaining if b.refused]
 
-    @property
+    @cached_property
     def last(self) -> list[Organisation]:
         """The Boards whose meeting sets the forecast date."""
         when = self.complete_by

@@ -12,13 +12,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import aliased, joinedload, raiseload
 
 from govern.cases.models import CaseEvent, CaseKind
 from govern.core import clock
 from govern.disputes.models import Dispute
 from govern.extensions import db
-from govern.partnership.models import Organisation
+from govern.partnership.models import Organisation, SubordinateGroup
 from govern.pdeg import states
 from govern.pdeg.facts import recommendation_actor, recommendation_facts
 from govern.pdeg.models import (
@@ -144,8 +144,9 @@ def state_colour(recommendation: Recommendation, ratifications: Iterable[Ratific
     return "nhsuk-tag--blue"
 
 
+@states.per_agreement
 def state_title_of(state: str, is_variation: bool = False) -> tuple[str, str]:
-    """A decision's state as users read it, and the agreement's clause for it."""
+    """A decision's state as users read it, and the agreement's clause for it (from the agreement alone)."""
     definition = states.recommendation_process()
     known = definition.state(state)
     title = STATE_TITLES.get(states.recommendation_meaning(state), known.title)
@@ -155,11 +156,20 @@ def state_title_of(state: str, is_variation: bool = False) -> tuple[str, str]:
 
 def raised_by_text(recommendation: Recommendation) -> str:
     """Who brought it, in words."""
-    match recommendation.raised_by_kind:
+    kind = recommendation.raised_by_kind
+    group = recommendation.group if kind is RaisedBy.SUBORDINATE_GROUP else None
+    organisation = recommendation.raising_organisation if kind is RaisedBy.MEMBER_ORGANISATION else None
+    return raised_by_words(kind, group.name if group else None, organisation.name if organisation else None)
+
+
+def raised_by_words(kind: RaisedBy, group: str | None = None, organisation: str | None = None) -> str:
+    """Who brought a recommendation, in words, from its kind of raiser and the raising group's or party's
+    name (the register reads these as plain columns)."""
+    match kind:
         case RaisedBy.SUBORDINATE_GROUP:
-            return recommendation.group.name if recommendation.group else "A subordinate group"
+            return group if group is not None else "A subordinate group"
         case RaisedBy.MEMBER_ORGANISATION:
-            return recommendation.raising_organisation.name if recommendation.raising_organisation else "A party"
+            return organisation if organisation is not None else "A party"
     return "The STP Leader"
 
 
@@ -477,6 +487,16 @@ def dispute_offer(ratification: Ratification, user: Any) -> dict[str, Any] | Non
     }
 
 
+#: What the register shows of a decision: plain rows of these columns (the raising group's and party's
+#: names joined), not Recommendation objects.
+_RAISING_PARTY = aliased(Organisation)
+REGISTER_DECISION_COLUMNS = (
+    Recommendation.id, Recommendation.reference, Recommendation.title, Recommendation.state,
+    Recommendation.is_variation, Recommendation.amendment_version, Recommendation.agenda_meeting_date,
+    Recommendation.created_at, Recommendation.raised_by_kind, SubordinateGroup.name.label("group_name"),
+    _RAISING_PARTY.name.label("raising_organisation_name"),
+)
+
 #: What the register shows of a Board's current ratification: plain rows of these columns, not whole
 #: ratifications, which a page of 50 decisions by 14 Boards would build 700 of.
 REGISTER_CELL_COLUMNS = (
@@ -487,13 +507,27 @@ REGISTER_CELL_COLUMNS = (
 
 @dataclass
 class RegisterRow:
-    """One decision in the register, with each party's Board status: ``cells`` by organisation id, each
-    a row of :data:`REGISTER_CELL_COLUMNS`; ``organisations`` holds each cell's party by id (shared by
-    the rows of a page)."""
+    """One decision in the register: ``recommendation`` is a row of :data:`REGISTER_DECISION_COLUMNS`;
+    ``cells``, each party's Board status by organisation id, rows of :data:`REGISTER_CELL_COLUMNS`;
+    ``organisations`` holds every party of the page's cells and affected parties by id (shared by the
+    rows of a page)."""
 
-    recommendation: Recommendation
+    recommendation: Any
     cells: dict[int, Any]
     organisations: dict[int, Organisation] = field(default_factory=dict)
+    #: The ids of the parties the decision affects.
+    affected_ids: list[int] = field(default_factory=list)
+
+    @property
+    def affected(self) -> list[Organisation]:
+        """The parties the decision affects, by name."""
+        return sorted((self.organisations[i] for i in self.affected_ids), key=lambda o: o.name)
+
+    @property
+    def raised_by(self) -> str:
+        """Who brought it, in words."""
+        rec = self.recommendation
+        return raised_by_words(rec.raised_by_kind, rec.group_name, rec.raising_organisation_name)
 
 
 @dataclass
@@ -509,19 +543,31 @@ class RegisterFilters:
 
 def register_status_choices() -> list[tuple[str, str]]:
     """The register's status filter: the decision's state, or a Board's."""
+    return list(_register_status_choices())
+
+
+@states.per_agreement
+def _register_status_choices() -> tuple[tuple[str, str], ...]:
     choices = [("", "Any status")]
     choices += [(s.name, f"Decision: {state_title_of(s.name)[0]}") for s in states.recommendation_process().states
                 if s.name != states.being_prepared()]
     shown = states.board_open() | states.board_ratified()
     choices += [(f"board:{s.name}", f"A Board: {BOARD_STATUS_TITLES[s.name]}")
                 for s in states.ratification_process().states if s.name in shown]
-    return choices
+    return tuple(choices)
 
 
-def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[Organisation], Page[RegisterRow]]:
+def register(filters: RegisterFilters, cursor: str | None = None, parties: list[Organisation] | None = None,
+             ) -> tuple[list[Organisation], Page[RegisterRow]]:
     """The ratification register, a page at a time: (the party columns, one row per decision), newest
-    first. Filters run in the database; each page is a fixed number of queries whatever its length."""
-    query = select(Recommendation).where(Recommendation.state != states.being_prepared())
+    first. Filters run in the database; each page is a fixed number of queries whatever its length, and
+    reads plain rows, not objects. ``parties``: :func:`current_parties`, if the caller has read them."""
+    query = (
+        select(*REGISTER_DECISION_COLUMNS)
+        .outerjoin(SubordinateGroup, SubordinateGroup.id == Recommendation.group_id)
+        .outerjoin(_RAISING_PARTY, _RAISING_PARTY.id == Recommendation.raising_organisation_id)
+        .where(Recommendation.state != states.being_prepared())
+    )
     if filters.group_id:
         query = query.where(Recommendation.group_id == filters.group_id)
     if filters.date_from:
@@ -543,28 +589,33 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
         if filters.party_id:
             wanted = wanted.where(Ratification.organisation_id == filters.party_id)
         query = query.where(wanted)
-    # What a row shows: who raised it and the parties affected, loaded for the page at once; any
-    # other relationship would be a query per row, so it raises.
-    page = paging.keyset(
-        query.options(joinedload(Recommendation.group), joinedload(Recommendation.raising_organisation),
-                      selectinload(Recommendation.affected), raiseload("*")),
-        (Recommendation.created_at, Recommendation.id), lambda r: (r.created_at, r.id),
-        descending=True, cursor=cursor,
-    )
+    page = paging.keyset(query, (Recommendation.created_at, Recommendation.id), lambda r: (r.created_at, r.id),
+                         descending=True, cursor=cursor, scalars=False)
     cells: dict[int, dict[int, Any]] = {r.id: {} for r in page.items}
+    affected: dict[int, list[int]] = {r.id: [] for r in page.items}
     if cells:
         for cell in db.session.execute(
             select(*REGISTER_CELL_COLUMNS).join(Recommendation, current)
             .where(Ratification.recommendation_id.in_(list(cells)))
         ):
-            cells[cell.recommendation_id][cell.organisation_id] = cell
-    parties = current_parties()
+            cells[cell[1]][cell[2]] = cell  # by recommendation_id, organisation_id
+        for recommendation_id, organisation_id in db.session.execute(
+            select(RecommendationParty.recommendation_id, RecommendationParty.organisation_id)
+            .where(RecommendationParty.recommendation_id.in_(list(cells)))
+        ):
+            affected[recommendation_id].append(organisation_id)
+    parties = current_parties() if parties is None else list(parties)
     known = {p.id for p in parties}
-    extra = {org_id for by_party in cells.values() for org_id in by_party} - known  # a party since withdrawn
-    if extra:
-        parties += list(db.session.scalars(select(Organisation).where(Organisation.id.in_(extra))))
+    shown = {org_id for by_party in cells.values() for org_id in by_party}
+    shown.update(org_id for ids in affected.values() for org_id in ids)
+    extra = shown - known  # a party that has since withdrawn
     organisations = {p.id: p for p in parties}
-    rows = [RegisterRow(r, cells[r.id], organisations) for r in page.items]
+    if extra:
+        for organisation in db.session.scalars(select(Organisation).where(Organisation.id.in_(extra))):
+            organisations[organisation.id] = organisation
+            if any(organisation.id in by_party for by_party in cells.values()):
+                parties.append(organisation)
+    rows = [RegisterRow(r, cells[r.id], organisations, affected[r.id]) for r in page.items]
     if filters.party_id:
         parties = [p for p in parties if p.id == filters.party_id]
     return parties, Page(rows, page.total, page.next_cursor, page.is_first)

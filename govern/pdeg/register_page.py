@@ -21,7 +21,6 @@ from govern.boards import forecast as board_forecast
 from govern.boards.dates import day_words
 from govern.boards.forecast import Forecast
 from govern.pdeg import queries, states
-from govern.pdeg.models import Recommendation
 from govern.pdeg.queries import RegisterRow
 from govern.web.template_helpers import nhs_tag
 
@@ -35,7 +34,8 @@ _NOT_YET_SENT = Markup(' class="nhsuk-u-font-size-16 nhsuk-u-secondary-text-colo
 class RegisterLine:
     """One decision as the register shows it."""
 
-    recommendation: Recommendation
+    #: The decision (a row of queries.REGISTER_DECISION_COLUMNS).
+    recommendation: Any
     #: Where it stands, in words, and the clause for it.
     status: str
     clause: str
@@ -88,7 +88,7 @@ def boards_list(rows: Sequence[RegisterRow], parties: Sequence[Any]) -> dict[int
     for row in rows:
         rec = row.recommendation
         cells = row.cells
-        unsent = {o.id for o in rec.affected} if rec.state in before_pdeg else ()
+        unsent = row.affected_ids if rec.state in before_pdeg else ()
         reference = str(escape(rec.reference))
         parts = [_LIST_START]
         for party, party_id, is_party in listed:
@@ -134,6 +134,6 @@ def lines(rows: Iterable[RegisterRow], parties: Sequence[Any]) -> list[RegisterL
     for row in rows:
         rec = row.recommendation
         status, clause = queries.state_title(rec, row.cells.values(), row.organisations)
-        found.append(RegisterLine(rec, status, clause, queries.raised_by_text(rec),
+        found.append(RegisterLine(rec, status, clause, row.raised_by,
                                   forecast_cell(rec.reference, forecasts.get(rec.id)), boards[rec.id]))
     return found

@@ -831,7 +831,8 @@ def register() -> str | tuple[str, int]:
     """Decisions by parties, each cell the Board's status; filtered by status, party, group and date."""
     form = RegisterFilterForm(request.args)
     form.status.choices = queries.register_status_choices()
-    form.party.choices = [("", "Any party")] + [(o.id, o.name) for o in queries.current_parties()]
+    current_parties = queries.current_parties()
+    form.party.choices = [("", "Any party")] + [(o.id, o.name) for o in current_parties]
     form.group.choices = [("", "Any group")] + [
         (g.id, g.name) for g in db.session.scalars(select(SubordinateGroup).order_by(SubordinateGroup.name))
     ]
@@ -842,7 +843,7 @@ def register() -> str | tuple[str, int]:
             status=form.status.data or "", party_id=form.party.data, group_id=form.group.data,
             date_from=form.date_from.data, date_to=form.date_to.data,
         )
-    parties, page = queries.register(filters, request.args.get("after"))
+    parties, page = queries.register(filters, request.args.get("after"), current_parties)
     return render_template(
         "pdeg/register.html", form=form, page=page, rows=page.items, lines=register_page.lines(page.items, parties),
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
