@@ -84,7 +84,7 @@ def next_meetings(organisation_ids: Iterable[int], today: date | None = None) ->
     return {org_id: day for org_id, day in rows}
 
 
-def _outlook(recommendation: Recommendation, ratifications: Iterable[Any], meetings: dict[int, date],
+def _outlook(recommendation: Any, ratifications: Iterable[Any], meetings: dict[int, date],
              organisations: dict[int, Organisation] | None = None) -> Forecast:
     """``ratifications``: the decision's (objects), or the register's cells (plain rows, current ones
     only) with their parties in ``organisations`` by id."""
@@ -97,7 +97,11 @@ def _outlook(recommendation: Recommendation, ratifications: Iterable[Any], meeti
         for r in ratifications
         if r.version == version and r.state in remaining_states
     ]
-    return Forecast(sorted(remaining, key=lambda b: b.organisation.name))
+    return Forecast(sorted(remaining, key=_by_name))
+
+
+def _by_name(outlook: BoardOutlook) -> str:
+    return outlook.organisation.name
 
 
 def for_decision(recommendation: Recommendation) -> Forecast | None:

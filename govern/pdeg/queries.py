@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload
@@ -104,6 +104,16 @@ EVENT_TITLES: dict[str, tuple[str, str]] = {
     "lapsed": ("Lapsed: the party withdrew", "15"),
     "superseded": ("Superseded by an amendment", "10.6"),
 }
+
+
+def clause_text(clause: str) -> str:
+    """How a clause reads beside a step: 'clause 10.6', or a schedule by its own name."""
+    return f"clause {clause}" if clause[:1].isdigit() else clause
+
+
+def clause_short(clause: str) -> str:
+    """The clause without its gloss: 'Schedule 4 (Delegation to subordinate groups)' -> 'Schedule 4'."""
+    return clause_text(clause.split(" (", 1)[0])
 
 
 def state_title(recommendation: Recommendation, ratifications: Iterable[Any] | None = None,
@@ -212,18 +222,30 @@ def undecided_ratification_states() -> frozenset[str]:
     return states.board_undecided()
 
 
-def refused_by_board(organisation_id: int, limit: int = 20) -> list[Ratification]:
+class BoardDecision(NamedTuple):
+    """A decision a Board has recorded, as its lists show it (plain columns, not objects)."""
+
+    id: int
+    reference: str
+    title: str
+    meeting_date: date | None
+    minute_reference: str
+
+
+_BOARD_DECISION_COLUMNS = (Ratification.id, Recommendation.reference, Recommendation.title,
+                           Ratification.meeting_date, Ratification.minute_reference)
+
+
+def refused_by_board(organisation_id: int, limit: int = 20) -> list[BoardDecision]:
     """Current decisions this Board did not ratify (it may reconsider them)."""
-    return list(
-        db.session.scalars(
-            select(Ratification).join(Recommendation, Recommendation.id == Ratification.recommendation_id)
-            .where(Ratification.organisation_id == organisation_id,
-                   Ratification.state.in_(states.board_refused()),
-                   Ratification.version == Recommendation.amendment_version)
-            .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
-            .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
-        )
-    )
+    return [BoardDecision._make(row) for row in db.session.execute(
+        select(*_BOARD_DECISION_COLUMNS).join(Recommendation, Recommendation.id == Ratification.recommendation_id)
+        .where(Ratification.organisation_id == organisation_id,
+               Ratification.state.in_(states.board_refused()),
+               Ratification.version == Recommendation.amendment_version)
+        .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
+        .limit(limit)
+    )]
 
 
 def boards_to_ratify(recommendation: Recommendation) -> list[Organisation] | None:
@@ -291,17 +313,41 @@ def awaiting_board_page(organisation_id: int, cursor: str | None, size: int = pa
     )
 
 
-def recorded_by_board(organisation_id: int, limit: int = 20) -> list[Ratification]:
-    """This Board's latest recorded decisions."""
-    return list(
-        db.session.scalars(
-            select(Ratification)
-            .where(Ratification.organisation_id == organisation_id,
-                   Ratification.state.in_(states.board_ratified()))
-            .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
-            .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
-        )
+class AwaitingItem(NamedTuple):
+    """A decision awaiting a Board, as the Board's list shows it (plain columns, not objects)."""
+
+    id: int
+    recommendation_id: int
+    state: str
+    created_at: datetime
+    reference: str
+    title: str
+    is_variation: bool
+
+
+def awaiting_board_items(organisation_id: int, cursor: str | None, size: int = paging.PAGE_SIZE) -> Page[AwaitingItem]:
+    """:func:`awaiting_board_page` as plain rows, for the Board's list: the same rows, the same order."""
+    query = (
+        select(Ratification.id, Ratification.recommendation_id, Ratification.state, Ratification.created_at,
+               Recommendation.reference, Recommendation.title, Recommendation.is_variation)
+        .join(Recommendation, Recommendation.id == Ratification.recommendation_id)
+        .where(Ratification.organisation_id == organisation_id,
+               Ratification.state.in_(undecided_ratification_states()))
     )
+    page = paging.keyset(query, (Ratification.created_at, Ratification.id), lambda r: (r.created_at, r.id),
+                         cursor=cursor, size=size, scalars=False)
+    return Page([AwaitingItem._make(r) for r in page.items], page.total, page.next_cursor, page.is_first)
+
+
+def recorded_by_board(organisation_id: int, limit: int = 20) -> list[BoardDecision]:
+    """This Board's latest recorded decisions."""
+    return [BoardDecision._make(row) for row in db.session.execute(
+        select(*_BOARD_DECISION_COLUMNS).join(Recommendation, Recommendation.id == Ratification.recommendation_id)
+        .where(Ratification.organisation_id == organisation_id,
+               Ratification.state.in_(states.board_ratified()))
+        .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
+        .limit(limit)
+    )]
 
 
 def raised_awaiting_agenda() -> list[Recommendation]:
@@ -487,33 +533,57 @@ def dispute_offer(ratification: Ratification, user: Any) -> dict[str, Any] | Non
     }
 
 
-#: What the register shows of a decision: plain rows of these columns (the raising group's and party's
-#: names joined), not Recommendation objects.
+class RegisterDecision(NamedTuple):
+    """What the register shows of a decision, read as plain columns (the raising group's and party's
+    names joined), not a Recommendation object. A named tuple: the page reads each field several times
+    a row, and a tuple's fields read much faster than a database row's."""
+
+    id: int
+    reference: str
+    title: str
+    state: str
+    is_variation: bool
+    amendment_version: int
+    agenda_meeting_date: date | None
+    created_at: datetime
+    raised_by_kind: RaisedBy
+    group_name: str | None
+    raising_organisation_name: str | None
+
+
+class RegisterCell(NamedTuple):
+    """What the register shows of a Board's current ratification, read as plain columns: not whole
+    ratifications, which a page of 50 decisions by 14 Boards would build 700 of."""
+
+    id: int
+    recommendation_id: int
+    organisation_id: int
+    version: int
+    state: str
+    meeting_date: date | None
+    minute_reference: str
+    lock_version: int
+
+
 _RAISING_PARTY = aliased(Organisation)
-REGISTER_DECISION_COLUMNS = (
+_DECISION_COLUMNS = (
     Recommendation.id, Recommendation.reference, Recommendation.title, Recommendation.state,
     Recommendation.is_variation, Recommendation.amendment_version, Recommendation.agenda_meeting_date,
     Recommendation.created_at, Recommendation.raised_by_kind, SubordinateGroup.name.label("group_name"),
     _RAISING_PARTY.name.label("raising_organisation_name"),
 )
-
-#: What the register shows of a Board's current ratification: plain rows of these columns, not whole
-#: ratifications, which a page of 50 decisions by 14 Boards would build 700 of.
-REGISTER_CELL_COLUMNS = (
-    Ratification.id, Ratification.recommendation_id, Ratification.organisation_id, Ratification.version,
-    Ratification.state, Ratification.meeting_date, Ratification.minute_reference, Ratification.lock_version,
-)
+_CELL_COLUMNS = tuple(getattr(Ratification, name) for name in RegisterCell._fields)
 
 
 @dataclass
 class RegisterRow:
-    """One decision in the register: ``recommendation`` is a row of :data:`REGISTER_DECISION_COLUMNS`;
-    ``cells``, each party's Board status by organisation id, rows of :data:`REGISTER_CELL_COLUMNS`;
+    """One decision in the register: ``recommendation``, a :class:`RegisterDecision`; ``cells``, each
+    party's Board status by organisation id, :class:`RegisterCell` s;
     ``organisations`` holds every party of the page's cells and affected parties by id (shared by the
     rows of a page)."""
 
-    recommendation: Any
-    cells: dict[int, Any]
+    recommendation: RegisterDecision
+    cells: dict[int, RegisterCell]
     organisations: dict[int, Organisation] = field(default_factory=dict)
     #: The ids of the parties the decision affects.
     affected_ids: list[int] = field(default_factory=list)
@@ -563,7 +633,7 @@ def register(filters: RegisterFilters, cursor: str | None = None, parties: list[
     first. Filters run in the database; each page is a fixed number of queries whatever its length, and
     reads plain rows, not objects. ``parties``: :func:`current_parties`, if the caller has read them."""
     query = (
-        select(*REGISTER_DECISION_COLUMNS)
+        select(*_DECISION_COLUMNS)
         .outerjoin(SubordinateGroup, SubordinateGroup.id == Recommendation.group_id)
         .outerjoin(_RAISING_PARTY, _RAISING_PARTY.id == Recommendation.raising_organisation_id)
         .where(Recommendation.state != states.being_prepared())
@@ -591,14 +661,14 @@ def register(filters: RegisterFilters, cursor: str | None = None, parties: list[
         query = query.where(wanted)
     page = paging.keyset(query, (Recommendation.created_at, Recommendation.id), lambda r: (r.created_at, r.id),
                          descending=True, cursor=cursor, scalars=False)
-    cells: dict[int, dict[int, Any]] = {r.id: {} for r in page.items}
-    affected: dict[int, list[int]] = {r.id: [] for r in page.items}
+    decisions = [RegisterDecision._make(r) for r in page.items]
+    cells: dict[int, dict[int, RegisterCell]] = {r.id: {} for r in decisions}
+    affected: dict[int, list[int]] = {r.id: [] for r in decisions}
     if cells:
-        for cell in db.session.execute(
-            select(*REGISTER_CELL_COLUMNS).join(Recommendation, current)
-            .where(Ratification.recommendation_id.in_(list(cells)))
-        ):
-            cells[cell[1]][cell[2]] = cell  # by recommendation_id, organisation_id
+        for cell in map(RegisterCell._make, db.session.execute(
+            select(*_CELL_COLUMNS).join(Recommendation, current).where(Ratification.recommendation_id.in_(list(cells)))
+        )):
+            cells[cell.recommendation_id][cell.organisation_id] = cell
         for recommendation_id, organisation_id in db.session.execute(
             select(RecommendationParty.recommendation_id, RecommendationParty.organisation_id)
             .where(RecommendationParty.recommendation_id.in_(list(cells)))
@@ -615,7 +685,7 @@ def register(filters: RegisterFilters, cursor: str | None = None, parties: list[
             organisations[organisation.id] = organisation
             if any(organisation.id in by_party for by_party in cells.values()):
                 parties.append(organisation)
-    rows = [RegisterRow(r, cells[r.id], organisations, affected[r.id]) for r in page.items]
+    rows = [RegisterRow(r, cells[r.id], organisations, affected[r.id]) for r in decisions]
     if filters.party_id:
         parties = [p for p in parties if p.id == filters.party_id]
     return parties, Page(rows, page.total, page.next_cursor, page.is_first)

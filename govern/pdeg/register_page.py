@@ -1,17 +1,17 @@
-"""The ratification register page's rows, ready to show: each decision's state in words, its forecast,
-and its list of the parties' Boards written as markup.
+"""The ratification register page's rows, written as markup: a row per decision with where it stands,
+its forecast and its list of the parties' Boards.
 
 A page lists 50 decisions by 14 parties: 700 Board entries. Written by the template, each entry cost
-a dozen lookups, filters and calls (the party's names, the Board's words for the state, the tag); here
-each party's entry for each Board state is written once a request, and a row's list joins the entries
-with the row's reference. The markup is the template's own, entry for entry. Nothing here decides
-anything: the states' meanings are :mod:`govern.pdeg.states`'.
+a dozen lookups, filters and calls (the party's names, the Board's words for the state, the tag), and
+each row a dozen more; here each party's entry for each Board state is written once, a row's list joins
+the entries with the row's reference, and a row is one join of escaped pieces. The markup is the
+template's own, character for character (``tests/test_register_page.py`` renders both). Nothing here
+decides anything: the states' meanings are :mod:`govern.pdeg.states`', the words :mod:`govern.pdeg.queries`'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -22,28 +22,14 @@ from govern.boards.dates import day_words
 from govern.boards.forecast import Forecast
 from govern.pdeg import queries, states
 from govern.pdeg.queries import RegisterRow
-from govern.web.template_helpers import nhs_tag
+from govern.web.template_helpers import local_date, nhs_tag
+from govern.web.urls import template_url_for
 
 _LIST_START = '\n        <ul class="nhsuk-list govern-boards">'
 _LIST_END = "\n        </ul>"
 _NONE = '<span class="nhsuk-u-secondary-text-colour">None: it does not go to the Boards</span>'
+_SPAN_END = Markup("</span>")
 _NOT_YET_SENT = Markup(' class="nhsuk-u-font-size-16 nhsuk-u-secondary-text-colour">Not yet sent')
-
-
-@dataclass
-class RegisterLine:
-    """One decision as the register shows it."""
-
-    #: The decision (a row of queries.REGISTER_DECISION_COLUMNS).
-    recommendation: Any
-    #: Where it stands, in words, and the clause for it.
-    status: str
-    clause: str
-    raised_by: str
-    #: When it will be ratified, if it is with the Boards (markup).
-    forecast: Markup
-    #: The list of each party's Board and where it stands (markup).
-    boards: Markup
 
 
 @lru_cache(maxsize=1024)
@@ -122,18 +108,43 @@ def forecast_cell(reference: str, forecast: Forecast | None) -> Markup:
         text = "No Board date known for " + ", ".join(o.code for o in forecast.unknown)
     if forecast.remaining:
         text += ". Waiting for " + ", ".join(b.organisation.code for b in forecast.remaining)
-    return Markup('<br><span class="nhsuk-u-font-size-16" id="forecast-{}">{}</span>').format(reference, text)
+    return Markup('<br><span class="nhsuk-u-font-size-16" id="forecast-') + reference + Markup('">') + text + _SPAN_END
 
 
-def lines(rows: Iterable[RegisterRow], parties: Sequence[Any]) -> list[RegisterLine]:
-    """The register page's rows, ready to show."""
+#: A decision's row, as the template wrote it; every value is escaped before it goes in.
+_ROW = (
+    '\n    <tr class="nhsuk-table__row" id="row-{reference}">\n'
+    '      <td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Decision '
+    '</span><span><a href="{address}">{reference}</a> {title}<br><span class="nhsuk-u-font-size-16 '
+    'nhsuk-u-secondary-text-colour">{raised_by}{met}</span></span></td>\n'
+    '      <td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Where it '
+    'stands </span><span>{status} <span class="nhsuk-u-font-size-16 nhsuk-u-secondary-text-colour">({clause})'
+    '</span>{forecast}</span></td>\n'
+    '      <td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading" aria-hidden="true">Each '
+    "party's Board </span>{boards}\n"
+    '      </td>\n'
+    '    </tr>'
+)
+
+
+def rows_markup(rows: Iterable[RegisterRow], parties: Sequence[Any]) -> Markup:
+    """The register table's rows (``<tr>`` each): the decision, its reference linked, who raised it and
+    its PDEG meeting; where it stands, with its clause and forecast; and each party's Board."""
     rows = list(rows)
     forecasts = board_forecast.for_register(rows)
     boards = boards_list(rows, parties)
-    found = []
+    written = []
     for row in rows:
         rec = row.recommendation
         status, clause = queries.state_title(rec, row.cells.values(), row.organisations)
-        found.append(RegisterLine(rec, status, clause, row.raised_by,
-                                  forecast_cell(rec.reference, forecasts.get(rec.id)), boards[rec.id]))
-    return found
+        reference = escape(rec.reference)
+        met = rec.agenda_meeting_date
+        written.append(_ROW.format(
+            reference=reference, address=escape(template_url_for("pdeg.recommendation", recommendation_id=rec.id)),
+            title=escape(rec.title), raised_by=escape(row.raised_by),
+            met=escape(f"; PDEG {local_date(met)}") if met else "", status=escape(status),
+            clause=escape(queries.clause_short(clause)), forecast=forecast_cell(reference, forecasts.get(rec.id)),
+            boards=boards[rec.id],
+        ))
+    # Every value was escaped as it went in (the forecast and the Boards' lists are markup already).
+    return Markup("".join(written))  # noqa: S704

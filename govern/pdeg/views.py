@@ -27,7 +27,7 @@ from govern.core.text import single_line
 from govern.extensions import db
 from govern.interests import queries as interest_queries
 from govern.partnership.models import SubordinateGroup
-from govern.pdeg import operations, queries, register_page, states
+from govern.pdeg import awaiting_page, operations, queries, register_page, states
 from govern.pdeg.forms import (
     AgendaForm,
     CancelForm,
@@ -63,16 +63,8 @@ FIELD_ALIASES = {"information": "summary", "affected_parties": "affected", "basi
                  "subordinate_group": "title"}
 
 
-@bp.app_template_filter("clause")
-def clause_text(clause: str) -> str:
-    """How a clause reads beside a step: 'clause 10.6', or a schedule by its own name."""
-    return f"clause {clause}" if clause[:1].isdigit() else clause
-
-
-@bp.app_template_filter("clause_short")
-def clause_short(clause: str) -> str:
-    """The clause without its gloss: 'Schedule 4 (Delegation to subordinate groups)' -> 'Schedule 4'."""
-    return clause_text(clause.split(" (", 1)[0])
+bp.add_app_template_filter(queries.clause_text, "clause")
+bp.add_app_template_filter(queries.clause_short, "clause_short")
 
 
 # --- loaders ------------------------------------------------------------------------------------------
@@ -677,11 +669,11 @@ def _is_board_secretary(user: Any) -> bool:
 @requires(_is_board_secretary)
 def awaiting() -> str:
     """Awaiting our Board: every agreed decision this Board must consider."""
+    page = queries.awaiting_board_items(current_user.organisation_id, request.args.get("after"))
     return render_template(
-        "pdeg/awaiting.html", page=queries.awaiting_board_page(current_user.organisation_id, request.args.get("after")),
+        "pdeg/awaiting.html", page=page, awaiting_rows=awaiting_page.rows_markup(page.items),
         recent=queries.recorded_by_board(current_user.organisation_id),
         refused=queries.refused_by_board(current_user.organisation_id),
-        board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
     )
 
 
@@ -845,7 +837,8 @@ def register() -> str | tuple[str, int]:
         )
     parties, page = queries.register(filters, request.args.get("after"), current_parties)
     return render_template(
-        "pdeg/register.html", form=form, page=page, rows=page.items, lines=register_page.lines(page.items, parties),
+        "pdeg/register.html", form=form, page=page, rows=page.items,
+        register_rows=register_page.rows_markup(page.items, parties),
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
         page_has_errors=not valid,
     ), (200 if valid else 400)
