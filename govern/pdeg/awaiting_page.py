@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from govern.pdeg import queries
 from govern.pdeg.queries import AwaitingItem
 from govern.web.template_helpers import local_date, nhs_tag
-from govern.web.urls import template_url_for
+from govern.web.urls import addresses
 
 _HEADING = '<span class="nhsuk-table-responsive__heading" aria-hidden="true">'
 
@@ -38,6 +38,9 @@ def rows_markup(items: Iterable[AwaitingItem]) -> Markup:
     """The list's rows (``<tr>`` each): the decision linked, whether it varies the MoU, when PDEG agreed
     it, the Board's status, and the links to record the Board's decision and to its ratification record."""
     tags: dict[str, Markup] = {}
+    decision = addresses("pdeg.recommendation", "recommendation_id")
+    record = addresses("pdeg.ratification", "ratification_id")
+    pdf = addresses("records.recommendation_record", "recommendation_id")
     written = []
     for item in items:
         tag = tags.get(item.state)
@@ -45,11 +48,10 @@ def rows_markup(items: Iterable[AwaitingItem]) -> Markup:
             tag = tags[item.state] = nhs_tag(queries.BOARD_STATUS_TITLES[item.state],
                                              queries.BOARD_STATUS_COLOURS[item.state])
         written.append(_ROW.format(
-            decision=escape(template_url_for("pdeg.recommendation", recommendation_id=item.recommendation_id)),
+            decision=escape(decision(item.recommendation_id)),
             reference=escape(item.reference), title=escape(item.title),
             variation=_VARIATION if item.is_variation else "", agreed=escape(local_date(item.created_at)),
-            status=tag, record=escape(template_url_for("pdeg.ratification", ratification_id=item.id)),
-            pdf=escape(template_url_for("records.recommendation_record", recommendation_id=item.recommendation_id)),
+            status=tag, record=escape(record(item.id)), pdf=escape(pdf(item.recommendation_id)),
         ))
     # Every value was escaped as it went in (the tag is markup already).
     return Markup("".join(written))  # noqa: S704

@@ -23,7 +23,7 @@ from govern.boards.forecast import Forecast
 from govern.pdeg import queries, states
 from govern.pdeg.queries import RegisterRow
 from govern.web.template_helpers import local_date, nhs_tag
-from govern.web.urls import template_url_for
+from govern.web.urls import addresses
 
 _LIST_START = '\n        <ul class="nhsuk-list govern-boards">'
 _LIST_END = "\n        </ul>"
@@ -48,18 +48,24 @@ def _entry(name: str, short_name: str, board_name: str, code: str, state_words: 
 
 
 class _Entries:
-    """Each party's entry for each Board state, looked up once a request."""
+    """Each party's entry for each Board state, looked up once a request (the state's words once too)."""
 
     def __init__(self) -> None:
         self._made: dict[tuple[int, str | None], tuple[str, str]] = {}
+        self._words: dict[str, tuple[str, str]] = {}
 
-    def of(self, party: Any, state: str | None) -> tuple[str, str]:
+    def of(self, party_id: int, party: Any, state: str | None) -> tuple[str, str]:
         """The pieces for ``party`` with its Board in ``state`` (None: not yet sent)."""
-        key = (party.id, state)
-        found = self._made.get(key)
+        found = self._made.get((party_id, state))
         if found is None:
-            words = None if state is None else (queries.BOARD_STATUS_TITLES[state], queries.BOARD_STATUS_COLOURS[state])
-            found = self._made[key] = _entry(party.name, party.short_name, party.board_name, party.code, words)
+            words = None
+            if state is not None:
+                words = self._words.get(state)
+                if words is None:
+                    words = self._words[state] = (queries.BOARD_STATUS_TITLES[state],
+                                                  queries.BOARD_STATUS_COLOURS[state])
+            found = _entry(party.name, party.short_name, party.board_name, party.code, words)
+            self._made[(party_id, state)] = found
         return found
 
 
@@ -80,9 +86,9 @@ def boards_list(rows: Sequence[RegisterRow], parties: Sequence[Any]) -> dict[int
         for party, party_id, is_party in listed:
             cell = cells.get(party_id)
             if cell is not None:
-                head, tail = entries.of(party, cell.state)
+                head, tail = entries.of(party_id, party, cell.state)
             elif is_party and party_id in unsent:
-                head, tail = entries.of(party, None)
+                head, tail = entries.of(party_id, party, None)
             else:
                 continue
             parts += (head, reference, tail)
@@ -133,6 +139,7 @@ def rows_markup(rows: Iterable[RegisterRow], parties: Sequence[Any]) -> Markup:
     rows = list(rows)
     forecasts = board_forecast.for_register(rows)
     boards = boards_list(rows, parties)
+    decision = addresses("pdeg.recommendation", "recommendation_id")
     written = []
     for row in rows:
         rec = row.recommendation
@@ -140,7 +147,7 @@ def rows_markup(rows: Iterable[RegisterRow], parties: Sequence[Any]) -> Markup:
         reference = escape(rec.reference)
         met = rec.agenda_meeting_date
         written.append(_ROW.format(
-            reference=reference, address=escape(template_url_for("pdeg.recommendation", recommendation_id=rec.id)),
+            reference=reference, address=escape(decision(rec.id)),
             title=escape(rec.title), raised_by=escape(row.raised_by),
             met=escape(f"; PDEG {local_date(met)}") if met else "", status=escape(status),
             clause=escape(queries.clause_short(clause)), forecast=forecast_cell(reference, forecasts.get(rec.id)),
