@@ -168,12 +168,13 @@ def register() -> schemas.RegisterPage:
     items = []
     for row in page.items:
         rec = row.recommendation
-        title, clause = queries.state_title(rec, row.cells.values())
-        boards = sorted(row.cells.values(), key=lambda r: r.organisation.name)
+        title, clause = queries.state_title(rec, row.cells.values(), row.organisations)
+        organisations = row.organisations
+        boards = sorted(row.cells.values(), key=lambda r: organisations[r.organisation_id].name)
         items.append(schemas.RegisterRow(
             id=rec.id, reference=rec.reference, title=rec.title, state=str(rec.state), status=title, clause=clause,
-            raised_by=queries.raised_by_text(rec), is_variation=rec.is_variation,
-            pdeg_meeting_date=rec.agenda_meeting_date, boards=[_board(r, r.organisation) for r in boards],
+            raised_by=row.raised_by, is_variation=rec.is_variation, pdeg_meeting_date=rec.agenda_meeting_date,
+            boards=[_board(r, organisations[r.organisation_id]) for r in boards],
         ))
     return schemas.RegisterPage(items=items, total=page.total, next_cursor=page.next_cursor)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from govern.core import clock
 from govern.extensions import db
 from govern.partnership.models import Organisation
 from govern.pdeg import states
-from govern.pdeg.models import Ratification, Recommendation
+from govern.pdeg.models import Recommendation
 from workflows.calendar import local_day
 
 #: The Board has not yet decided (a deferral is not a decision).
@@ -31,39 +32,38 @@ class BoardOutlook:
     """One remaining Board: where it stands and the meeting it will consider the decision at."""
 
     organisation: Organisation
-    ratification: Ratification
+    #: The Board's current ratification (an object, or the register's plain row of it).
+    ratification: Any
     next_meeting: date | None
-
-    @property
-    def refused(self) -> bool:
-        """The Board did not ratify: nothing completes until it reconsiders."""
-        return self.ratification.state in states.board_refused()
+    #: The Board did not ratify: nothing completes until it reconsiders.
+    refused: bool = False
 
 
 @dataclass(frozen=True)
 class Forecast:
-    """Who is holding a decision up and when its ratification will be complete, if that can be said."""
+    """Who is holding a decision up and when its ratification will be complete, if that can be said.
+    Each answer is worked out once (a register page asks each of its 50 forecasts several times)."""
 
     remaining: list[BoardOutlook]
 
-    @property
+    @cached_property
     def complete_by(self) -> date | None:
         """The latest remaining Board's next meeting; None if any has no date known or has refused."""
         if not self.remaining or self.refusing or self.unknown:
             return None
         return max(b.next_meeting for b in self.remaining if b.next_meeting is not None)
 
-    @property
+    @cached_property
     def unknown(self) -> list[Organisation]:
         """Undecided Boards with no meeting known whose papers are not yet due."""
         return [b.organisation for b in self.remaining if not b.refused and b.next_meeting is None]
 
-    @property
+    @cached_property
     def refusing(self) -> list[Organisation]:
         """Boards that did not ratify."""
         return [b.organisation for b in self.remaining if b.refused]
 
-    @property
+    @cached_property
     def last(self) -> list[Organisation]:
         """The Boards whose meeting sets the forecast date."""
         when = self.complete_by
@@ -84,15 +84,24 @@ def next_meetings(organisation_ids: Iterable[int], today: date | None = None) ->
     return {org_id: day for org_id, day in rows}
 
 
-def _outlook(recommendation: Recommendation, ratifications: Iterable[Ratification],
-             meetings: dict[int, date]) -> Forecast:
+def _outlook(recommendation: Any, ratifications: Iterable[Any], meetings: dict[int, date],
+             organisations: dict[int, Organisation] | None = None) -> Forecast:
+    """``ratifications``: the decision's (objects), or the register's cells (plain rows, current ones
+    only) with their parties in ``organisations`` by id."""
+    refused = states.board_refused()
+    remaining_states = states.board_undecided() | refused
+    version = recommendation.amendment_version
     remaining = [
-        BoardOutlook(r.organisation, r, meetings.get(r.organisation_id))
+        BoardOutlook(r.organisation if organisations is None else organisations[r.organisation_id], r,
+                     meetings.get(r.organisation_id), r.state in refused)
         for r in ratifications
-        if r.version == recommendation.amendment_version
-        and r.state in states.board_undecided() | states.board_refused()
+        if r.version == version and r.state in remaining_states
     ]
-    return Forecast(sorted(remaining, key=lambda b: b.organisation.name))
+    return Forecast(sorted(remaining, key=_by_name))
+
+
+def _by_name(outlook: BoardOutlook) -> str:
+    return outlook.organisation.name
 
 
 def for_decision(recommendation: Recommendation) -> Forecast | None:
@@ -106,10 +115,11 @@ def for_decision(recommendation: Recommendation) -> Forecast | None:
 def for_register(rows: Iterable[Any]) -> dict[int, Forecast]:
     """The forecast of each decision awaiting ratification on a register page, keyed by decision id.
 
-    ``rows`` are the register's rows (``recommendation`` and ``cells``, the current version's
-    ratifications by party, already loaded): one query more, however many rows.
+    ``rows`` are the register's rows (``recommendation``, ``cells``, the current version's ratifications
+    by party as plain rows, and ``organisations``, already loaded): one query more, however many rows.
     """
-    awaiting = [row for row in rows if row.recommendation.state in states.with_the_boards()]
+    with_the_boards = states.with_the_boards()
+    awaiting = [row for row in rows if row.recommendation.state in with_the_boards]
     meetings = next_meetings(org_id for row in awaiting for org_id in row.cells)
-    return {row.recommendation.id: _outlook(row.recommendation, row.cells.values(), meetings) for row in awaiting}
-
+    return {row.recommendation.id: _outlook(row.recommendation, row.cells.values(), meetings, row.organisations)
+            for row in awaiting}

@@ -58,13 +58,13 @@ def _boards(parties: list[Any], row: RegisterRow) -> list[dict[str, Any]]:
 def as_dict(parties: list[Any], row: RegisterRow) -> dict[str, Any]:
     """One decision as the JSON export gives it."""
     rec = row.recommendation
-    title, clause = queries.state_title(rec, row.cells.values())
+    title, clause = queries.state_title(rec, row.cells.values(), row.organisations)
     return {
-        "reference": rec.reference, "title": rec.title, "raised_by": queries.raised_by_text(rec),
+        "reference": rec.reference, "title": rec.title, "raised_by": row.raised_by,
         "status": title, "state": str(rec.state), "clause": clause,
         "pdeg_meeting": rec.agenda_meeting_date.isoformat() if rec.agenda_meeting_date else None,
         "variation": rec.is_variation,
-        "parties_affected": [o.name for o in rec.affected],
+        "parties_affected": [o.name for o in row.affected],
         "boards": _boards(parties, row),
     }
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import joinedload, raiseload, selectinload
+from sqlalchemy.orm import aliased, joinedload, raiseload
 
 from govern.cases.models import CaseEvent, CaseKind
 from govern.core import clock
 from govern.disputes.models import Dispute
 from govern.extensions import db
-from govern.partnership.models import Organisation
+from govern.partnership.models import Organisation, SubordinateGroup
 from govern.pdeg import states
 from govern.pdeg.facts import recommendation_actor, recommendation_facts
 from govern.pdeg.models import (
@@ -106,28 +106,42 @@ EVENT_TITLES: dict[str, tuple[str, str]] = {
 }
 
 
-def state_title(recommendation: Recommendation, ratifications: Iterable[Ratification] | None = None) -> tuple[str, str]:
+def clause_text(clause: str) -> str:
+    """How a clause reads beside a step: 'clause 10.6', or a schedule by its own name."""
+    return f"clause {clause}" if clause[:1].isdigit() else clause
+
+
+def clause_short(clause: str) -> str:
+    """The clause without its gloss: 'Schedule 4 (Delegation to subordinate groups)' -> 'Schedule 4'."""
+    return clause_text(clause.split(" (", 1)[0])
+
+
+def state_title(recommendation: Recommendation, ratifications: Iterable[Any] | None = None,
+                organisations: dict[int, Organisation] | None = None) -> tuple[str, str]:
     """The decision's state and its clause (17.2 for a variation once it reaches the Boards). A decision
     with the Boards that a Board did not ratify says so first: "Not ratified by Devon County Council
-    (Cabinet)". ``ratifications``: its current ones, when already loaded (the register)."""
+    (Cabinet)". ``ratifications``: its current ones, when already loaded (the register's cells, with
+    ``organisations`` by id)."""
     title, clause = state_title_of(recommendation.state, recommendation.is_variation)
-    refusers = refused_by(recommendation, ratifications)
+    refusers = refused_by(recommendation, ratifications, organisations)
     if refusers:
         names = ", ".join(f"{o.name} ({o.board_name})" for o in refusers)
         title = f"Not ratified by {names}; agreed at PDEG"
     return title, clause
 
 
-def refused_by(recommendation: Recommendation,
-               ratifications: Iterable[Ratification] | None = None) -> list[Organisation]:
-    """The parties whose Board did not ratify the current version of a decision still with the Boards."""
+def refused_by(recommendation: Recommendation, ratifications: Iterable[Any] | None = None,
+               organisations: dict[int, Organisation] | None = None) -> list[Organisation]:
+    """The parties whose Board did not ratify the current version of a decision still with the Boards.
+    ``ratifications`` may be the register's cells (plain rows), whose parties ``organisations`` holds by id."""
     if recommendation.state not in states.with_the_boards():
         return []
     rows = recommendation.ratifications if ratifications is None else ratifications
     refused = states.board_refused()
-    return sorted((r.organisation for r in rows
-                   if r.version == recommendation.amendment_version and r.state in refused),
-                  key=lambda o: o.name)
+    found = [r for r in rows if r.version == recommendation.amendment_version and r.state in refused]
+    if organisations is None:
+        return sorted((r.organisation for r in found), key=lambda o: o.name)
+    return sorted((organisations[r.organisation_id] for r in found), key=lambda o: o.name)
 
 
 def state_colour(recommendation: Recommendation, ratifications: Iterable[Ratification] | None = None) -> str:
@@ -140,8 +154,9 @@ def state_colour(recommendation: Recommendation, ratifications: Iterable[Ratific
     return "nhsuk-tag--blue"
 
 
+@states.per_agreement
 def state_title_of(state: str, is_variation: bool = False) -> tuple[str, str]:
-    """A decision's state as users read it, and the agreement's clause for it."""
+    """A decision's state as users read it, and the agreement's clause for it (from the agreement alone)."""
     definition = states.recommendation_process()
     known = definition.state(state)
     title = STATE_TITLES.get(states.recommendation_meaning(state), known.title)
@@ -151,11 +166,20 @@ def state_title_of(state: str, is_variation: bool = False) -> tuple[str, str]:
 
 def raised_by_text(recommendation: Recommendation) -> str:
     """Who brought it, in words."""
-    match recommendation.raised_by_kind:
+    kind = recommendation.raised_by_kind
+    group = recommendation.group if kind is RaisedBy.SUBORDINATE_GROUP else None
+    organisation = recommendation.raising_organisation if kind is RaisedBy.MEMBER_ORGANISATION else None
+    return raised_by_words(kind, group.name if group else None, organisation.name if organisation else None)
+
+
+def raised_by_words(kind: RaisedBy, group: str | None = None, organisation: str | None = None) -> str:
+    """Who brought a recommendation, in words, from its kind of raiser and the raising group's or party's
+    name (the register reads these as plain columns)."""
+    match kind:
         case RaisedBy.SUBORDINATE_GROUP:
-            return recommendation.group.name if recommendation.group else "A subordinate group"
+            return group if group is not None else "A subordinate group"
         case RaisedBy.MEMBER_ORGANISATION:
-            return recommendation.raising_organisation.name if recommendation.raising_organisation else "A party"
+            return organisation if organisation is not None else "A party"
     return "The STP Leader"
 
 
@@ -198,18 +222,30 @@ def undecided_ratification_states() -> frozenset[str]:
     return states.board_undecided()
 
 
-def refused_by_board(organisation_id: int, limit: int = 20) -> list[Ratification]:
+class BoardDecision(NamedTuple):
+    """A decision a Board has recorded, as its lists show it (plain columns, not objects)."""
+
+    id: int
+    reference: str
+    title: str
+    meeting_date: date | None
+    minute_reference: str
+
+
+_BOARD_DECISION_COLUMNS = (Ratification.id, Recommendation.reference, Recommendation.title,
+                           Ratification.meeting_date, Ratification.minute_reference)
+
+
+def refused_by_board(organisation_id: int, limit: int = 20) -> list[BoardDecision]:
     """Current decisions this Board did not ratify (it may reconsider them)."""
-    return list(
-        db.session.scalars(
-            select(Ratification).join(Recommendation, Recommendation.id == Ratification.recommendation_id)
-            .where(Ratification.organisation_id == organisation_id,
-                   Ratification.state.in_(states.board_refused()),
-                   Ratification.version == Recommendation.amendment_version)
-            .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
-            .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
-        )
-    )
+    return [BoardDecision._make(row) for row in db.session.execute(
+        select(*_BOARD_DECISION_COLUMNS).join(Recommendation, Recommendation.id == Ratification.recommendation_id)
+        .where(Ratification.organisation_id == organisation_id,
+               Ratification.state.in_(states.board_refused()),
+               Ratification.version == Recommendation.amendment_version)
+        .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
+        .limit(limit)
+    )]
 
 
 def boards_to_ratify(recommendation: Recommendation) -> list[Organisation] | None:
@@ -277,17 +313,41 @@ def awaiting_board_page(organisation_id: int, cursor: str | None, size: int = pa
     )
 
 
-def recorded_by_board(organisation_id: int, limit: int = 20) -> list[Ratification]:
-    """This Board's latest recorded decisions."""
-    return list(
-        db.session.scalars(
-            select(Ratification)
-            .where(Ratification.organisation_id == organisation_id,
-                   Ratification.state.in_(states.board_ratified()))
-            .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
-            .limit(limit).options(joinedload(Ratification.recommendation), raiseload("*"))
-        )
+class AwaitingItem(NamedTuple):
+    """A decision awaiting a Board, as the Board's list shows it (plain columns, not objects)."""
+
+    id: int
+    recommendation_id: int
+    state: str
+    created_at: datetime
+    reference: str
+    title: str
+    is_variation: bool
+
+
+def awaiting_board_items(organisation_id: int, cursor: str | None, size: int = paging.PAGE_SIZE) -> Page[AwaitingItem]:
+    """:func:`awaiting_board_page` as plain rows, for the Board's list: the same rows, the same order."""
+    query = (
+        select(Ratification.id, Ratification.recommendation_id, Ratification.state, Ratification.created_at,
+               Recommendation.reference, Recommendation.title, Recommendation.is_variation)
+        .join(Recommendation, Recommendation.id == Ratification.recommendation_id)
+        .where(Ratification.organisation_id == organisation_id,
+               Ratification.state.in_(undecided_ratification_states()))
     )
+    page = paging.keyset(query, (Ratification.created_at, Ratification.id), lambda r: (r.created_at, r.id),
+                         cursor=cursor, size=size, scalars=False)
+    return Page([AwaitingItem._make(r) for r in page.items], page.total, page.next_cursor, page.is_first)
+
+
+def recorded_by_board(organisation_id: int, limit: int = 20) -> list[BoardDecision]:
+    """This Board's latest recorded decisions."""
+    return [BoardDecision._make(row) for row in db.session.execute(
+        select(*_BOARD_DECISION_COLUMNS).join(Recommendation, Recommendation.id == Ratification.recommendation_id)
+        .where(Ratification.organisation_id == organisation_id,
+               Ratification.state.in_(states.board_ratified()))
+        .order_by(Ratification.updated_at.desc(), Ratification.id.desc())
+        .limit(limit)
+    )]
 
 
 def raised_awaiting_agenda() -> list[Recommendation]:
@@ -473,14 +533,71 @@ def dispute_offer(ratification: Ratification, user: Any) -> dict[str, Any] | Non
     }
 
 
+class RegisterDecision(NamedTuple):
+    """What the register shows of a decision, read as plain columns (the raising group's and party's
+    names joined), not a Recommendation object. A named tuple: the page reads each field several times
+    a row, and a tuple's fields read much faster than a database row's."""
+
+    id: int
+    reference: str
+    title: str
+    state: str
+    is_variation: bool
+    amendment_version: int
+    agenda_meeting_date: date | None
+    created_at: datetime
+    raised_by_kind: RaisedBy
+    group_name: str | None
+    raising_organisation_name: str | None
+
+
+class RegisterCell(NamedTuple):
+    """What the register shows of a Board's current ratification, read as plain columns: not whole
+    ratifications, which a page of 50 decisions by 14 Boards would build 700 of."""
+
+    id: int
+    recommendation_id: int
+    organisation_id: int
+    version: int
+    state: str
+    meeting_date: date | None
+    minute_reference: str
+    lock_version: int
+
+
+_RAISING_PARTY = aliased(Organisation)
+_DECISION_COLUMNS = (
+    Recommendation.id, Recommendation.reference, Recommendation.title, Recommendation.state,
+    Recommendation.is_variation, Recommendation.amendment_version, Recommendation.agenda_meeting_date,
+    Recommendation.created_at, Recommendation.raised_by_kind, SubordinateGroup.name.label("group_name"),
+    _RAISING_PARTY.name.label("raising_organisation_name"),
+)
+_CELL_COLUMNS = tuple(getattr(Ratification, name) for name in RegisterCell._fields)
+
+
 @dataclass
 class RegisterRow:
-    """One decision in the register, with each party's Board status (by organisation id: a row with
-    the ratification's ``state``, ``organisation_id`` and ``id``; not the whole ratification, which a
-    page of 50 decisions by 14 Boards would build 700 of)."""
+    """One decision in the register: ``recommendation``, a :class:`RegisterDecision`; ``cells``, each
+    party's Board status by organisation id, :class:`RegisterCell` s;
+    ``organisations`` holds every party of the page's cells and affected parties by id (shared by the
+    rows of a page)."""
 
-    recommendation: Recommendation
-    cells: dict[int, Any]
+    recommendation: RegisterDecision
+    cells: dict[int, RegisterCell]
+    organisations: dict[int, Organisation] = field(default_factory=dict)
+    #: The ids of the parties the decision affects.
+    affected_ids: list[int] = field(default_factory=list)
+
+    @property
+    def affected(self) -> list[Organisation]:
+        """The parties the decision affects, by name."""
+        return sorted((self.organisations[i] for i in self.affected_ids), key=lambda o: o.name)
+
+    @property
+    def raised_by(self) -> str:
+        """Who brought it, in words."""
+        rec = self.recommendation
+        return raised_by_words(rec.raised_by_kind, rec.group_name, rec.raising_organisation_name)
 
 
 @dataclass
@@ -496,19 +613,31 @@ class RegisterFilters:
 
 def register_status_choices() -> list[tuple[str, str]]:
     """The register's status filter: the decision's state, or a Board's."""
+    return list(_register_status_choices())
+
+
+@states.per_agreement
+def _register_status_choices() -> tuple[tuple[str, str], ...]:
     choices = [("", "Any status")]
     choices += [(s.name, f"Decision: {state_title_of(s.name)[0]}") for s in states.recommendation_process().states
                 if s.name != states.being_prepared()]
     shown = states.board_open() | states.board_ratified()
     choices += [(f"board:{s.name}", f"A Board: {BOARD_STATUS_TITLES[s.name]}")
                 for s in states.ratification_process().states if s.name in shown]
-    return choices
+    return tuple(choices)
 
 
-def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[Organisation], Page[RegisterRow]]:
+def register(filters: RegisterFilters, cursor: str | None = None, parties: list[Organisation] | None = None,
+             ) -> tuple[list[Organisation], Page[RegisterRow]]:
     """The ratification register, a page at a time: (the party columns, one row per decision), newest
-    first. Filters run in the database; each page is a fixed number of queries whatever its length."""
-    query = select(Recommendation).where(Recommendation.state != states.being_prepared())
+    first. Filters run in the database; each page is a fixed number of queries whatever its length, and
+    reads plain rows, not objects. ``parties``: :func:`current_parties`, if the caller has read them."""
+    query = (
+        select(*_DECISION_COLUMNS)
+        .outerjoin(SubordinateGroup, SubordinateGroup.id == Recommendation.group_id)
+        .outerjoin(_RAISING_PARTY, _RAISING_PARTY.id == Recommendation.raising_organisation_id)
+        .where(Recommendation.state != states.being_prepared())
+    )
     if filters.group_id:
         query = query.where(Recommendation.group_id == filters.group_id)
     if filters.date_from:
@@ -530,28 +659,33 @@ def register(filters: RegisterFilters, cursor: str | None = None) -> tuple[list[
         if filters.party_id:
             wanted = wanted.where(Ratification.organisation_id == filters.party_id)
         query = query.where(wanted)
-    # What a row shows: who raised it and the parties affected, loaded for the page at once; any
-    # other relationship would be a query per row, so it raises.
-    page = paging.keyset(
-        query.options(joinedload(Recommendation.group), joinedload(Recommendation.raising_organisation),
-                      selectinload(Recommendation.affected), raiseload("*")),
-        (Recommendation.created_at, Recommendation.id), lambda r: (r.created_at, r.id),
-        descending=True, cursor=cursor,
-    )
-    cells: dict[int, dict[int, Any]] = {r.id: {} for r in page.items}
+    page = paging.keyset(query, (Recommendation.created_at, Recommendation.id), lambda r: (r.created_at, r.id),
+                         descending=True, cursor=cursor, scalars=False)
+    decisions = [RegisterDecision._make(r) for r in page.items]
+    cells: dict[int, dict[int, RegisterCell]] = {r.id: {} for r in decisions}
+    affected: dict[int, list[int]] = {r.id: [] for r in decisions}
     if cells:
-        for ratification in db.session.scalars(
-            select(Ratification).join(Recommendation, current)
-            .options(joinedload(Ratification.organisation), raiseload("*"))
-            .where(Ratification.recommendation_id.in_(list(cells)))
+        for cell in map(RegisterCell._make, db.session.execute(
+            select(*_CELL_COLUMNS).join(Recommendation, current).where(Ratification.recommendation_id.in_(list(cells)))
+        )):
+            cells[cell.recommendation_id][cell.organisation_id] = cell
+        for recommendation_id, organisation_id in db.session.execute(
+            select(RecommendationParty.recommendation_id, RecommendationParty.organisation_id)
+            .where(RecommendationParty.recommendation_id.in_(list(cells)))
         ):
-            cells[ratification.recommendation_id][ratification.organisation_id] = ratification
-    rows = [RegisterRow(r, cells[r.id]) for r in page.items]
-    parties = current_parties()
+            affected[recommendation_id].append(organisation_id)
+    parties = current_parties() if parties is None else list(parties)
     known = {p.id for p in parties}
-    extra = {org_id for row in rows for org_id in row.cells} - known  # a party that has since withdrawn
+    shown = {org_id for by_party in cells.values() for org_id in by_party}
+    shown.update(org_id for ids in affected.values() for org_id in ids)
+    extra = shown - known  # a party that has since withdrawn
+    organisations = {p.id: p for p in parties}
     if extra:
-        parties += list(db.session.scalars(select(Organisation).where(Organisation.id.in_(extra))))
+        for organisation in db.session.scalars(select(Organisation).where(Organisation.id.in_(extra))):
+            organisations[organisation.id] = organisation
+            if any(organisation.id in by_party for by_party in cells.values()):
+                parties.append(organisation)
+    rows = [RegisterRow(r, cells[r.id], organisations, affected[r.id]) for r in decisions]
     if filters.party_id:
         parties = [p for p in parties if p.id == filters.party_id]
     return parties, Page(rows, page.total, page.next_cursor, page.is_first)

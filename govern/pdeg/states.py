@@ -25,13 +25,19 @@ RATIFICATION = "ratification"
 T = TypeVar("T")
 
 
+_service: Any = None
+
+
 def _agreement() -> Agreement:
     """The agreement the partnership runs (its stored version, read once a request), or the agreement
     file outside the app."""
+    global _service
     if has_app_context():
-        from govern.agreements import service
+        if _service is None:  # imported on first use: the service imports what imports this module
+            from govern.agreements import service
 
-        return service.current()
+            _service = service
+        return _service.current()  # type: ignore[no-any-return]
     return registry.default()
 
 
@@ -39,11 +45,15 @@ def _agreement() -> Agreement:
 _MEMO: dict[tuple[int, str, tuple[Any, ...]], tuple[Agreement, Any]] = {}
 
 
-def _per_agreement(compute: Callable[..., T]) -> Callable[..., T]:
+def per_agreement(compute: Callable[..., T]) -> Callable[..., T]:
+    """``compute(*args)`` kept per parsed agreement: for a function of the running agreement (and its
+    arguments) alone, never of the database or the request. A page asks these hundreds of times."""
+    name = f"{compute.__module__}.{compute.__qualname__}"
+
     @wraps(compute)
     def asked(*args: Any) -> T:
         agreement = _agreement()
-        key = (id(agreement), compute.__name__, args)
+        key = (id(agreement), name, args)
         hit = _MEMO.get(key)
         if hit is not None and hit[0] is agreement:
             return hit[1]  # type: ignore[no-any-return]
@@ -79,19 +89,19 @@ def destinations_of(definition: ProcessDefinition, *triggers: str) -> frozenset[
 # --- a recommendation ------------------------------------------------------------------------------
 
 
-@_per_agreement
+@per_agreement
 def being_prepared() -> str:
     """A draft: whoever raises it is still writing it (the process's first state)."""
     return recommendation_process().initial
 
 
-@_per_agreement
+@per_agreement
 def waiting_for_agenda() -> frozenset[str]:
     """Raised, and waiting for a place on a PDEG agenda."""
     return recommendation_process().sources_of("place_on_agenda")
 
 
-@_per_agreement
+@per_agreement
 def before_pdeg() -> frozenset[str]:
     """States in which PDEG has not yet decided (draft, raised, on an agenda): the raiser may still edit it,
     and papers may still be added."""
@@ -100,38 +110,38 @@ def before_pdeg() -> frozenset[str]:
     return frozenset(s.name for s in definition.states if not s.terminal and s.name not in decided)
 
 
-@_per_agreement
+@per_agreement
 def on_agenda() -> frozenset[str]:
     """On the agenda of a PDEG meeting: PDEG's outcome can be recorded."""
     return recommendation_process().sources_of("agree")
 
 
-@_per_agreement
+@per_agreement
 def decided() -> frozenset[str]:
     """Agreed at PDEG (with the Boards, or ratified by them): a dispute about a decision may name it."""
     definition = recommendation_process()
     return definition.states_after("agree") | definition.states_after("amend_and_agree")
 
 
-@_per_agreement
+@per_agreement
 def with_the_boards() -> frozenset[str]:
     """Agreed at PDEG and waiting for the Boards to ratify it."""
     return recommendation_process().sources_of("conclude_ratification")
 
 
-@_per_agreement
+@per_agreement
 def ratified_by_all() -> frozenset[str]:
     """Ratified by the Board of every remaining party."""
     return destinations_of(recommendation_process(), "conclude_ratification")
 
 
-@_per_agreement
+@per_agreement
 def not_agreed() -> frozenset[str]:
     """PDEG did not agree it."""
     return destinations_of(recommendation_process(), "not_agree")
 
 
-@_per_agreement
+@per_agreement
 def within_delegation() -> frozenset[str]:
     """Decided within the members' delegated powers: it never goes to PDEG or the Boards."""
     return destinations_of(recommendation_process(), "record_within_delegation")
@@ -140,49 +150,49 @@ def within_delegation() -> frozenset[str]:
 # --- one Board's ratification ----------------------------------------------------------------------
 
 
-@_per_agreement
+@per_agreement
 def board_open() -> frozenset[str]:
     """The Board still has this version to consider (one that did not ratify may reconsider)."""
     return ratification_process().sources_of("ratify")
 
 
-@_per_agreement
+@per_agreement
 def board_undecided() -> frozenset[str]:
     """Awaiting the Board (first time, or deferred): what a Board's "awaiting" list, pack and count hold."""
     return ratification_process().sources_of("not_ratify")
 
 
-@_per_agreement
+@per_agreement
 def board_first() -> str:
     """The state a Board's ratification starts in."""
     return ratification_process().initial
 
 
-@_per_agreement
+@per_agreement
 def board_refused() -> frozenset[str]:
     """The Board did not ratify the decision."""
     return destinations_of(ratification_process(), "not_ratify")
 
 
-@_per_agreement
+@per_agreement
 def board_ratified() -> frozenset[str]:
     """The Board ratified the decision."""
     return destinations_of(ratification_process(), "ratify")
 
 
-@_per_agreement
+@per_agreement
 def board_deferred() -> frozenset[str]:
     """The Board deferred the decision to a later meeting."""
     return destinations_of(ratification_process(), "defer") - board_refused() - board_ratified()
 
 
-@_per_agreement
+@per_agreement
 def board_lapsed() -> frozenset[str]:
     """The party withdrew (clause 15): its Board no longer ratifies."""
     return destinations_of(ratification_process(), "lapse")
 
 
-@_per_agreement
+@per_agreement
 def board_meaning(state: str) -> str:
     """What a Board's state means, in the app's own words: ``awaiting``, ``deferred``, ``refused``,
     ``ratified``, ``lapsed`` or ``superseded`` (any other way out of the process)."""
@@ -199,7 +209,7 @@ def board_meaning(state: str) -> str:
     return "superseded"
 
 
-@_per_agreement
+@per_agreement
 def recommendation_meaning(state: str) -> str:
     """What a recommendation's state means, in the app's own words (see the module's functions)."""
     if state == being_prepared():

@@ -27,7 +27,7 @@ from govern.core.text import single_line
 from govern.extensions import db
 from govern.interests import queries as interest_queries
 from govern.partnership.models import SubordinateGroup
-from govern.pdeg import operations, queries, states
+from govern.pdeg import awaiting_page, operations, queries, register_page, states
 from govern.pdeg.forms import (
     AgendaForm,
     CancelForm,
@@ -63,16 +63,8 @@ FIELD_ALIASES = {"information": "summary", "affected_parties": "affected", "basi
                  "subordinate_group": "title"}
 
 
-@bp.app_template_filter("clause")
-def clause_text(clause: str) -> str:
-    """How a clause reads beside a step: 'clause 10.6', or a schedule by its own name."""
-    return f"clause {clause}" if clause[:1].isdigit() else clause
-
-
-@bp.app_template_filter("clause_short")
-def clause_short(clause: str) -> str:
-    """The clause without its gloss: 'Schedule 4 (Delegation to subordinate groups)' -> 'Schedule 4'."""
-    return clause_text(clause.split(" (", 1)[0])
+bp.add_app_template_filter(queries.clause_text, "clause")
+bp.add_app_template_filter(queries.clause_short, "clause_short")
 
 
 # --- loaders ------------------------------------------------------------------------------------------
@@ -677,11 +669,11 @@ def _is_board_secretary(user: Any) -> bool:
 @requires(_is_board_secretary)
 def awaiting() -> str:
     """Awaiting our Board: every agreed decision this Board must consider."""
+    page = queries.awaiting_board_items(current_user.organisation_id, request.args.get("after"))
     return render_template(
-        "pdeg/awaiting.html", page=queries.awaiting_board_page(current_user.organisation_id, request.args.get("after")),
+        "pdeg/awaiting.html", page=page, awaiting_rows=awaiting_page.rows_markup(page.items),
         recent=queries.recorded_by_board(current_user.organisation_id),
         refused=queries.refused_by_board(current_user.organisation_id),
-        board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
     )
 
 
@@ -831,7 +823,8 @@ def register() -> str | tuple[str, int]:
     """Decisions by parties, each cell the Board's status; filtered by status, party, group and date."""
     form = RegisterFilterForm(request.args)
     form.status.choices = queries.register_status_choices()
-    form.party.choices = [("", "Any party")] + [(o.id, o.name) for o in queries.current_parties()]
+    current_parties = queries.current_parties()
+    form.party.choices = [("", "Any party")] + [(o.id, o.name) for o in current_parties]
     form.group.choices = [("", "Any group")] + [
         (g.id, g.name) for g in db.session.scalars(select(SubordinateGroup).order_by(SubordinateGroup.name))
     ]
@@ -842,13 +835,11 @@ def register() -> str | tuple[str, int]:
             status=form.status.data or "", party_id=form.party.data, group_id=form.group.data,
             date_from=form.date_from.data, date_to=form.date_to.data,
         )
-    parties, page = queries.register(filters, request.args.get("after"))
+    parties, page = queries.register(filters, request.args.get("after"), current_parties)
     return render_template(
-        "pdeg/register.html", form=form, parties=parties, page=page, rows=page.items,
-        board_titles=queries.BOARD_STATUS_TITLES, board_colours=queries.BOARD_STATUS_COLOURS,
-        state_title=queries.state_title, raised_by_text=queries.raised_by_text,
-        not_yet_sent=lambda rec: rec.state in states.before_pdeg(),
+        "pdeg/register.html", form=form, page=page, rows=page.items,
+        register_rows=register_page.rows_markup(page.items, parties),
         may_raise=Recommendation.can_be_raised_by(current_user), filtered=bool(request.args),
-        page_has_errors=not valid, forecasts=board_forecast.for_register(page.items),
+        page_has_errors=not valid,
     ), (200 if valid else 400)
 
