@@ -32,7 +32,11 @@ class Recommendation(db.Model):
     """A recommendation to PDEG, or a variation of the MoU (17.2)."""
 
     __tablename__ = "recommendation"
-    __table_args__ = (Index("ix_recommendation_state", "state"),)
+    __table_args__ = (
+        Index("ix_recommendation_state", "state"),
+        # The register's order (newest first), so a page is read from the index, not sorted.
+        Index("ix_recommendation_created", "created_at", "id"),
+    )
 
     @property
     def is_draft(self) -> bool:

@@ -1,8 +1,9 @@
 """Indexes for the dispute lists at scale (issue 14): (closed_at, next_due_at) counts open and overdue
 disputes from the index alone; an organisation's disputes (as a party, on a panel) read from an index;
-the partial index of open steps carries who acts, so one person's open steps are counted from it
+the partial index of open steps carries who acts, so one person's open steps are counted from it;
+the register's order, newest decision first, read from an index
 
-Revision ID: 0012_dispute_open_due
+Revision ID: 0012_scale_indexes
 Revises: 0011_pdegagenda
 Create Date: 2026-12-01 11:00:00
 
@@ -12,7 +13,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0012_dispute_open_due'
+revision = '0012_scale_indexes'
 down_revision = '0011_pdegagenda'
 branch_labels = None
 depends_on = None
@@ -34,6 +35,8 @@ def upgrade():
         _open_due(batch_op, op.get_bind().dialect.name, True)
     with op.batch_alter_table('dispute', schema=None) as batch_op:
         batch_op.create_index('ix_dispute_open_due', ['closed_at', 'next_due_at'], unique=False)
+    with op.batch_alter_table('recommendation', schema=None) as batch_op:
+        batch_op.create_index('ix_recommendation_created', ['created_at', 'id'], unique=False)
     with op.batch_alter_table('dispute_party', schema=None) as batch_op:
         batch_op.create_index('ix_dispute_party_org_filed_dispute', ['organisation_id', 'filed', 'dispute_id'],
                               unique=False)
@@ -47,6 +50,8 @@ def downgrade():
         _open_due(batch_op, op.get_bind().dialect.name, False)
     with op.batch_alter_table('panel_member', schema=None) as batch_op:
         batch_op.drop_index('ix_panel_member_org_active_dispute')
+    with op.batch_alter_table('recommendation', schema=None) as batch_op:
+        batch_op.drop_index('ix_recommendation_created')
     with op.batch_alter_table('dispute_party', schema=None) as batch_op:
         batch_op.drop_index('ix_dispute_party_org_filed_dispute')
     with op.batch_alter_table('dispute', schema=None) as batch_op:
