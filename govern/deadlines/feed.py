@@ -68,7 +68,7 @@ def _mine(user: User) -> tuple[ColumnElement[bool], bool] | None:
     """The condition "a step on which ``user`` must act", in SQL, and whether the user is STP Leader;
     None if nothing can be theirs. A step's ``roles`` say who acts; the user holds a role in a case
     as the STP Leader, as an officer of a party (filing or other) or as a panel member's CEO."""
-    from govern.auth.models import current_stp_leader_assignment
+    from govern.auth.models import current_stp_leader_id
 
     def acts(*roles: str) -> ColumnElement[bool]:
         # ``roles`` is a JSON list of role names: its text holds each name in double quotes.
@@ -86,8 +86,7 @@ def _mine(user: User) -> tuple[ColumnElement[bool], bool] | None:
         cases = select(PanelMember.dispute_id).where(PanelMember.organisation_id == user.organisation_id,
                                                      PanelMember.active.is_(True))
         conditions.append(and_(in_dispute, CaseDeadline.case_id.in_(cases), acts(CaseRole.PANEL_MEMBER)))
-    assignment = current_stp_leader_assignment()
-    is_leader = assignment is not None and assignment.user_id == user.id
+    is_leader = current_stp_leader_id() == user.id
     if is_leader:
         conditions.append(acts(CaseRole.STP_LEADER))
     return (or_(*conditions), is_leader) if conditions else None
@@ -150,10 +149,9 @@ def version_of(feed: CalendarFeed, user: User, now: datetime) -> FeedVersion:
     this user's feed is in the tag too: who they are and act as, the cases their organisation is in,
     and today's date (the 90 days of steps done move on each day). A change elsewhere in the
     partnership costs a poll a full answer, never a stale one."""
-    from govern.auth.models import current_stp_leader_assignment
+    from govern.auth.models import current_stp_leader_id
 
-    assignment = current_stp_leader_assignment()
-    leader = assignment is not None and assignment.user_id == user.id
+    leader = current_stp_leader_id() == user.id
     today = local_day(now)
     columns = [select(func.max(CaseDeadline.changed_at)).scalar_subquery(),
                select(func.max(CaseDeadline.id)).scalar_subquery()]
