@@ -115,27 +115,18 @@ class StepLine:
 
 @dataclass(frozen=True)
 class DisputeRow:
-    """One line of a dispute list: the case (its list columns, ``listing.LIST_COLUMNS``) and what is due next."""
+    """One line of a dispute list: the case (its list columns, ``listing.LIST_COLUMNS``) and what is due
+    next, as steps (for the API) and in words (for the page)."""
 
     dispute: Any
     state_title: str
     next: list[NextStep]
+    steps: list[StepLine] = field(default_factory=list)
 
     @property
     def overdue(self) -> bool:
         """Any waiting step is past its deadline."""
         return any(n.status is StepStatus.OVERDUE for n in self.next)
-
-    @property
-    def steps(self) -> list[StepLine]:
-        """The waiting steps in words."""
-        return [_line(n) for n in self.next]
-
-
-def _line(step: NextStep) -> StepLine:
-    from govern.web.template_helpers import local_date
-
-    return StepLine(step.title, who(step.roles), local_date(step.due_at), step.status is StepStatus.OVERDUE)
 
 
 def dispute_rows(disputes: Sequence[Any], now: datetime) -> list[DisputeRow]:
@@ -144,6 +135,7 @@ def dispute_rows(disputes: Sequence[Any], now: datetime) -> list[DisputeRow]:
     to a dispute), so a page of 50 does not recompute 50 schedules. ``disputes`` are rows of the list
     columns (id, process_key, state, agreement_version_id, bespoke_spec at least)."""
     from govern.deadlines.models import CaseDeadline, open_step
+    from govern.web.template_helpers import local_date
 
     waiting: dict[int, list[NextStep]] = defaultdict(list)
     roles_of: dict[str, tuple[CaseRole, ...]] = {}
@@ -162,6 +154,16 @@ def dispute_rows(disputes: Sequence[Any], now: datetime) -> list[DisputeRow]:
             waiting[case_id].append(NextStep(
                 step_key, title, clause, roles_of[key], due_at, StepStatus.OVERDUE if overdue else StepStatus.DUE,
             ))
+    words: dict[tuple[CaseRole, ...], str] = {}
+    days: dict[Any, str] = {}
+
+    def line(step: NextStep) -> StepLine:  # who acts and the day, each put into words once a page
+        if step.roles not in words:
+            words[step.roles] = who(step.roles)
+        if step.due_at not in days:
+            days[step.due_at] = local_date(step.due_at)
+        return StepLine(step.title, words[step.roles], days[step.due_at], step.status is StepStatus.OVERDUE)
+
     titles: dict[tuple[str, int | None, str], str] = {}
     rows = []
     for d in disputes:
@@ -172,7 +174,8 @@ def dispute_rows(disputes: Sequence[Any], now: datetime) -> list[DisputeRow]:
             if key not in titles:
                 titles[key] = service.definition(d.process_key, d.agreement_version_id).state(d.state).title
             title = titles[key]
-        rows.append(DisputeRow(d, title, waiting[d.id]))
+        steps = waiting[d.id]
+        rows.append(DisputeRow(d, title, steps, [line(n) for n in steps]))
     return rows
 
 

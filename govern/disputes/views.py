@@ -43,6 +43,7 @@ from govern.web.actions import (
     run,
     show_refusal,
 )
+from govern.web.urls import id_url_for
 from workflows import CaseRole
 from workflows import engine as wf_engine
 from workflows.definitions import FieldKind
@@ -73,7 +74,7 @@ def index() -> str:
     page = listing.disputes_page(current_user, filters, args.get("after"), clock.now())
     parties = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all()
     return render_template(
-        "disputes/index.html", page=page, who=presenters.who, filters=filters,
+        "disputes/index.html", page=page, filters=filters, dispute_url=id_url_for("disputes.show", "dispute_id"),
         states=listing.state_choices(), scenarios=listing.scenario_choices(), parties=parties,
         filtered=any(args.get(k) for k in ("state", "scenario", "party", "due", "sort")),
         can_file=current_user.role.acts_for_organisation and current_user.organisation.is_party,
