@@ -56,7 +56,7 @@ def panel(subject: Subject, user: Any) -> Panel:
 class Mine:
     """An owner's open actions: the soonest few, and how many in all."""
 
-    actions: list[FollowUp]
+    actions: list[Any]  # rows of (id, description, due_date, status)
     total: int
     overdue: int
 
@@ -65,9 +65,9 @@ def open_actions_of(user_id: int, limit: int = 5) -> Mine:
     """The user's actions not yet done, soonest due first (two queries)."""
     not_done = (FollowUp.owner_id == user_id, FollowUp.status != ActionStatus.DONE)
     today = local_day(clock.now())
-    rows = list(db.session.scalars(
-        select(FollowUp).where(*not_done).order_by(FollowUp.due_date, FollowUp.id).limit(limit)
-        .options(raiseload("*"))))
+    rows = list(db.session.execute(  # the columns the home page shows, as plain rows
+        select(FollowUp.id, FollowUp.description, FollowUp.due_date, FollowUp.status)
+        .where(*not_done).order_by(FollowUp.due_date, FollowUp.id).limit(limit)))
     total, overdue = db.session.execute(
         select(func.count(FollowUp.id), func.count(FollowUp.id).filter(FollowUp.due_date < today)).where(*not_done)
     ).one()

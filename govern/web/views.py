@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from govern.auth.models import current_stp_leader_assignment
+from govern.auth.models import User, current_stp_leader_id
+from govern.extensions import db
 
 bp = Blueprint("main", __name__)
 
@@ -38,7 +39,13 @@ def home() -> str:
                 if user.role.value == "board_secretary" else None)
     tasks = tasks_for(user, now, limit=HOME_TASKS + 1)
     return render_template(
-        "home.html", user=user, stp_leader=current_stp_leader_assignment(), tasks=tasks[:HOME_TASKS],
+        "home.html", user=user, stp_leader=_stp_leader(), tasks=tasks[:HOME_TASKS],
         more_tasks=len(tasks) > HOME_TASKS, disputes=disputes, awaiting=awaiting,
         meetings=pdeg_queries.upcoming_meetings()[:5],
     )
+
+
+def _stp_leader() -> User | None:
+    """Who is STP Leader now (the signed-in STP Leader is already loaded: no query then)."""
+    leader_id = current_stp_leader_id()
+    return None if leader_id is None else db.session.get(User, leader_id)
