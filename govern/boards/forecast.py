@@ -14,11 +14,11 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from govern.boards.models import BoardMeeting
 from govern.core import clock
-from govern.extensions import db
+from govern.extensions import read
 from govern.partnership.models import Organisation
 from govern.pdeg import states
 from govern.pdeg.models import Recommendation
@@ -70,26 +70,36 @@ class Forecast:
         return [b.organisation for b in self.remaining if when is not None and b.next_meeting == when]
 
 
+#: Built once: a register page and every decision's page ask it.
+_NEXT_MEETINGS = (
+    select(BoardMeeting.organisation_id, func.min(BoardMeeting.meeting_date))
+    .where(BoardMeeting.organisation_id.in_(bindparam("ids", expanding=True)),
+           BoardMeeting.papers_due >= bindparam("today", type_=BoardMeeting.papers_due.type))
+    .group_by(BoardMeeting.organisation_id)
+)
+
+
 def next_meetings(organisation_ids: Iterable[int], today: date | None = None) -> dict[int, date]:
     """Each Board's next meeting whose papers are not yet due, in one query."""
     ids = sorted(set(organisation_ids))
     if not ids:
         return {}
-    today = today or local_day(clock.now())
-    rows = db.session.execute(
-        select(BoardMeeting.organisation_id, func.min(BoardMeeting.meeting_date))
-        .where(BoardMeeting.organisation_id.in_(ids), BoardMeeting.papers_due >= today)
-        .group_by(BoardMeeting.organisation_id)
-    )
+    rows = read(_NEXT_MEETINGS, {"ids": ids, "today": today or local_day(clock.now())})
     return {org_id: day for org_id, day in rows}
+
+
+@states.per_agreement
+def _board_states() -> tuple[frozenset[str], frozenset[str]]:
+    """(a Board that did not ratify, a Board still to decide or that did not ratify): the agreement's states."""
+    refused = states.board_refused()
+    return refused, frozenset(states.board_undecided() | refused)
 
 
 def _outlook(recommendation: Any, ratifications: Iterable[Any], meetings: dict[int, date],
              organisations: dict[int, Organisation] | None = None) -> Forecast:
     """``ratifications``: the decision's (objects), or the register's cells (plain rows, current ones
     only) with their parties in ``organisations`` by id."""
-    refused = states.board_refused()
-    remaining_states = states.board_undecided() | refused
+    refused, remaining_states = _board_states()
     version = recommendation.amendment_version
     remaining = [
         BoardOutlook(r.organisation if organisations is None else organisations[r.organisation_id], r,

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload
 
 from govern.cases.models import CaseEvent, CaseKind
 from govern.core import clock
 from govern.disputes.models import Dispute
-from govern.extensions import db
+from govern.extensions import db, read
 from govern.partnership.models import Organisation, SubordinateGroup
 from govern.pdeg import states
 from govern.pdeg.facts import recommendation_actor, recommendation_facts
@@ -573,6 +573,14 @@ _DECISION_COLUMNS = (
     _RAISING_PARTY.name.label("raising_organisation_name"),
 )
 _CELL_COLUMNS = tuple(getattr(Ratification, name) for name in RegisterCell._fields)
+#: A page's cells (each decision's current ratifications) and affected parties, by the page's decision
+#: ids: built once (``govern.extensions.read``), as every page of the register asks them.
+_PAGE_CELLS = select(*_CELL_COLUMNS).join(
+    Recommendation, and_(Ratification.recommendation_id == Recommendation.id,
+                         Ratification.version == Recommendation.amendment_version),
+).where(Ratification.recommendation_id.in_(bindparam("ids", expanding=True)))
+_PAGE_AFFECTED = select(RecommendationParty.recommendation_id, RecommendationParty.organisation_id).where(
+    RecommendationParty.recommendation_id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass
@@ -627,65 +635,65 @@ def _register_status_choices() -> tuple[tuple[str, str], ...]:
     return tuple(choices)
 
 
-def register(filters: RegisterFilters, cursor: str | None = None, parties: list[Organisation] | None = None,
+def organisations_by_name() -> list[Organisation]:
+    """Every organisation the partnership has had, parties now and those that have withdrawn, by name."""
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def register(filters: RegisterFilters, cursor: str | None = None, organisations: list[Organisation] | None = None,
              ) -> tuple[list[Organisation], Page[RegisterRow]]:
     """The ratification register, a page at a time: (the party columns, one row per decision), newest
     first. Filters run in the database; each page is a fixed number of queries whatever its length, and
-    reads plain rows, not objects. ``parties``: :func:`current_parties`, if the caller has read them."""
-    query = (
-        select(*_DECISION_COLUMNS)
-        .outerjoin(SubordinateGroup, SubordinateGroup.id == Recommendation.group_id)
-        .outerjoin(_RAISING_PARTY, _RAISING_PARTY.id == Recommendation.raising_organisation_id)
-        .where(Recommendation.state != states.being_prepared())
-    )
+    reads plain rows, not objects. ``organisations``: :func:`organisations_by_name`, if the caller has
+    read them (a party that has since withdrawn keeps its column where a decision on the page has its
+    Board's ratification)."""
+    wanted = [Recommendation.state != states.being_prepared()]
     if filters.group_id:
-        query = query.where(Recommendation.group_id == filters.group_id)
+        wanted.append(Recommendation.group_id == filters.group_id)
     if filters.date_from:
-        query = query.where(Recommendation.agenda_meeting_date >= filters.date_from)
+        wanted.append(Recommendation.agenda_meeting_date >= filters.date_from)
     if filters.date_to:
-        query = query.where(Recommendation.agenda_meeting_date <= filters.date_to)
+        wanted.append(Recommendation.agenda_meeting_date <= filters.date_to)
     if filters.status and not filters.status.startswith("board:"):
-        query = query.where(Recommendation.state == filters.status)
+        wanted.append(Recommendation.state == filters.status)
     current = and_(Ratification.recommendation_id == Recommendation.id,
                    Ratification.version == Recommendation.amendment_version)
     if filters.party_id:
-        query = query.where(or_(
+        wanted.append(or_(
             exists().where(RecommendationParty.recommendation_id == Recommendation.id,
                            RecommendationParty.organisation_id == filters.party_id),
             exists().where(current, Ratification.organisation_id == filters.party_id),
         ))
     if filters.status.startswith("board:"):
-        wanted = exists().where(current, Ratification.state == filters.status.removeprefix("board:"))
+        board = exists().where(current, Ratification.state == filters.status.removeprefix("board:"))
         if filters.party_id:
-            wanted = wanted.where(Ratification.organisation_id == filters.party_id)
-        query = query.where(wanted)
+            board = board.where(Ratification.organisation_id == filters.party_id)
+        wanted.append(board)
+    query = (
+        select(*_DECISION_COLUMNS)
+        .outerjoin(SubordinateGroup, SubordinateGroup.id == Recommendation.group_id)
+        .outerjoin(_RAISING_PARTY, _RAISING_PARTY.id == Recommendation.raising_organisation_id)
+        .where(*wanted)
+    )
+    # Counted on the decisions alone: the joins add names, never rows.
     page = paging.keyset(query, (Recommendation.created_at, Recommendation.id), lambda r: (r.created_at, r.id),
-                         descending=True, cursor=cursor, scalars=False)
+                         descending=True, cursor=cursor, scalars=False,
+                         count_query=select(Recommendation.id).where(*wanted))
     decisions = [RegisterDecision._make(r) for r in page.items]
     cells: dict[int, dict[int, RegisterCell]] = {r.id: {} for r in decisions}
     affected: dict[int, list[int]] = {r.id: [] for r in decisions}
     if cells:
-        for cell in map(RegisterCell._make, db.session.execute(
-            select(*_CELL_COLUMNS).join(Recommendation, current).where(Ratification.recommendation_id.in_(list(cells)))
-        )):
+        ids = {"ids": list(cells)}
+        for cell in map(RegisterCell._make, read(_PAGE_CELLS, ids)):
             cells[cell.recommendation_id][cell.organisation_id] = cell
-        for recommendation_id, organisation_id in db.session.execute(
-            select(RecommendationParty.recommendation_id, RecommendationParty.organisation_id)
-            .where(RecommendationParty.recommendation_id.in_(list(cells)))
-        ):
+        for recommendation_id, organisation_id in read(_PAGE_AFFECTED, ids):
             affected[recommendation_id].append(organisation_id)
-    parties = current_parties() if parties is None else list(parties)
-    known = {p.id for p in parties}
-    shown = {org_id for by_party in cells.values() for org_id in by_party}
-    shown.update(org_id for ids in affected.values() for org_id in ids)
-    extra = shown - known  # a party that has since withdrawn
-    organisations = {p.id: p for p in parties}
-    if extra:
-        for organisation in db.session.scalars(select(Organisation).where(Organisation.id.in_(extra))):
-            organisations[organisation.id] = organisation
-            if any(organisation.id in by_party for by_party in cells.values()):
-                parties.append(organisation)
-    rows = [RegisterRow(r, cells[r.id], organisations, affected[r.id]) for r in decisions]
+    everyone = organisations_by_name() if organisations is None else organisations
+    by_id = {o.id: o for o in everyone}
+    with_cells = {org_id for by_party in cells.values() for org_id in by_party}
+    # The parties now, then a party that has since withdrawn where its Board has a decision on the page.
+    parties = [o for o in everyone if o.is_party] + [o for o in everyone if not o.is_party and o.id in with_cells]
+    rows = [RegisterRow(r, cells[r.id], by_id, affected[r.id]) for r in decisions]
     if filters.party_id:
         parties = [p for p in parties if p.id == filters.party_id]
     return parties, Page(rows, page.total, page.next_cursor, page.is_first)

@@ -28,7 +28,7 @@ from govern.web.urls import id_url_for
 _LIST_START = '\n        <ul class="nhsuk-list govern-boards">'
 _LIST_END = "\n        </ul>"
 _NONE = '<span class="nhsuk-u-secondary-text-colour">None: it does not go to the Boards</span>'
-_SPAN_END = Markup("</span>")
+_FORECAST = '<br><span class="nhsuk-u-font-size-16" id="forecast-{}">{}</span>'
 _NOT_YET_SENT = Markup(' class="nhsuk-u-font-size-16 nhsuk-u-secondary-text-colour">Not yet sent')
 
 
@@ -114,7 +114,8 @@ def forecast_cell(reference: str, forecast: Forecast | None) -> Markup:
         text = "No Board date known for " + ", ".join(o.code for o in forecast.unknown)
     if forecast.remaining:
         text += ". Waiting for " + ", ".join(b.organisation.code for b in forecast.remaining)
-    return Markup('<br><span class="nhsuk-u-font-size-16" id="forecast-') + reference + Markup('">') + text + _SPAN_END
+    # The reference is escaped already (the row's), the text is escaped here.
+    return Markup(_FORECAST.format(reference, escape(text)))  # noqa: S704
 
 
 #: A decision's row, as the template wrote it; every value is escaped before it goes in.

@@ -823,11 +823,10 @@ def register() -> str | tuple[str, int]:
     """Decisions by parties, each cell the Board's status; filtered by status, party, group and date."""
     form = RegisterFilterForm(request.args)
     form.status.choices = queries.register_status_choices()
-    current_parties = queries.current_parties()
-    form.party.choices = [("", "Any party")] + [(o.id, o.name) for o in current_parties]
-    form.group.choices = [("", "Any group")] + [
-        (g.id, g.name) for g in db.session.scalars(select(SubordinateGroup).order_by(SubordinateGroup.name))
-    ]
+    organisations = queries.organisations_by_name()
+    form.party.choices = [("", "Any party")] + [(o.id, o.name) for o in organisations if o.is_party]
+    groups = db.session.execute(select(SubordinateGroup.id, SubordinateGroup.name).order_by(SubordinateGroup.name))
+    form.group.choices = [("", "Any group")] + [(g.id, g.name) for g in groups]
     valid = form.validate() if request.args else True
     filters = queries.RegisterFilters()
     if valid:
@@ -835,7 +834,7 @@ def register() -> str | tuple[str, int]:
             status=form.status.data or "", party_id=form.party.data, group_id=form.group.data,
             date_from=form.date_from.data, date_to=form.date_to.data,
         )
-    parties, page = queries.register(filters, request.args.get("after"), current_parties)
+    parties, page = queries.register(filters, request.args.get("after"), organisations)
     return render_template(
         "pdeg/register.html", form=form, page=page, rows=page.items,
         register_rows=register_page.rows_markup(page.items, parties),
