@@ -164,7 +164,10 @@ class Ratification(db.Model):
     __tablename__ = "ratification"
     __table_args__ = (
         UniqueConstraint("recommendation_id", "organisation_id", "version", name="uq_ratification_version"),
-        Index("ix_ratification_org_state", "organisation_id", "state"),
+        # A Board's latest recorded and refused decisions, newest first (and any count by Board and state).
+        Index("ix_ratification_org_state_updated", "organisation_id", "state", "updated_at", "id"),
+        # The decisions awaiting a Board, oldest first, in order (its state read from the index).
+        Index("ix_ratification_org_created", "organisation_id", "created_at", "id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

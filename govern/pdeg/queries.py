@@ -310,6 +310,7 @@ def awaiting_board_page(organisation_id: int, cursor: str | None, size: int = pa
     return paging.keyset(
         query.options(joinedload(Ratification.recommendation), raiseload("*")),
         (Ratification.created_at, Ratification.id), lambda r: (r.created_at, r.id), cursor=cursor, size=size,
+        count_query=query,
     )
 
 
@@ -334,8 +335,11 @@ def awaiting_board_items(organisation_id: int, cursor: str | None, size: int = p
         .where(Ratification.organisation_id == organisation_id,
                Ratification.state.in_(undecided_ratification_states()))
     )
+    # Counted on the Board's ratifications alone (the join adds the decision's words, never rows).
+    counted = select(Ratification.id).where(Ratification.organisation_id == organisation_id,
+                                            Ratification.state.in_(undecided_ratification_states()))
     page = paging.keyset(query, (Ratification.created_at, Ratification.id), lambda r: (r.created_at, r.id),
-                         cursor=cursor, size=size, scalars=False)
+                         cursor=cursor, size=size, scalars=False, count_query=counted)
     return Page([AwaitingItem._make(r) for r in page.items], page.total, page.next_cursor, page.is_first)
 
 
