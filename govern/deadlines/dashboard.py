@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -27,7 +27,7 @@ from govern.agreements import service
 from govern.core import clock
 from govern.deadlines.models import CaseDeadline, DashboardFigures, open_step
 from govern.disputes.models import Dispute
-from govern.extensions import db
+from govern.extensions import db, read
 from govern.partnership.models import Organisation
 from govern.pdeg import states as pdeg_states
 from govern.pdeg.models import Ratification, Recommendation
@@ -113,29 +113,37 @@ def _keep(board: Dashboard, now: datetime) -> None:
     board.figures_at = now
 
 
-def _live_deadlines(board: Dashboard, now: datetime, week: datetime) -> None:
-    """What is overdue and due within seven days: counts and the first of each."""
-    # 3. How many are overdue, and due within seven days: two counts in one statement, each a range of
-    # the index (a count of index entries; a sum over a CASE of due_at reads every row from the table).
+def _live_statements() -> tuple[Any, Any, Any]:
+    """The three statements of :func:`_live_deadlines`, with ``now`` and ``week`` as placeholders."""
     due = CaseDeadline.due_at
-    counts = db.session.execute(select(
+    now, week = bindparam("now", type_=due.type), bindparam("week", type_=due.type)
+    # Two counts in one statement, each a range of the index (a count of index entries; a sum over a
+    # CASE of due_at reads every row from the table).
+    counts = select(
         select(func.count()).select_from(CaseDeadline).where(open_step(), due.is_not(None), due < now)
         .scalar_subquery(),
         select(func.count()).select_from(CaseDeadline).where(open_step(), due.is_not(None), due >= now, due <= week)
         .scalar_subquery(),
-    )).one()
-    board.overdue_count, board.due_soon_count = int(counts[0]), int(counts[1])
-    # 4, 5. The first of each, soonest first: plain rows (what the table shows), which the view's
-    # commit of the kept figures does not expire.
+    )
     open_due = select(CaseDeadline.id, CaseDeadline.case_id, CaseDeadline.reference, CaseDeadline.title,
-                      CaseDeadline.clause, CaseDeadline.due_at).where(open_step(), CaseDeadline.due_at.is_not(None))
-    board.overdue = list(db.session.execute(
-        open_due.where(CaseDeadline.due_at < now).order_by(CaseDeadline.due_at, CaseDeadline.id).limit(LIST_LIMIT)
-    ))
-    board.due_soon = list(db.session.execute(
-        open_due.where(CaseDeadline.due_at >= now, CaseDeadline.due_at <= week)
-        .order_by(CaseDeadline.due_at, CaseDeadline.id).limit(LIST_LIMIT)
-    ))
+                      CaseDeadline.clause, due).where(open_step(), due.is_not(None))
+    overdue = open_due.where(due < now).order_by(due, CaseDeadline.id).limit(LIST_LIMIT)
+    soon = open_due.where(due >= now, due <= week).order_by(due, CaseDeadline.id).limit(LIST_LIMIT)
+    return counts, overdue, soon
+
+
+#: Built once: the dashboard asks them on every view.
+_LIVE_COUNTS, _LIVE_OVERDUE, _LIVE_SOON = _live_statements()
+
+
+def _live_deadlines(board: Dashboard, now: datetime, week: datetime) -> None:
+    """What is overdue and due within seven days: counts and the first of each, soonest first, as plain
+    rows (what the table shows), which the view's commit of the kept figures does not expire."""
+    when = {"now": now, "week": week}
+    counts = read(_LIVE_COUNTS, when).one()
+    board.overdue_count, board.due_soon_count = int(counts[0]), int(counts[1])
+    board.overdue = list(read(_LIVE_OVERDUE, when))
+    board.due_soon = list(read(_LIVE_SOON, when))
 
 
 def _figures(board: Dashboard, now: datetime) -> None:
