@@ -84,7 +84,7 @@ def next_meetings(organisation_ids: Iterable[int], today: date | None = None) ->
     ids = sorted(set(organisation_ids))
     if not ids:
         return {}
-    rows = read(_NEXT_MEETINGS, {"ids": ids, "today": today or local_day(clock.now())})
+    rows = read(_NEXT_MEETINGS, {"ids": ids, "today": today or local_day(clock.now())}).all()
     return {org_id: day for org_id, day in rows}
 
 

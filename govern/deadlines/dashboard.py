@@ -142,8 +142,8 @@ def _live_deadlines(board: Dashboard, now: datetime, week: datetime) -> None:
     when = {"now": now, "week": week}
     counts = read(_LIVE_COUNTS, when).one()
     board.overdue_count, board.due_soon_count = int(counts[0]), int(counts[1])
-    board.overdue = list(read(_LIVE_OVERDUE, when))
-    board.due_soon = list(read(_LIVE_SOON, when))
+    board.overdue = read(_LIVE_OVERDUE, when).all()
+    board.due_soon = read(_LIVE_SOON, when).all()
 
 
 def _figures(board: Dashboard, now: datetime) -> None:

@@ -688,9 +688,9 @@ def register(filters: RegisterFilters, cursor: str | None = None, organisations:
     affected: dict[int, list[int]] = {r.id: [] for r in decisions}
     if cells:
         ids = {"ids": list(cells)}
-        for cell in map(RegisterCell._make, read(_PAGE_CELLS, ids)):
+        for cell in map(RegisterCell._make, read(_PAGE_CELLS, ids).all()):
             cells[cell.recommendation_id][cell.organisation_id] = cell
-        for recommendation_id, organisation_id in read(_PAGE_AFFECTED, ids):
+        for recommendation_id, organisation_id in read(_PAGE_AFFECTED, ids).all():
             affected[recommendation_id].append(organisation_id)
     everyone = organisations_by_name() if organisations is None else organisations
     by_id = {o.id: o for o in everyone}
