@@ -80,6 +80,8 @@ class Dashboard:
     on_time: list[Bar] = field(default_factory=list)
     median_days: list[Bar] = field(default_factory=list)
     figures_at: datetime | None = None
+    #: The kept figures were recomputed and written in this transaction (the view then commits).
+    recomputed: bool = False
 
 
 def build_dashboard(*, fresh: bool = False) -> Dashboard:
@@ -111,6 +113,7 @@ def _keep(board: Dashboard, now: datetime) -> None:
     db.session.execute(insert.values(values).on_conflict_do_update(
         index_elements=[table.c.name], set_={"computed_at": now, "data": data}))
     board.figures_at = now
+    board.recomputed = True
 
 
 def _live_statements() -> tuple[Any, Any, Any]:

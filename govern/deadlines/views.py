@@ -106,7 +106,8 @@ def calendar_feed(token: str) -> Response:
 def dashboard() -> str:
     """The STP Leader's dashboard."""
     board = build_dashboard()
-    db.session.commit()  # the figures it may have recomputed, kept for the next views (no state changes)
+    if board.recomputed:
+        db.session.commit()  # the figures recomputed, kept for the next views (no state changes)
     charts = {name: chart_rows(getattr(board, name), grouped=name in ("by_step", "on_time"),
                                maximum=100 if name == "on_time" else None) for name in FIGURE_LISTS}
     return render_template("deadlines/dashboard.html", board=board, action_counts=action_counts(), charts=charts,
