@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
 from govern.actions.models import ActionStatus, FollowUp, Review
 from govern.actions.operations import Subject, may_add_actions
 from govern.core import clock
-from govern.extensions import db
+from govern.extensions import db, read
 from govern.pdeg.models import Recommendation
 from govern.web import paging
 from govern.web.paging import Page
@@ -61,16 +61,30 @@ class Mine:
     overdue: int
 
 
-def open_actions_of(user_id: int, limit: int = 5) -> Mine:
-    """The user's actions not yet done, soonest due first (two queries)."""
-    not_done = (FollowUp.owner_id == user_id, FollowUp.status != ActionStatus.DONE)
-    today = local_day(clock.now())
-    rows = list(db.session.execute(  # the columns the home page shows, as plain rows
-        select(FollowUp.id, FollowUp.description, FollowUp.due_date, FollowUp.status)
-        .where(*not_done).order_by(FollowUp.due_date, FollowUp.id).limit(limit)))
-    total, overdue = db.session.execute(
-        select(func.count(FollowUp.id), func.count(FollowUp.id).filter(FollowUp.due_date < today)).where(*not_done)
-    ).one()
+#: How many of a person's open actions the home page lists.
+MINE_LISTED = 5
+
+
+def _mine_statements() -> tuple[Any, Any]:
+    """The two statements of :func:`open_actions_of`, with the owner and today as placeholders."""
+    not_done = (FollowUp.owner_id == bindparam("owner"), FollowUp.status != ActionStatus.DONE)
+    today = bindparam("today", type_=FollowUp.due_date.type)
+    rows = (select(FollowUp.id, FollowUp.description, FollowUp.due_date, FollowUp.status)
+            .where(*not_done).order_by(FollowUp.due_date, FollowUp.id).limit(MINE_LISTED))
+    counts = select(func.count(FollowUp.id), func.count(FollowUp.id).filter(FollowUp.due_date < today)).where(*not_done)
+    return rows, counts
+
+
+#: Built once: every home page asks them.
+_MINE_ROWS, _MINE_COUNTS = _mine_statements()
+
+
+def open_actions_of(user_id: int) -> Mine:
+    """The user's actions not yet done, soonest due first (the first :data:`MINE_LISTED`), with how many
+    in all and overdue: two queries, as plain rows (the columns the home page shows)."""
+    asked = {"owner": user_id, "today": local_day(clock.now())}
+    rows = read(_MINE_ROWS, asked).all()
+    total, overdue = read(_MINE_COUNTS, asked).one()
     return Mine(rows, int(total or 0), int(overdue or 0))
 
 

@@ -372,13 +372,13 @@ def waiting_page(cursor: str | None = None) -> Page[Recommendation]:
                          lambda r: (r.created_at, r.id), cursor=cursor)
 
 
-def upcoming_meetings() -> list[tuple[PdegMeeting, int]]:
-    """The next meetings (at most a page) with the number of items on each agenda, in one query."""
+def upcoming_meetings(limit: int = paging.PAGE_SIZE) -> list[tuple[PdegMeeting, int]]:
+    """The next meetings (at most ``limit``: a page) with the number of items on each agenda, in one query."""
     items = select(func.count(AgendaItem.id)).where(AgendaItem.meeting_id == PdegMeeting.id).scalar_subquery()
     rows = db.session.execute(
         select(PdegMeeting, items).where(PdegMeeting.meeting_date >= clock.now().date(),
                                          PdegMeeting.cancelled_at.is_(None))
-        .order_by(PdegMeeting.meeting_date, PdegMeeting.id).limit(paging.PAGE_SIZE)
+        .order_by(PdegMeeting.meeting_date, PdegMeeting.id).limit(limit)
     )
     return [(meeting, int(count)) for meeting, count in rows]
 

@@ -17,6 +17,9 @@ HOME_LIST = 10
 #: (the calendar page, and the disputes list for the STP Leader).
 HOME_TASKS = 20
 
+#: How many of the PDEG meetings coming up the home page lists.
+HOME_MEETINGS = 5
+
 
 @bp.get("/")
 @login_required
@@ -41,7 +44,7 @@ def home() -> str:
     return render_template(
         "home.html", user=user, stp_leader=_stp_leader(), tasks=tasks[:HOME_TASKS],
         more_tasks=len(tasks) > HOME_TASKS, disputes=disputes, awaiting=awaiting,
-        meetings=pdeg_queries.upcoming_meetings()[:5],
+        meetings=pdeg_queries.upcoming_meetings(HOME_MEETINGS),
     )
 
 
