@@ -356,7 +356,10 @@ def _recompute_after_editing_the_actor() -> None:
 
 def _recompute_after_deleting_the_middle() -> None:
     _delete_middle()
-    db.session.execute(update(events).where(events.c.seq > 3).values(seq=events.c.seq - 1))
+    # One event at a time, lowest first: PostgreSQL checks the unique seq row by row, in whatever order
+    # it visits the rows, so a single "seq - 1" over 4 and 5 fails when it reaches 5 first.
+    for seq in (4, 5):
+        db.session.execute(update(events).where(events.c.seq == seq).values(seq=seq - 1))
     _recompute()
 
 
