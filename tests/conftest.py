@@ -95,6 +95,12 @@ REAL_COMMIT_FIXTURES = frozenset({"make_app", "mail_sink", "send_to_sink"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Under pytest-xdist (scripts/test runs two workers) each worker has databases of its own:
+    # govern_test_gw0_pytest, govern_test_gw1_browser... on PostgreSQL (SQLite files live in each
+    # worker's own temporary folder already).
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = derived_database_url(os.environ["DATABASE_URL"], worker)
     config.addinivalue_line(
         "markers",
         "real_commits: the test commits for real on the app's engine (threads, several connections, "

@@ -66,6 +66,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("home, Board secretary", "secretary", "/"),
 ]
 
+pytestmark = pytest.mark.xdist_group("scale")  # one worker builds the partnership, once
+
 ROW = re.compile(r'<tr class="nhsuk-table__row"|<li><a href="/pdeg/meetings/|<li class="nhsuk-card"|BEGIN:VEVENT')
 
 
