@@ -209,3 +209,17 @@ def test_the_register_cells_are_the_current_ratifications(decisions: list[Recomm
             assert ratification is not None
             assert (ratification.organisation_id, ratification.state, ratification.version) == (
                 organisation_id, cell.state, row.recommendation.amendment_version)
+
+
+def test_the_register_page_reads_only_what_it_shows_and_the_same_states(decisions: list[Recommendation]) -> None:
+    """The page's lean read (``shown_only``) gives each Board the state the exports' full read gives, and
+    the affected parties of exactly the decisions PDEG has not yet decided (the Boards not yet sent)."""
+    _parties, full = queries.register(queries.RegisterFilters())
+    _parties, shown = queries.register(queries.RegisterFilters(), shown_only=True)
+    assert [r.recommendation.id for r in shown.items] == [r.recommendation.id for r in full.items]
+    before_pdeg = states.before_pdeg()
+    assert any(r.recommendation.state in before_pdeg and r.affected_ids for r in full.items)
+    for lean, whole in zip(shown.items, full.items, strict=True):
+        assert {o: c.state for o, c in lean.cells.items()} == {o: c.state for o, c in whole.cells.items()}
+        expected = whole.affected_ids if whole.recommendation.state in before_pdeg else []
+        assert sorted(lean.affected_ids) == sorted(expected)

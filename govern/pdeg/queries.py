@@ -555,6 +555,16 @@ class RegisterDecision(NamedTuple):
     raising_organisation_name: str | None
 
 
+class RegisterState(NamedTuple):
+    """What the register page shows of a Board's current ratification: where it stands. A named tuple,
+    not the database's row: the page reads each of its 700 several times."""
+
+    recommendation_id: int
+    organisation_id: int
+    version: int
+    state: str
+
+
 class RegisterCell(NamedTuple):
     """What the register shows of a Board's current ratification, read as plain columns: not whole
     ratifications, which a page of 50 decisions by 14 Boards would build 700 of."""
@@ -579,10 +589,15 @@ _DECISION_COLUMNS = (
 _CELL_COLUMNS = tuple(getattr(Ratification, name) for name in RegisterCell._fields)
 #: A page's cells (each decision's current ratifications) and affected parties, by the page's decision
 #: ids: built once (``govern.extensions.read``), as every page of the register asks them.
-_PAGE_CELLS = select(*_CELL_COLUMNS).join(
-    Recommendation, and_(Ratification.recommendation_id == Recommendation.id,
-                         Ratification.version == Recommendation.amendment_version),
-).where(Ratification.recommendation_id.in_(bindparam("ids", expanding=True)))
+_CURRENT_OF_PAGE = (
+    and_(Ratification.recommendation_id == Recommendation.id, Ratification.version == Recommendation.amendment_version),
+    Ratification.recommendation_id.in_(bindparam("ids", expanding=True)),
+)
+_PAGE_CELLS = select(*_CELL_COLUMNS).join(Recommendation, _CURRENT_OF_PAGE[0]).where(_CURRENT_OF_PAGE[1])
+#: The page's own cells: each Board's state alone (its meeting and minute are the exports' and the
+#: decision page's).
+_PAGE_STATES = select(*(getattr(Ratification, name) for name in RegisterState._fields)).join(
+    Recommendation, _CURRENT_OF_PAGE[0]).where(_CURRENT_OF_PAGE[1])
 _PAGE_AFFECTED = select(RecommendationParty.recommendation_id, RecommendationParty.organisation_id).where(
     RecommendationParty.recommendation_id.in_(bindparam("ids", expanding=True)))
 
@@ -590,7 +605,8 @@ _PAGE_AFFECTED = select(RecommendationParty.recommendation_id, RecommendationPar
 @dataclass
 class RegisterRow:
     """One decision in the register: ``recommendation``, a :class:`RegisterDecision`; ``cells``, each
-    party's Board status by organisation id, :class:`RegisterCell` s;
+    party's Board status by organisation id, :class:`RegisterCell` s (:class:`RegisterState` s, read
+    ``shown_only``);
     ``organisations`` holds every party of the page's cells and affected parties by id (shared by the
     rows of a page)."""
 
@@ -645,12 +661,16 @@ def organisations_by_name() -> list[Organisation]:
 
 
 def register(filters: RegisterFilters, cursor: str | None = None, organisations: list[Organisation] | None = None,
-             ) -> tuple[list[Organisation], Page[RegisterRow]]:
+             *, shown_only: bool = False) -> tuple[list[Organisation], Page[RegisterRow]]:
     """The ratification register, a page at a time: (the party columns, one row per decision), newest
     first. Filters run in the database; each page is a fixed number of queries whatever its length, and
     reads plain rows, not objects. ``organisations``: :func:`organisations_by_name`, if the caller has
     read them (a party that has since withdrawn keeps its column where a decision on the page has its
-    Board's ratification)."""
+    Board's ratification).
+
+    ``shown_only``: read what the register page shows and no more (the page's 700 cells are most of its
+    cost): each Board's state without its meeting and minute, and the parties affected only of the
+    decisions PDEG has not yet decided (whose Boards it lists as not yet sent). The exports read it all."""
     wanted = [Recommendation.state != states.being_prepared()]
     if filters.group_id:
         wanted.append(Recommendation.group_id == filters.group_id)
@@ -688,8 +708,13 @@ def register(filters: RegisterFilters, cursor: str | None = None, organisations:
     affected: dict[int, list[int]] = {r.id: [] for r in decisions}
     if cells:
         ids = {"ids": list(cells)}
-        for cell in map(RegisterCell._make, read(_PAGE_CELLS, ids).all()):
+        found = map(RegisterState._make, read(_PAGE_STATES, ids).all()) if shown_only else map(
+            RegisterCell._make, read(_PAGE_CELLS, ids).all())
+        for cell in found:
             cells[cell.recommendation_id][cell.organisation_id] = cell
+        if shown_only:  # the same query, of fewer decisions (perhaps none): a page's count stays fixed
+            before_pdeg = states.before_pdeg()
+            ids = {"ids": [r.id for r in decisions if r.state in before_pdeg]}
         for recommendation_id, organisation_id in read(_PAGE_AFFECTED, ids).all():
             affected[recommendation_id].append(organisation_id)
     everyone = organisations_by_name() if organisations is None else organisations

@@ -834,7 +834,7 @@ def register() -> str | tuple[str, int]:
             status=form.status.data or "", party_id=form.party.data, group_id=form.group.data,
             date_from=form.date_from.data, date_to=form.date_to.data,
         )
-    parties, page = queries.register(filters, request.args.get("after"), organisations)
+    parties, page = queries.register(filters, request.args.get("after"), organisations, shown_only=True)
     return render_template(
         "pdeg/register.html", form=form, page=page, rows=page.items,
         register_rows=register_page.rows_markup(page.items, parties),
