@@ -96,10 +96,12 @@ def _board_states() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _outlook(recommendation: Any, ratifications: Iterable[Any], meetings: dict[int, date],
-             organisations: dict[int, Organisation] | None = None) -> Forecast:
+             organisations: dict[int, Organisation] | None = None,
+             board_states: tuple[frozenset[str], frozenset[str]] | None = None) -> Forecast:
     """``ratifications``: the decision's (objects), or the register's cells (plain rows, current ones
-    only) with their parties in ``organisations`` by id."""
-    refused, remaining_states = _board_states()
+    only) with their parties in ``organisations`` by id. ``board_states``: :func:`_board_states`, if
+    the caller has asked (a register page asks once, not once a row)."""
+    refused, remaining_states = board_states or _board_states()
     version = recommendation.amendment_version
     remaining = [
         BoardOutlook(r.organisation if organisations is None else organisations[r.organisation_id], r,
@@ -131,5 +133,7 @@ def for_register(rows: Iterable[Any]) -> dict[int, Forecast]:
     with_the_boards = states.with_the_boards()
     awaiting = [row for row in rows if row.recommendation.state in with_the_boards]
     meetings = next_meetings(org_id for row in awaiting for org_id in row.cells)
-    return {row.recommendation.id: _outlook(row.recommendation, row.cells.values(), meetings, row.organisations)
+    board_states = _board_states()
+    return {row.recommendation.id: _outlook(row.recommendation, row.cells.values(), meetings, row.organisations,
+                                            board_states)
             for row in awaiting}

@@ -122,12 +122,34 @@ def state_title(recommendation: Recommendation, ratifications: Iterable[Any] | N
     with the Boards that a Board did not ratify says so first: "Not ratified by Devon County Council
     (Cabinet)". ``ratifications``: its current ones, when already loaded (the register's cells, with
     ``organisations`` by id)."""
-    title, clause = state_title_of(recommendation.state, recommendation.is_variation)
-    refusers = refused_by(recommendation, ratifications, organisations)
-    if refusers:
-        names = ", ".join(f"{o.name} ({o.board_name})" for o in refusers)
-        title = f"Not ratified by {names}; agreed at PDEG"
-    return title, clause
+    return _titled(state_title_of(recommendation.state, recommendation.is_variation),
+                   refused_by(recommendation, ratifications, organisations))
+
+
+def state_titles(rows: Iterable[RegisterRow]) -> list[tuple[str, str]]:
+    """Each register row's :func:`state_title`, asking the agreement what its states mean once a page
+    rather than several times a row."""
+    with_the_boards, refused = states.with_the_boards(), states.board_refused()
+    plain: dict[tuple[str, bool], tuple[str, str]] = {}
+    found = []
+    for row in rows:
+        rec = row.recommendation
+        key = (rec.state, rec.is_variation)
+        title = plain.get(key)
+        if title is None:
+            title = plain[key] = state_title_of(*key)
+        refusers = []
+        if rec.state in with_the_boards:
+            refusers = _refusers(rec, row.cells.values(), row.organisations, refused)
+        found.append(_titled(title, refusers))
+    return found
+
+
+def _titled(title: tuple[str, str], refusers: list[Organisation]) -> tuple[str, str]:
+    if not refusers:
+        return title
+    names = ", ".join(f"{o.name} ({o.board_name})" for o in refusers)
+    return f"Not ratified by {names}; agreed at PDEG", title[1]
 
 
 def refused_by(recommendation: Recommendation, ratifications: Iterable[Any] | None = None,
@@ -137,8 +159,12 @@ def refused_by(recommendation: Recommendation, ratifications: Iterable[Any] | No
     if recommendation.state not in states.with_the_boards():
         return []
     rows = recommendation.ratifications if ratifications is None else ratifications
-    refused = states.board_refused()
-    found = [r for r in rows if r.version == recommendation.amendment_version and r.state in refused]
+    return _refusers(recommendation, rows, organisations, states.board_refused())
+
+
+def _refusers(recommendation: Any, ratifications: Iterable[Any], organisations: dict[int, Organisation] | None,
+              refused: frozenset[str]) -> list[Organisation]:
+    found = [r for r in ratifications if r.version == recommendation.amendment_version and r.state in refused]
     if organisations is None:
         return sorted((r.organisation for r in found), key=lambda o: o.name)
     return sorted((organisations[r.organisation_id] for r in found), key=lambda o: o.name)

@@ -142,9 +142,8 @@ def rows_markup(rows: Iterable[RegisterRow], parties: Sequence[Any]) -> Markup:
     boards = boards_list(rows, parties)
     decision = id_url_for("pdeg.recommendation", "recommendation_id")
     written = []
-    for row in rows:
+    for row, (status, clause) in zip(rows, queries.state_titles(rows), strict=True):
         rec = row.recommendation
-        status, clause = queries.state_title(rec, row.cells.values(), row.organisations)
         reference = escape(rec.reference)
         met = rec.agenda_meeting_date
         written.append(_ROW.format(
