@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select
@@ -686,6 +687,50 @@ def organisations_by_name() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
 
 
+@lru_cache(maxsize=64)
+def _register_statements(group: bool, date_from: bool, date_to: bool, party: bool, status: str) -> paging.Statements:
+    """The register's statements for a shape of its filters (which are set, not their values: at most
+    48 shapes), built once each; the values go in as parameters. ``status``: "" (any), "decision" (the
+    decision's state) or "board" (a Board's). Counted on the decisions alone: the joins add names,
+    never rows."""
+    wanted = [Recommendation.state != bindparam("being_prepared")]
+    if group:
+        wanted.append(Recommendation.group_id == bindparam("group_id"))
+    day = Recommendation.agenda_meeting_date
+    if date_from:
+        wanted.append(day >= bindparam("date_from", type_=day.type))
+    if date_to:
+        wanted.append(day <= bindparam("date_to", type_=day.type))
+    if status == "decision":
+        wanted.append(Recommendation.state == bindparam("status"))
+    current = and_(Ratification.recommendation_id == Recommendation.id,
+                   Ratification.version == Recommendation.amendment_version)
+    party_id = bindparam("party_id")
+    if party:
+        wanted.append(or_(
+            exists().where(RecommendationParty.recommendation_id == Recommendation.id,
+                           RecommendationParty.organisation_id == party_id),
+            exists().where(current, Ratification.organisation_id == party_id),
+        ))
+    if status == "board":
+        board = exists().where(current, Ratification.state == bindparam("board_state"))
+        if party:
+            board = board.where(Ratification.organisation_id == party_id)
+        wanted.append(board)
+    query = (
+        select(*_DECISION_COLUMNS)
+        .outerjoin(SubordinateGroup, SubordinateGroup.id == Recommendation.group_id)
+        .outerjoin(_RAISING_PARTY, _RAISING_PARTY.id == Recommendation.raising_organisation_id)
+        .where(*wanted)
+    )
+    return paging.prebuilt(query, (Recommendation.created_at, Recommendation.id), descending=True,
+                           count_query=select(Recommendation.id).where(*wanted))
+
+
+def _created_and_id(row: Any) -> tuple[datetime, int]:
+    return row.created_at, row.id
+
+
 def register(filters: RegisterFilters, cursor: str | None = None, organisations: list[Organisation] | None = None,
              *, shown_only: bool = False) -> tuple[list[Organisation], Page[RegisterRow]]:
     """The ratification register, a page at a time: (the party columns, one row per decision), newest
@@ -697,38 +742,14 @@ def register(filters: RegisterFilters, cursor: str | None = None, organisations:
     ``shown_only``: read what the register page shows and no more (the page's 700 cells are most of its
     cost): each Board's state without its meeting and minute, and the parties affected only of the
     decisions PDEG has not yet decided (whose Boards it lists as not yet sent). The exports read it all."""
-    wanted = [Recommendation.state != states.being_prepared()]
-    if filters.group_id:
-        wanted.append(Recommendation.group_id == filters.group_id)
-    if filters.date_from:
-        wanted.append(Recommendation.agenda_meeting_date >= filters.date_from)
-    if filters.date_to:
-        wanted.append(Recommendation.agenda_meeting_date <= filters.date_to)
-    if filters.status and not filters.status.startswith("board:"):
-        wanted.append(Recommendation.state == filters.status)
-    current = and_(Ratification.recommendation_id == Recommendation.id,
-                   Ratification.version == Recommendation.amendment_version)
-    if filters.party_id:
-        wanted.append(or_(
-            exists().where(RecommendationParty.recommendation_id == Recommendation.id,
-                           RecommendationParty.organisation_id == filters.party_id),
-            exists().where(current, Ratification.organisation_id == filters.party_id),
-        ))
-    if filters.status.startswith("board:"):
-        board = exists().where(current, Ratification.state == filters.status.removeprefix("board:"))
-        if filters.party_id:
-            board = board.where(Ratification.organisation_id == filters.party_id)
-        wanted.append(board)
-    query = (
-        select(*_DECISION_COLUMNS)
-        .outerjoin(SubordinateGroup, SubordinateGroup.id == Recommendation.group_id)
-        .outerjoin(_RAISING_PARTY, _RAISING_PARTY.id == Recommendation.raising_organisation_id)
-        .where(*wanted)
-    )
-    # Counted on the decisions alone: the joins add names, never rows.
-    page = paging.keyset(query, (Recommendation.created_at, Recommendation.id), lambda r: (r.created_at, r.id),
-                         descending=True, cursor=cursor, scalars=False,
-                         count_query=select(Recommendation.id).where(*wanted))
+    status = filters.status
+    shape = _register_statements(bool(filters.group_id), bool(filters.date_from), bool(filters.date_to),
+                                 bool(filters.party_id), "board" if status.startswith("board:") else
+                                 "decision" if status else "")
+    values = {"being_prepared": states.being_prepared(), "group_id": filters.group_id,
+              "date_from": filters.date_from, "date_to": filters.date_to, "party_id": filters.party_id,
+              "status": status, "board_state": status.removeprefix("board:")}
+    page = paging.keyset_of(shape, values, _created_and_id, cursor)
     decisions = [RegisterDecision._make(r) for r in page.items]
     cells: dict[int, dict[int, RegisterCell]] = {r.id: {} for r in decisions}
     affected: dict[int, list[int]] = {r.id: [] for r in decisions}

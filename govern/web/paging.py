@@ -19,7 +19,7 @@ from flask import request, url_for
 from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-from govern.extensions import db
+from govern.extensions import db, read
 
 PAGE_SIZE = 50
 
@@ -108,7 +108,55 @@ def keyset(
     paged = paged.order_by(*order).limit(size + 1)
     result = db.session.execute(paged)
     rows = list(result.scalars() if scalars else result)
+    total = count(query if count_query is None else count_query) if counted else min(len(rows), size)
+    return _page(rows, total, key_of, size, after is None)
+
+
+def _page(rows: list[Any], total: int, key_of: Callable[[Any], Key], size: int, first: bool) -> Page[Any]:
+    """A page of the rows read (one more than ``size`` if there is a next page)."""
     more = len(rows) > size
     rows = rows[:size]
-    total = count(query if count_query is None else count_query) if counted else len(rows)
-    return Page(rows, total, encode(key_of(rows[-1])) if more and rows else None, after is None)
+    return Page(rows, total, encode(key_of(rows[-1])) if more and rows else None, first)
+
+
+@dataclass(frozen=True)
+class Statements:
+    """A keyset list's statements, built once with placeholders (see :func:`prebuilt`)."""
+
+    first: Select[Any]
+    after: Select[Any]
+    count: Select[Any]
+    width: int
+    size: int
+
+
+def prebuilt(query: Select[Any], keys: Sequence[ColumnElement[Any]], *, descending: bool = False,
+             count_query: Select[Any] | None = None, size: int = PAGE_SIZE) -> Statements:
+    """:func:`keyset`'s statements for ``query``, built once: its first page, a page after a cursor (the
+    cursor's values as the parameters ``keyset_0``, ``keyset_1`` ...) and its count. For a list read on
+    every visit whose query takes its values as ``bindparam`` s: building a statement and working out
+    its cache key costs more than running a small one (see :func:`govern.extensions.read`). Run with
+    :func:`keyset_of`; plain rows, not ORM objects."""
+    order = [k.desc() for k in keys] if descending else list(keys)
+    row = tuple_(*keys)
+    last = tuple_(*[bindparam(f"keyset_{i}", type_=k.type) for i, k in enumerate(keys)])
+    return Statements(
+        first=query.order_by(*order).limit(size + 1),
+        after=query.where(row < last if descending else row > last).order_by(*order).limit(size + 1),
+        count=select(func.count()).select_from((query if count_query is None else count_query).subquery()),
+        width=len(keys), size=size,
+    )
+
+
+def keyset_of(statements: Statements, params: dict[str, Any], key_of: Callable[[Any], Key],
+              cursor: str | None = None) -> Page[Any]:
+    """The page after ``cursor`` of a list whose statements were :func:`prebuilt`, with ``params`` for
+    their placeholders: what :func:`keyset` gives for the same query, without building it again."""
+    after = decode(cursor)
+    if after is not None and len(after) == statements.width:
+        rows = read(statements.after, {**params, **{f"keyset_{i}": v for i, v in enumerate(after)}}).all()
+    else:
+        after = None
+        rows = read(statements.first, params).all()
+    total = int(read(statements.count, params).scalar() or 0)
+    return _page(rows, total, key_of, statements.size, after is None)
