@@ -684,7 +684,17 @@ def _register_status_choices() -> tuple[tuple[str, str], ...]:
 
 def organisations_by_name() -> list[Organisation]:
     """Every organisation the partnership has had, parties now and those that have withdrawn, by name."""
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    return list(db.session.scalars(_ORGANISATIONS))
+
+
+_ORGANISATIONS = select(Organisation).order_by(Organisation.name)
+#: The subordinate groups by name, as (id, name): the register's filter offers them on every visit.
+_GROUPS = select(SubordinateGroup.id, SubordinateGroup.name).order_by(SubordinateGroup.name)
+
+
+def groups_by_name() -> list[tuple[int, str]]:
+    """Each subordinate group's id and name, by name."""
+    return [(group_id, name) for group_id, name in read(_GROUPS).all()]
 
 
 @lru_cache(maxsize=64)

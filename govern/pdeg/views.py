@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from govern import cases
@@ -26,7 +25,6 @@ from govern.core.errors import OperationError, StaleCase
 from govern.core.text import single_line
 from govern.extensions import db
 from govern.interests import queries as interest_queries
-from govern.partnership.models import SubordinateGroup
 from govern.pdeg import awaiting_page, operations, queries, register_page, states
 from govern.pdeg.forms import (
     AgendaForm,
@@ -825,8 +823,7 @@ def register() -> str | tuple[str, int]:
     form.status.choices = queries.register_status_choices()
     organisations = queries.organisations_by_name()
     form.party.choices = [("", "Any party")] + [(o.id, o.name) for o in organisations if o.is_party]
-    groups = db.session.execute(select(SubordinateGroup.id, SubordinateGroup.name).order_by(SubordinateGroup.name))
-    form.group.choices = [("", "Any group")] + [(g.id, g.name) for g in groups]
+    form.group.choices = [("", "Any group"), *queries.groups_by_name()]
     valid = form.validate() if request.args else True
     filters = queries.RegisterFilters()
     if valid:
