@@ -29,7 +29,13 @@ def local_date(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(LONDON).date()
-    return f"{value.day} {value:%B %Y}"
+    return _day_words(value)
+
+
+@lru_cache(maxsize=4096)
+def _day_words(day: date) -> str:
+    """A day in words, worked out once per day (a list of 50 rows shows a handful of days, each often)."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def iso_date(value: str | date | None) -> date | None:
