@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select
 
@@ -27,11 +27,23 @@ from workflows.calendar import local_day
 #: The Board has not yet decided (a deferral is not a decision).
 
 
+class OrganisationNames(NamedTuple):
+    """A party's names as a register page's forecasts give them: read from the organisation once a page,
+    not from the database object each of the hundreds of times its 50 forecasts name a party."""
+
+    id: int
+    code: str
+    name: str
+    short_name: str
+    board_name: str
+
+
 @dataclass(frozen=True)
 class BoardOutlook:
     """One remaining Board: where it stands and the meeting it will consider the decision at."""
 
-    organisation: Organisation
+    #: The party (on a register page, its :class:`OrganisationNames`).
+    organisation: Organisation | OrganisationNames
     #: The Board's current ratification (an object, or the register's plain row of it).
     ratification: Any
     next_meeting: date | None
@@ -54,17 +66,17 @@ class Forecast:
         return max(b.next_meeting for b in self.remaining if b.next_meeting is not None)
 
     @cached_property
-    def unknown(self) -> list[Organisation]:
+    def unknown(self) -> list[Organisation | OrganisationNames]:
         """Undecided Boards with no meeting known whose papers are not yet due."""
         return [b.organisation for b in self.remaining if not b.refused and b.next_meeting is None]
 
     @cached_property
-    def refusing(self) -> list[Organisation]:
+    def refusing(self) -> list[Organisation | OrganisationNames]:
         """Boards that did not ratify."""
         return [b.organisation for b in self.remaining if b.refused]
 
     @cached_property
-    def last(self) -> list[Organisation]:
+    def last(self) -> list[Organisation | OrganisationNames]:
         """The Boards whose meeting sets the forecast date."""
         when = self.complete_by
         return [b.organisation for b in self.remaining if when is not None and b.next_meeting == when]
@@ -96,7 +108,7 @@ def _board_states() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _outlook(recommendation: Any, ratifications: Iterable[Any], meetings: dict[int, date],
-             organisations: dict[int, Organisation] | None = None,
+             organisations: dict[int, Any] | None = None,
              board_states: tuple[frozenset[str], frozenset[str]] | None = None) -> Forecast:
     """``ratifications``: the decision's (objects), or the register's cells (plain rows, current ones
     only) with their parties in ``organisations`` by id. ``board_states``: :func:`_board_states`, if
@@ -134,6 +146,13 @@ def for_register(rows: Iterable[Any]) -> dict[int, Forecast]:
     awaiting = [row for row in rows if row.recommendation.state in with_the_boards]
     meetings = next_meetings(org_id for row in awaiting for org_id in row.cells)
     board_states = _board_states()
-    return {row.recommendation.id: _outlook(row.recommendation, row.cells.values(), meetings, row.organisations,
-                                            board_states)
-            for row in awaiting}
+    names: dict[int, dict[int, OrganisationNames]] = {}  # by the rows' (shared) organisations
+    found = {}
+    for row in awaiting:
+        by_id = names.get(id(row.organisations))
+        if by_id is None:
+            by_id = names[id(row.organisations)] = {
+                org_id: OrganisationNames(o.id, o.code, o.name, o.short_name, o.board_name)
+                for org_id, o in row.organisations.items()}
+        found[row.recommendation.id] = _outlook(row.recommendation, row.cells.values(), meetings, by_id, board_states)
+    return found
